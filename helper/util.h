@@ -1,0 +1,56 @@
+/*
+ * util.h - small checked string and error helpers shared by the helper,
+ * smsotpctl and their tests.
+ */
+#ifndef SMSOTP_UTIL_H
+#define SMSOTP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SMSOTP_ATTR_FMT(a, b) __attribute__((format(printf, a, b)))
+#define SMSOTP_WUR __attribute__((warn_unused_result))
+
+/* Longest user name accepted anywhere (LOGIN_NAME_MAX on Linux). */
+#define SMSOTP_USER_MAX 255
+
+/* A list of errors, each one line ("FILE:LINE: text"), for check-config. */
+#define SMSOTP_MAX_ERRS 32
+struct smsotp_errs {
+	int n;			/* errors recorded (may exceed the array) */
+	char msg[SMSOTP_MAX_ERRS][320];
+};
+void smsotp_errs_add(struct smsotp_errs *e, const char *fmt, ...)
+    SMSOTP_ATTR_FMT(2, 3);
+
+/*
+ * snprintf that refuses to truncate: returns 0, or -1 when the output did
+ * not fit (buf then holds an empty string).
+ */
+int smsotp_fmt(char *buf, size_t size, const char *fmt, ...)
+    SMSOTP_ATTR_FMT(3, 4) SMSOTP_WUR;
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void smsotp_hex(const unsigned char *in, size_t n, char *out);
+/* Parse exactly 2n hex digits into out. 0, or -1 on bad input. */
+int smsotp_unhex(const char *in, unsigned char *out, size_t n) SMSOTP_WUR;
+
+/*
+ * Copy untrusted text for a log line: printable ASCII kept, anything else
+ * (control bytes, non-ASCII, '%') becomes '?', at most dstsize-1 bytes.
+ */
+void smsotp_sanitize(char *dst, size_t dstsize, const char *src, size_t srclen);
+
+/*
+ * SECURITY: a user name that may be looked up, logged and hashed. Refuses
+ * empty, longer than SMSOTP_USER_MAX, control bytes, '/', leading '.',
+ * '-' or white space, trailing white space. Returns 1 when acceptable.
+ */
+int smsotp_user_ok(const char *user);
+
+/* Monotonic clock in seconds (for deadlines), and wall clock seconds. */
+double smsotp_mono(void);
+int64_t smsotp_now(void);
+
+#endif
