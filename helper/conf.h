@@ -19,6 +19,7 @@
 #define SMSOTP_MAX_GATEWAYS    16
 #define SMSOTP_MAX_ROUTES      64
 #define SMSOTP_PREFIX_MAX      16	/* "+" and up to 15 digits */
+#define SMSOTP_MAX_SENDS_TRACKED 64	/* = SMSOTP_MAX_SENDS of state.h */
 
 struct smsotp_gateway;
 

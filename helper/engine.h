@@ -8,6 +8,7 @@
 #define SMSOTP_ENGINE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "code.h"
 #include "conf.h"
@@ -21,6 +22,7 @@ struct smsotp_ctx {
 	const unsigned char *key;	/* SMSOTP_KEY_LEN bytes */
 	int64_t now;			/* wall clock, seconds */
 	const char *host;		/* %{host} */
+	uid_t conf_owner;		/* owner required of the users file */
 	int lock_wait_ms;		/* bounded wait for the user's lock */
 	double deadline;		/* smsotp_mono() time for sends */
 };

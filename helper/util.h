@@ -26,10 +26,13 @@ void smsotp_errs_add(struct smsotp_errs *e, const char *fmt, ...)
 
 /*
  * snprintf that refuses to truncate: returns 0, or -1 when the output did
- * not fit (buf then holds an empty string).
+ * not fit (buf then holds an empty string). Callers building paths, URLs,
+ * protocol lines or texts must check the result; for human-readable error
+ * messages an empty result is acceptable and the result may be ignored
+ * with (void).
  */
 int smsotp_fmt(char *buf, size_t size, const char *fmt, ...)
-    SMSOTP_ATTR_FMT(3, 4) SMSOTP_WUR;
+    SMSOTP_ATTR_FMT(3, 4);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void smsotp_hex(const unsigned char *in, size_t n, char *out);

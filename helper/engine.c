@@ -1,0 +1,443 @@
+/*
+ * engine.c - begin, resend and verify: the locked read-modify-write of a
+ * user's state around code generation, checking and sending.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "gateway.h"
+#include "log.h"
+#include "template.h"
+
+static void
+reply_init(struct smsotp_reply *r, int status)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = status;
+}
+
+/* Drop expired challenges and sends that left the window. */
+static void
+prune(const struct smsotp_ctx *ctx, struct smsotp_state *st)
+{
+	int i, o;
+
+	for (i = 0, o = 0; i < st->nchal; i++)
+		if (st->chal[i].expires > ctx->now)
+			st->chal[o++] = st->chal[i];
+	for (i = o; i < st->nchal; i++)
+		smsotp_wipe(&st->chal[i], sizeof(st->chal[i]));
+	st->nchal = o;
+	for (i = 0, o = 0; i < st->nsends; i++)
+		if (st->sends[i] > ctx->now - ctx->conf->sends_window)
+			st->sends[o++] = st->sends[i];
+	st->nsends = o;
+}
+
+static int
+find_challenge(const struct smsotp_state *st, const char *id)
+{
+	int i;
+
+	for (i = 0; i < st->nchal; i++)
+		if (strcmp(st->chal[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static void
+drop_challenge(struct smsotp_state *st, int idx)
+{
+	int i;
+
+	for (i = idx; i + 1 < st->nchal; i++)
+		st->chal[i] = st->chal[i + 1];
+	st->nchal--;
+	smsotp_wipe(&st->chal[st->nchal], sizeof(st->chal[st->nchal]));
+}
+
+static void
+record_send(const struct smsotp_ctx *ctx, struct smsotp_state *st)
+{
+	if (st->nsends == SMSOTP_MAX_SENDS) {
+		memmove(&st->sends[0], &st->sends[1],
+		    sizeof(st->sends[0]) * (SMSOTP_MAX_SENDS - 1));
+		st->nsends--;
+	}
+	st->sends[st->nsends++] = ctx->now;
+}
+
+/* RATE_LIMITED when the user's send budget is used up; else 0. */
+static int
+over_send_limit(const struct smsotp_ctx *ctx, const struct smsotp_state *st,
+    struct smsotp_reply *r)
+{
+	if (st->nsends < ctx->conf->sends_per_user)
+		return 0;
+	reply_init(r, SMSOTP_RATE_LIMITED);
+	r->retry_after = (long)(st->sends[st->nsends - ctx->conf->sends_per_user] +
+	    ctx->conf->sends_window - ctx->now);
+	if (r->retry_after < 1)
+		r->retry_after = 1;
+	return 1;
+}
+
+/*
+ * Lock and read; maps store problems to a reply. Returns 0 when the caller
+ * holds the transaction, else the reply is final.
+ */
+static int
+open_txn(const struct smsotp_ctx *ctx, const char *user, struct smsotp_txn *txn,
+    struct smsotp_state *st, const char *ulog, struct smsotp_reply *r)
+{
+	char why[320];
+	int rv;
+
+	rv = smsotp_state_begin(ctx->store, user, ctx->lock_wait_ms, txn, st,
+	    why, sizeof(why));
+	switch (rv) {
+	case SMSOTP_ST_OK:
+		return 0;
+	case SMSOTP_ST_CORRUPT:
+		smsotp_state_end(txn);
+		/* SECURITY: corrupt state never means "no limits". */
+		smsotp_log(LOG_ERR, "user=%s: state file is corrupt (%s): "
+		    "treating the user as locked until 'smsotpctl reset'", ulog,
+		    why);
+		reply_init(r, SMSOTP_LOCKED);
+		return -1;
+	case SMSOTP_ST_BUSY:
+		smsotp_log(LOG_ERR, "user=%s: state is locked by another "
+		    "login for more than %d ms: denied", ulog, ctx->lock_wait_ms);
+		break;
+	default:
+		smsotp_log(LOG_ERR, "user=%s: state: %s", ulog, why);
+		break;
+	}
+	reply_init(r, SMSOTP_ERROR);
+	return -1;
+}
+
+/* Commit or log why not; 0 on success. */
+static int
+commit(struct smsotp_txn *txn, const struct smsotp_state *st, const char *ulog)
+{
+	char why[320];
+
+	if (smsotp_state_commit(txn, st, why, sizeof(why)) == 0)
+		return 0;
+	smsotp_log(LOG_ERR, "user=%s: cannot write state: %s: denied", ulog, why);
+	return -1;
+}
+
+static int
+locked(const struct smsotp_ctx *ctx, const struct smsotp_state *st,
+    struct smsotp_reply *r)
+{
+	if (st->locked_until <= ctx->now)
+		return 0;
+	reply_init(r, SMSOTP_LOCKED);
+	r->until = st->locked_until;
+	return 1;
+}
+
+/* Render and send code to phone. Returns SENT or GATEWAY_DOWN. */
+static int
+send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
+    const char *phone, const char *code)
+{
+	char text[SMSOTP_TEXT_MAX + 1], minutes[16];
+	struct smsotp_tvars v;
+	int gw, rv = SMSOTP_GATEWAY_DOWN;
+
+	if (smsotp_fmt(minutes, sizeof(minutes), "%d",
+	    (ctx->conf->code_ttl + 59) / 60) != 0)
+		return SMSOTP_GATEWAY_DOWN;
+	v.code = code;
+	v.service = service;
+	v.host = ctx->host;
+	v.minutes = minutes;
+	v.user = user;
+	if (smsotp_template_render(ctx->conf->message, &v, text,
+	    sizeof(text)) != 0) {
+		smsotp_log(LOG_ERR, "message template renders too long: not sent");
+		goto out;
+	}
+	if (smsotp_gw_send(ctx->conf, phone, text, ctx->deadline, &gw) ==
+	    SMSOTP_GW_SENT)
+		rv = SMSOTP_SENT;
+out:
+	smsotp_wipe(text, sizeof(text));
+	return rv;
+}
+
+static int
+lookup_phone(const struct smsotp_ctx *ctx, const char *user, const char *ulog,
+    char phone[SMSOTP_E164_SIZE])
+{
+	char why[320];
+	int rv;
+
+	if (ctx->conf->phones_file == NULL)
+		return SMSOTP_NO_PHONE;
+	rv = smsotp_phone_lookup_file(ctx->conf->phones_file, ctx->conf_owner,
+	    user, ctx->conf->default_country, phone, why, sizeof(why));
+	if (rv == 1)
+		return SMSOTP_OK;
+	if (rv == 0)
+		return SMSOTP_NO_PHONE;
+	smsotp_log(LOG_ERR, "user=%s: phone lookup: %s", ulog, why);
+	return SMSOTP_ERROR;
+}
+
+/* Undo a reservation whose send failed: the challenge is useless. */
+static void
+unreserve(const struct smsotp_ctx *ctx, const char *user, const char *id,
+    const char *ulog)
+{
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	struct smsotp_reply ignored;
+	int idx;
+
+	if (open_txn(ctx, user, &txn, &st, ulog, &ignored) != 0)
+		return;
+	idx = find_challenge(&st, id);
+	if (idx >= 0) {
+		drop_challenge(&st, idx);
+		(void)commit(&txn, &st, ulog);
+	}
+	smsotp_state_end(&txn);
+	smsotp_wipe(&st, sizeof(st));
+}
+
+int
+smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
+    const char *service, struct smsotp_reply *r)
+{
+	char phone[SMSOTP_E164_SIZE], code[SMSOTP_CODE_MAX + 1], ulog[80];
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	struct smsotp_challenge *c;
+	int rv, i, oldest;
+
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	memset(code, 0, sizeof(code));
+	memset(&st, 0, sizeof(st));
+	rv = lookup_phone(ctx, user, ulog, phone);
+	if (rv != SMSOTP_OK) {
+		reply_init(r, rv);
+		if (rv == SMSOTP_NO_PHONE)
+			smsotp_log(LOG_NOTICE, "user=%s: no phone number", ulog);
+		return r->status;
+	}
+	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
+		goto out;
+	prune(ctx, &st);
+	if (locked(ctx, &st, r) || over_send_limit(ctx, &st, r)) {
+		smsotp_state_end(&txn);
+		smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", ulog,
+		    smsotp_status_name(r->status));
+		goto out;
+	}
+	/* Keep at most max_live_codes: the oldest live code makes room. */
+	while (st.nchal >= ctx->conf->max_live_codes) {
+		for (i = 1, oldest = 0; i < st.nchal; i++)
+			if (st.chal[i].created < st.chal[oldest].created)
+				oldest = i;
+		drop_challenge(&st, oldest);
+	}
+	c = &st.chal[st.nchal++];
+	smsotp_challenge_new(c->id);
+	smsotp_code_generate(ctx->conf->code_length, code);
+	smsotp_code_hash(ctx->key, c->id, code, strlen(code), c->hash);
+	c->created = ctx->now;
+	c->expires = ctx->now + ctx->conf->code_ttl;
+	c->last_sent = ctx->now;
+	c->attempts = 0;
+	record_send(ctx, &st);
+	reply_init(r, SMSOTP_SENT);
+	memcpy(r->challenge, c->id, sizeof(r->challenge));
+	rv = commit(&txn, &st, ulog);
+	smsotp_state_end(&txn);
+	if (rv != 0) {
+		reply_init(r, SMSOTP_ERROR);
+		goto out;
+	}
+	if (send_code(ctx, user, service, phone, code) != SMSOTP_SENT) {
+		unreserve(ctx, user, r->challenge, ulog);
+		reply_init(r, SMSOTP_GATEWAY_DOWN);
+		goto out;
+	}
+	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
+	r->ttl = ctx->conf->code_ttl;
+	r->resend_after = ctx->conf->resend_cooldown;
+out:
+	smsotp_wipe(code, sizeof(code));
+	smsotp_wipe(&st, sizeof(st));
+	return r->status;
+}
+
+int
+smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
+    const char *challenge, const char *service, struct smsotp_reply *r)
+{
+	char phone[SMSOTP_E164_SIZE], code[SMSOTP_CODE_MAX + 1], ulog[80];
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	struct smsotp_challenge *c;
+	int rv, idx;
+	long wait;
+
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	memset(code, 0, sizeof(code));
+	memset(&st, 0, sizeof(st));
+	rv = lookup_phone(ctx, user, ulog, phone);
+	if (rv != SMSOTP_OK) {
+		/* the number went away since begin */
+		reply_init(r, rv == SMSOTP_NO_PHONE ? SMSOTP_EXPIRED : rv);
+		return r->status;
+	}
+	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
+		goto out;
+	prune(ctx, &st);
+	idx = find_challenge(&st, challenge);
+	if (locked(ctx, &st, r) || idx < 0) {
+		if (idx < 0 && r->status != SMSOTP_LOCKED)
+			reply_init(r, SMSOTP_EXPIRED);
+		smsotp_state_end(&txn);
+		goto out;
+	}
+	c = &st.chal[idx];
+	wait = (long)(c->last_sent + ctx->conf->resend_cooldown - ctx->now);
+	if (wait > 0) {
+		smsotp_state_end(&txn);
+		reply_init(r, SMSOTP_RATE_LIMITED);
+		r->retry_after = wait;
+		goto out;
+	}
+	if (over_send_limit(ctx, &st, r)) {
+		smsotp_state_end(&txn);
+		smsotp_log(LOG_NOTICE, "user=%s: resend refused: send limit",
+		    ulog);
+		goto out;
+	}
+	/* New code, same challenge: the old code dies, attempts are kept. */
+	smsotp_code_generate(ctx->conf->code_length, code);
+	smsotp_code_hash(ctx->key, c->id, code, strlen(code), c->hash);
+	c->expires = ctx->now + ctx->conf->code_ttl;
+	c->last_sent = ctx->now;
+	record_send(ctx, &st);
+	rv = commit(&txn, &st, ulog);
+	smsotp_state_end(&txn);
+	if (rv != 0) {
+		reply_init(r, SMSOTP_ERROR);
+		goto out;
+	}
+	if (send_code(ctx, user, service, phone, code) != SMSOTP_SENT) {
+		reply_init(r, SMSOTP_GATEWAY_DOWN);
+		goto out;
+	}
+	reply_init(r, SMSOTP_SENT);
+	memcpy(r->challenge, challenge, sizeof(r->challenge));
+	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
+	r->ttl = ctx->conf->code_ttl;
+	r->resend_after = ctx->conf->resend_cooldown;
+	smsotp_log(LOG_INFO, "user=%s: code resent", ulog);
+out:
+	smsotp_wipe(code, sizeof(code));
+	smsotp_wipe(&st, sizeof(st));
+	return r->status;
+}
+
+/* A wrong code: count it, maybe end the challenge or lock the user. */
+static void
+count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
+    const char *ulog, struct smsotp_reply *r)
+{
+	struct smsotp_challenge *c = &st->chal[idx];
+	long t;
+	uint32_t k;
+
+	c->attempts++;
+	st->failures++;
+	reply_init(r, SMSOTP_BAD_CODE);
+	r->attempts_left = ctx->conf->code_max_attempts - c->attempts;
+	if (r->attempts_left <= 0) {
+		r->attempts_left = 0;
+		drop_challenge(st, idx);
+	}
+	smsotp_log(LOG_NOTICE, "user=%s: wrong code (%u consecutive, %ld left "
+	    "for this code)", ulog, st->failures, r->attempts_left);
+	if (st->failures < (uint32_t)ctx->conf->lockout_after)
+		return;
+	/* Lockout: lockout_time doubling per further lockout, capped. */
+	t = ctx->conf->lockout_time;
+	for (k = 0; k < st->lockouts && t < ctx->conf->lockout_max; k++)
+		t *= 2;
+	if (t > ctx->conf->lockout_max)
+		t = ctx->conf->lockout_max;
+	st->lockouts++;
+	st->failures = 0;
+	st->locked_until = ctx->now + t;
+	smsotp_log(LOG_NOTICE, "user=%s: locked out for %ld s after %d wrong "
+	    "codes (lockout %u)", ulog, t, ctx->conf->lockout_after,
+	    st->lockouts);
+	reply_init(r, SMSOTP_LOCKED);
+	r->until = st->locked_until;
+}
+
+int
+smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
+    const char *challenge, const char *code, size_t codelen,
+    struct smsotp_reply *r)
+{
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	char ulog[80];
+	int idx, match;
+
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	memset(&st, 0, sizeof(st));
+	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
+		goto out;
+	if (locked(ctx, &st, r)) {
+		smsotp_log(LOG_NOTICE, "user=%s: code refused: locked out", ulog);
+		goto end;
+	}
+	idx = find_challenge(&st, challenge);
+	if (idx < 0 || st.chal[idx].expires <= ctx->now) {
+		reply_init(r, SMSOTP_EXPIRED);
+		smsotp_log(LOG_NOTICE, "user=%s: code for an unknown, used or "
+		    "expired challenge", ulog);
+		if (idx >= 0) {
+			prune(ctx, &st);
+			if (commit(&txn, &st, ulog) != 0)
+				reply_init(r, SMSOTP_ERROR);
+		}
+		goto end;
+	}
+	match = smsotp_code_check(ctx->key, challenge, code, codelen,
+	    ctx->conf->code_length, st.chal[idx].hash);
+	if (match) {
+		drop_challenge(&st, idx);
+		st.failures = 0;
+		st.lockouts = 0;
+		reply_init(r, SMSOTP_OK);
+	} else {
+		count_failure(ctx, &st, idx, ulog, r);
+	}
+	/* SECURITY: single use holds only if the state reached the disk. */
+	if (commit(&txn, &st, ulog) != 0)
+		reply_init(r, SMSOTP_ERROR);
+	else if (r->status == SMSOTP_OK)
+		smsotp_log(LOG_INFO, "user=%s: code accepted", ulog);
+end:
+	smsotp_state_end(&txn);
+out:
+	smsotp_wipe(&st, sizeof(st));
+	return r->status;
+}

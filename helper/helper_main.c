@@ -1,0 +1,343 @@
+/*
+ * helper_main.c - smsotp-helper: one request on stdin, one reply on stdout
+ * (DESIGN.md section 3). Installed setgid smsotp; trusts nothing from its
+ * caller beyond what the caller's uid allows.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "code.h"
+#include "conf.h"
+#include "engine.h"
+#include "hardening.h"
+#include "log.h"
+#include "proto.h"
+#include "state.h"
+
+#define HELPER_DEADLINE_S 30	/* the module waits 40 s */
+#define LOCK_WAIT_MS      3000
+
+static const char *const begin_keys[] = {
+	"op", "user", "service", "rhost", "tty", "config", NULL
+};
+static const char *const resend_keys[] = {
+	"op", "user", "challenge", "service", "rhost", "tty", "config", NULL
+};
+static const char *const verify_keys[] = {
+	"op", "user", "challenge", "code", "config", NULL
+};
+
+/* Read all of stdin, at most SMSOTP_PROTO_MAX_MSG bytes. */
+static int
+read_request(char *buf, size_t cap, size_t *len)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(STDIN_FILENO, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used == cap)
+			return -1;	/* too long */
+	}
+	*len = used;
+	return 0;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+add_long(char *buf, size_t cap, size_t *used, const char *key, long v)
+{
+	char num[32];
+
+	if (smsotp_fmt(num, sizeof(num), "%ld", v) != 0)
+		return -1;
+	return smsotp_msg_add(buf, cap, used, key, num);
+}
+
+static int
+send_reply(const struct smsotp_reply *r)
+{
+	char buf[2048];
+	size_t used = 0;
+	int bad = 0;
+
+	buf[0] = '\0';
+	bad |= smsotp_msg_add(buf, sizeof(buf), &used, "status",
+	    smsotp_status_name(r->status)) != 0;
+	switch (r->status) {
+	case SMSOTP_SENT:
+		bad |= smsotp_msg_add(buf, sizeof(buf), &used, "challenge",
+		    r->challenge) != 0;
+		bad |= smsotp_msg_add(buf, sizeof(buf), &used, "masked",
+		    r->masked) != 0;
+		bad |= add_long(buf, sizeof(buf), &used, "ttl", r->ttl) != 0;
+		bad |= add_long(buf, sizeof(buf), &used, "resend_after",
+		    r->resend_after) != 0;
+		break;
+	case SMSOTP_LOCKED:
+		if (r->until > 0)
+			bad |= add_long(buf, sizeof(buf), &used, "until",
+			    (long)r->until) != 0;
+		break;
+	case SMSOTP_RATE_LIMITED:
+		bad |= add_long(buf, sizeof(buf), &used, "retry_after",
+		    r->retry_after) != 0;
+		break;
+	case SMSOTP_BAD_CODE:
+		bad |= add_long(buf, sizeof(buf), &used, "attempts_left",
+		    r->attempts_left) != 0;
+		break;
+	default:
+		break;
+	}
+	if (bad)
+		return -1;
+	return write_all(STDOUT_FILENO, buf, used);
+}
+
+/* Service name for the SMS text: only from a privileged caller. */
+static void
+pick_service(int privileged, const char *given, char *out, size_t outsz)
+{
+	size_t i, n = given != NULL ? strlen(given) : 0;
+
+	if (!privileged || n == 0 || n >= outsz || n > 32) {
+		(void)smsotp_fmt(out, outsz, "login");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char c = given[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+			(void)smsotp_fmt(out, outsz, "login");
+			return;
+		}
+	}
+	memcpy(out, given, n + 1);
+}
+
+/*
+ * SECURITY: a privileged caller (euid 0: sshd, sudo, su) may ask about
+ * anyone; any other caller only about the user of its real uid.
+ */
+static int
+caller_may_ask(int privileged, const char *user, const char *ulog)
+{
+	struct passwd *pw;
+
+	if (privileged)
+		return 1;
+	pw = getpwuid(getuid());
+	if (pw != NULL && pw->pw_name != NULL && strcmp(pw->pw_name, user) == 0)
+		return 1;
+	smsotp_log(LOG_WARNING, "uid %lu asked about user=%s: refused (an "
+	    "unprivileged caller may only ask about itself)",
+	    (unsigned long)getuid(), ulog);
+	return 0;
+}
+
+static int
+load_all(int privileged, const struct smsotp_msg *req, struct smsotp_conf *conf,
+    unsigned char key[SMSOTP_KEY_LEN], struct smsotp_store *store)
+{
+	struct smsotp_conf_opts opts = { 0 };
+	struct smsotp_errs errs;
+	const char *path = SMSOTP_CONF_PATH, *given = smsotp_msg_get(req, "config");
+	char why[320];
+	int i;
+
+	if (given != NULL) {
+		if (!privileged)
+			smsotp_log(LOG_WARNING, "config= from an unprivileged "
+			    "caller ignored");
+		else if (given[0] != '/')
+			smsotp_log(LOG_WARNING, "config= must be absolute: ignored");
+		else
+			path = given;
+	}
+	memset(&errs, 0, sizeof(errs));
+	if (smsotp_conf_load(path, &opts, conf, &errs) != 0) {
+		for (i = 0; i < errs.n && i < SMSOTP_MAX_ERRS; i++)
+			smsotp_log(LOG_ERR, "config: %s", errs.msg[i]);
+		smsotp_log(LOG_ERR, "configuration invalid (%d error%s): "
+		    "login denied; run 'smsotpctl check-config'", errs.n,
+		    errs.n == 1 ? "" : "s");
+		return -1;
+	}
+	if (smsotp_key_load(SMSOTP_KEY_PATH, 0, key, why, sizeof(why)) != 0) {
+		smsotp_log(LOG_ERR, "key: %s (run 'smsotpctl init')", why);
+		return -1;
+	}
+	if (smsotp_store_open(SMSOTP_STATE_DIR, 0, store, why, sizeof(why)) != 0) {
+		smsotp_log(LOG_ERR, "state directory: %s (run 'smsotpctl init')",
+		    why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
+{
+	struct smsotp_conf conf;
+	struct smsotp_store store = { -1, NULL };
+	struct smsotp_ctx ctx;
+	unsigned char key[SMSOTP_KEY_LEN];
+	char host[256], service[40], ulog[80], why_op[64];
+	const char *op = smsotp_msg_get(req, "op");
+	const char *user = smsotp_msg_get(req, "user");
+	const char *const *allowed;
+	const char *bad, *chal, *code;
+	int loaded = 0;
+
+	memset(&conf, 0, sizeof(conf));
+	r->status = SMSOTP_ERROR;
+	if (op == NULL || user == NULL) {
+		smsotp_log(LOG_ERR, "request without op or user: refused");
+		return SMSOTP_ERROR;
+	}
+	if (strcmp(op, "begin") == 0)
+		allowed = begin_keys;
+	else if (strcmp(op, "resend") == 0)
+		allowed = resend_keys;
+	else if (strcmp(op, "verify") == 0)
+		allowed = verify_keys;
+	else {
+		smsotp_sanitize(why_op, sizeof(why_op), op, strlen(op));
+		smsotp_log(LOG_ERR, "unknown op '%s': refused", why_op);
+		return SMSOTP_ERROR;
+	}
+	if (smsotp_msg_check_keys(req, allowed, &bad) != 0) {
+		smsotp_log(LOG_ERR, "unexpected key '%s' in %s request: refused",
+		    bad, op);
+		return SMSOTP_ERROR;
+	}
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	if (!smsotp_user_ok(user)) {
+		smsotp_log(LOG_ERR, "invalid user name '%s': refused", ulog);
+		return SMSOTP_ERROR;
+	}
+	if (!caller_may_ask(privileged, user, ulog))
+		return SMSOTP_ERROR;
+	chal = smsotp_msg_get(req, "challenge");
+	code = smsotp_msg_get(req, "code");
+	if (strcmp(op, "begin") != 0 && (chal == NULL || !smsotp_challenge_ok(chal))) {
+		smsotp_log(LOG_ERR, "%s request without a valid challenge: "
+		    "refused", op);
+		return SMSOTP_ERROR;
+	}
+	if (strcmp(op, "verify") == 0 && code == NULL) {
+		smsotp_log(LOG_ERR, "verify request without code: refused");
+		return SMSOTP_ERROR;
+	}
+	if (smsotp_crypto_init() != 0) {
+		smsotp_log(LOG_CRIT, "libsodium failed to initialise");
+		return SMSOTP_ERROR;
+	}
+	if (load_all(privileged, req, &conf, key, &store) != 0)
+		goto out;
+	loaded = 1;
+	if (gethostname(host, sizeof(host)) != 0)
+		(void)smsotp_fmt(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	pick_service(privileged, smsotp_msg_get(req, "service"), service,
+	    sizeof(service));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.conf = &conf;
+	ctx.store = &store;
+	ctx.key = key;
+	ctx.now = smsotp_now();
+	ctx.host = host;
+	ctx.conf_owner = 0;
+	ctx.lock_wait_ms = LOCK_WAIT_MS;
+	ctx.deadline = smsotp_mono() + conf.send_deadline;
+	if (strcmp(op, "verify") == 0) {
+		smsotp_verify(&ctx, user, chal, code, strlen(code), r);
+	} else {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			smsotp_log(LOG_CRIT, "libcurl failed to initialise");
+			goto out;
+		}
+		if (strcmp(op, "begin") == 0)
+			smsotp_begin(&ctx, user, service, r);
+		else
+			smsotp_resend(&ctx, user, chal, service, r);
+	}
+out:
+	smsotp_wipe(key, sizeof(key));
+	if (loaded)
+		smsotp_store_close(&store);
+	if (conf.path != NULL)
+		smsotp_conf_free(&conf);
+	return r->status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char buf[SMSOTP_PROTO_MAX_MSG + 1];
+	struct smsotp_msg req;
+	struct smsotp_reply r;
+	const char *why;
+	size_t len = 0;
+	int privileged;
+
+	(void)argv;
+	if (smsotp_harden(HELPER_DEADLINE_S) != 0)
+		return SMSOTP_ERROR;
+	smsotp_log_init("smsotp-helper", 0);
+	memset(&r, 0, sizeof(r));
+	r.status = SMSOTP_ERROR;
+	if (argc > 1 || isatty(STDIN_FILENO)) {
+		fprintf(stderr, "smsotp-helper: this program is run by "
+		    "pam_smsotp.so, not by hand; see smsotp-helper(8)\n");
+		return SMSOTP_ERROR;
+	}
+	privileged = geteuid() == 0;
+	if (read_request(buf, sizeof(buf), &len) != 0) {
+		smsotp_log(LOG_ERR, "unreadable or oversized request: refused");
+		goto reply;
+	}
+	if (smsotp_msg_parse(buf, len, &req, &why) != 0) {
+		smsotp_log(LOG_ERR, "malformed request (%s): refused", why);
+		goto reply;
+	}
+	smsotp_wipe(buf, len);
+	dispatch(&req, privileged, &r);
+	smsotp_msg_free(&req);
+reply:
+	smsotp_wipe(buf, sizeof(buf));
+	if (send_reply(&r) != 0)
+		return SMSOTP_ERROR;
+	return r.status;
+}
