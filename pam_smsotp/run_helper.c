@@ -1,0 +1,485 @@
+/* run_helper.c - exec smsotp-helper for one request and validate its reply. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modutil.h>
+
+#include "proto.h"
+#include "run_helper.h"
+
+#ifndef SMSOTP_HELPER_PATH
+#error "SMSOTP_HELPER_PATH must be defined by the build"
+#endif
+
+/* Requests are small: user, host names and a path, each on one line. */
+#define REQ_CAP (SMSOTP_PROTO_MAX_LINE * 8)
+
+/* Keys allowed in a reply, per status; the first `nreq` are required. */
+struct reply_keys {
+	int nreq;
+	const char *keys[6];
+};
+
+static const struct reply_keys reply_keys[SMSOTP_STATUS_MAX + 1] = {
+	[SMSOTP_OK] = { 1, { "status", NULL } },
+	[SMSOTP_SENT] = { 5, { "status", "challenge", "masked", "ttl",
+	    "resend_after", NULL } },
+	[SMSOTP_SKIP] = { 1, { "status", NULL } },
+	[SMSOTP_BAD_CODE] = { 2, { "status", "attempts_left", NULL } },
+	[SMSOTP_EXPIRED] = { 1, { "status", NULL } },
+	[SMSOTP_LOCKED] = { 1, { "status", "until", NULL } },
+	[SMSOTP_RATE_LIMITED] = { 2, { "status", "retry_after", NULL } },
+	[SMSOTP_NO_PHONE] = { 1, { "status", NULL } },
+	[SMSOTP_GATEWAY_DOWN] = { 1, { "status", NULL } },
+	[SMSOTP_ERROR] = { 1, { "status", NULL } },
+};
+
+static const char *const op_names[] = {
+	[SMSOTP_OP_BEGIN] = "begin",
+	[SMSOTP_OP_RESEND] = "resend",
+	[SMSOTP_OP_VERIFY] = "verify",
+};
+
+static int
+challenge_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < SMSOTP_CHALLENGE_HEXLEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/*
+ * SECURITY: masked= ends up in the prompt shown to the user: non-empty,
+ * bounded, printable ASCII or well-formed UTF-8 without C0/C1 controls.
+ */
+static int
+masked_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+
+	if (len == 0 || len > SMSOTP_HELPER_MASKED_MAX)
+		return 0;
+	while (*p != '\0') {
+		unsigned long cp;
+		int n, i;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 1;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			cp = *p & 0x07;
+		} else {
+			return 0;
+		}
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;	/* also stops at the NUL */
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+static int
+get_long(const struct smsotp_msg *m, const char *key, long max, long *out)
+{
+	const char *v = smsotp_msg_get(m, key);
+
+	return v == NULL ? -1 : smsotp_parse_long(v, 0, max, out);
+}
+
+int
+smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
+    struct smsotp_helper_reply *rep, const char **why)
+{
+	struct smsotp_msg m;
+	const struct reply_keys *rk;
+	const char *v, *bad;
+	int rv = -1, st, i;
+
+	memset(rep, 0, sizeof(*rep));
+	if (smsotp_msg_parse(buf, len, &m, why) != 0)
+		return -1;
+	*why = "first line is not status=";
+	if (m.nfields < 1 || strcmp(m.f[0].key, "status") != 0)
+		goto out;
+	*why = "unknown status";
+	st = smsotp_status_from_name(m.f[0].value);
+	if (st < 0)
+		goto out;
+	*why = "exit status does not match the reply";
+	if (exit_status != st)
+		goto out;
+	rk = &reply_keys[st];
+	*why = "unexpected key for this status";
+	if (smsotp_msg_check_keys(&m, rk->keys, &bad) != 0)
+		goto out;
+	*why = "missing key for this status";
+	for (i = 0; i < rk->nreq; i++)
+		if (smsotp_msg_get(&m, rk->keys[i]) == NULL)
+			goto out;
+	*why = "bad value";
+	switch (st) {
+	case SMSOTP_SENT:
+		v = smsotp_msg_get(&m, "challenge");
+		if (!challenge_ok(v))
+			goto out;
+		memcpy(rep->challenge, v, SMSOTP_CHALLENGE_HEXLEN + 1);
+		v = smsotp_msg_get(&m, "masked");
+		if (!masked_ok(v))
+			goto out;
+		memcpy(rep->masked, v, strlen(v) + 1);
+		if (get_long(&m, "ttl", INT_MAX, &rep->ttl) != 0 ||
+		    get_long(&m, "resend_after", INT_MAX, &rep->resend_after) != 0)
+			goto out;
+		break;
+	case SMSOTP_BAD_CODE:
+		if (get_long(&m, "attempts_left", INT_MAX, &rep->attempts_left) != 0)
+			goto out;
+		break;
+	case SMSOTP_RATE_LIMITED:
+		if (get_long(&m, "retry_after", INT_MAX, &rep->retry_after) != 0)
+			goto out;
+		break;
+	case SMSOTP_LOCKED:
+		if (smsotp_msg_get(&m, "until") != NULL) {
+			if (get_long(&m, "until", LONG_MAX, &rep->until) != 0)
+				goto out;
+			rep->has_until = 1;
+		}
+		break;
+	default:
+		break;
+	}
+	rep->status = st;
+	*why = NULL;
+	rv = 0;
+out:
+	smsotp_msg_free(&m);
+	if (rv != 0)
+		memset(rep, 0, sizeof(*rep));
+	return rv;
+}
+
+static int
+add_opt(char *buf, size_t *used, const char *key, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return 0;
+	return smsotp_msg_add(buf, REQ_CAP, used, key, value);
+}
+
+/* Build the request for req->op into buf. 0, or -1 when it cannot. */
+static int
+build_request(const struct smsotp_request *req, char *buf, size_t *used)
+{
+	const char *code = req->code;
+	int rv = -1;
+
+	*used = 0;
+	buf[0] = '\0';
+	if (req->user == NULL || *req->user == '\0' ||
+	    (req->op != SMSOTP_OP_BEGIN && req->challenge == NULL) ||
+	    (req->op == SMSOTP_OP_VERIFY && code == NULL))
+		goto out;
+	if (smsotp_msg_add(buf, REQ_CAP, used, "op", op_names[req->op]) != 0 ||
+	    smsotp_msg_add(buf, REQ_CAP, used, "user", req->user) != 0)
+		goto out;
+	if (req->op != SMSOTP_OP_BEGIN &&
+	    smsotp_msg_add(buf, REQ_CAP, used, "challenge", req->challenge) != 0)
+		goto out;
+	if (req->op == SMSOTP_OP_VERIFY) {
+		if (strlen(code) > SMSOTP_CODE_MAX)
+			code = "x";	/* an invalid code: one wrong try */
+		if (smsotp_msg_add(buf, REQ_CAP, used, "code", code) != 0)
+			goto out;
+	} else if (add_opt(buf, used, "service", req->service) != 0 ||
+	    add_opt(buf, used, "rhost", req->rhost) != 0 ||
+	    add_opt(buf, used, "tty", req->tty) != 0) {
+		goto out;
+	}
+	rv = add_opt(buf, used, "config", req->config);
+out:
+	return rv;
+}
+
+/*
+ * Fill the pipe completely before fork: the request is far smaller than a
+ * pipe buffer, so a non-blocking write either takes it all or fails, and
+ * the parent can never block on, or get SIGPIPE from, a dead helper.
+ */
+static int
+write_all_nonblock(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;		/* EAGAIN included: never wait */
+		buf += n;
+		len -= (size_t)n;
+	}
+	return len == 0 ? 0 : -1;
+}
+
+static long
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Child side: only async-signal-safe calls between fork and execve. */
+static void __attribute__((noreturn))
+exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
+{
+	static char arg0[] = "smsotp-helper";
+	char *const argv[] = { arg0, NULL };
+	char *const envp[] = { NULL };
+	struct sigaction sa;
+	sigset_t none;
+	int a, b, sig;
+
+	/* Move both ends above 2 first, so that dup2 cannot clobber one. */
+	a = fcntl(in_rd, F_DUPFD_CLOEXEC, 3);
+	b = fcntl(out_wr, F_DUPFD_CLOEXEC, 3);
+	if (a < 0 || b < 0 || dup2(a, STDIN_FILENO) < 0 ||
+	    dup2(b, STDOUT_FILENO) < 0)
+		_exit(127);
+	/* stderr to /dev/null, every fd above 2 closed. */
+	if (pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_IGNORE_FD,
+	    PAM_MODUTIL_IGNORE_FD, PAM_MODUTIL_NULL_FD) < 0)
+		_exit(127);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);	/* undo inherited SIG_IGN */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(SMSOTP_HELPER_PATH, argv, envp);
+	_exit(127);
+}
+
+/* Read the reply until EOF, the size cap or the deadline. */
+static int
+read_reply(int fd, char *buf, size_t cap, size_t *len,
+    const struct timespec *deadline, const char **why)
+{
+	struct pollfd pfd;
+	ssize_t n;
+	long left;
+	int r;
+
+	*len = 0;
+	for (;;) {
+		left = ms_left(deadline);
+		*why = "timed out";
+		if (left <= 0)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		*why = "poll failed";
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			continue;	/* the deadline check above ends it */
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		*why = "read failed";
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		*len += (size_t)n;
+		*why = "reply too long";
+		if (*len >= cap)
+			return -1;
+	}
+}
+
+/*
+ * Reap the child before the deadline; after it (or when kill_it), SIGKILL
+ * and reap. Returns the wait status, or -1 when waitpid failed.
+ */
+static int
+reap(pid_t pid, const struct timespec *deadline, int kill_it)
+{
+	struct timespec nap = { 0, 1000000 };
+	pid_t r;
+	int status;
+
+	while (!kill_it) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (ms_left(deadline) <= 0)
+			break;
+		(void)nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 32000000)
+			nap.tv_nsec *= 2;
+	}
+	(void)kill(pid, SIGKILL);
+	do {
+		r = waitpid(pid, &status, 0);
+	} while (r < 0 && errno == EINTR);
+	return r == pid ? status : -1;
+}
+
+int
+smsotp_run_helper(pam_handle_t *pamh, int debug,
+    const struct smsotp_request *req, struct smsotp_helper_reply *rep)
+{
+	struct sigaction dfl, old;
+	struct timespec deadline;
+	char *rq = NULL, *rp = NULL;
+	size_t rqlen = 0, rplen = 0;
+	const char *why, *opname = "?";
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int rv = -1, sig_saved = 0, status, exit_status, readerr;
+	pid_t pid;
+
+	memset(rep, 0, sizeof(*rep));
+	why = "bad request op";
+	if ((unsigned)req->op > SMSOTP_OP_VERIFY)
+		goto out;
+	opname = op_names[req->op];
+	why = "out of memory";
+	rq = calloc(1, REQ_CAP);
+	rp = malloc(SMSOTP_PROTO_MAX_MSG + 1);
+	if (rq == NULL || rp == NULL)
+		goto out;
+	why = "request too large or incomplete";
+	if (build_request(req, rq, &rqlen) != 0)
+		goto out;
+	why = "pipe failed";
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+		goto out;
+	why = "request does not fit the pipe";
+	if (write_all_nonblock(in[1], rq, rqlen) != 0)
+		goto out;
+	close(in[1]);
+	in[1] = -1;
+
+	/* sshd and others may ignore SIGCHLD: waitpid would then fail. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, &dfl, &old) == 0)
+		sig_saved = 1;
+
+	if (debug)
+		pam_syslog(pamh, LOG_DEBUG, "running %s op=%s",
+		    SMSOTP_HELPER_PATH, opname);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += SMSOTP_HELPER_TIMEOUT_MS / 1000;
+	why = "fork failed";
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (pid == 0)
+		exec_helper(pamh, in[0], out[1]);
+
+	close(in[0]);
+	in[0] = -1;
+	close(out[1]);
+	out[1] = -1;
+	readerr = read_reply(out[0], rp, SMSOTP_PROTO_MAX_MSG + 1, &rplen,
+	    &deadline, &why);
+	close(out[0]);
+	out[0] = -1;
+	status = reap(pid, &deadline, readerr != 0);
+	if (readerr != 0)
+		goto out;
+	why = "waitpid failed";
+	if (status == -1)
+		goto out;
+	if (WIFSIGNALED(status)) {
+		pam_syslog(pamh, LOG_ERR, "helper killed by signal %d",
+		    WTERMSIG(status));
+		why = "helper did not exit normally";
+		goto out;
+	}
+	exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	why = exit_status == 127 ? "helper could not be run (exit 127)" :
+	    "helper did not exit normally";
+	if (exit_status < 0 || exit_status == 127)
+		goto out;
+	if (smsotp_helper_reply_parse(rp, rplen, exit_status, rep, &why) != 0)
+		goto out;
+	if (debug)
+		pam_syslog(pamh, LOG_DEBUG, "helper op=%s replied %s",
+		    opname, smsotp_status_name(rep->status));
+	rv = 0;
+out:
+	if (sig_saved)
+		(void)sigaction(SIGCHLD, &old, NULL);
+	if (rv != 0)
+		pam_syslog(pamh, LOG_ERR, "helper failed (op=%s): %s",
+		    opname, why);
+	if (in[0] >= 0)
+		close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	if (out[0] >= 0)
+		close(out[0]);
+	if (out[1] >= 0)
+		close(out[1]);
+	if (rq != NULL) {
+		smsotp_wipe(rq, REQ_CAP);	/* SECURITY: may hold a code */
+		free(rq);
+	}
+	if (rp != NULL) {
+		smsotp_wipe(rp, rplen);
+		free(rp);
+	}
+	return rv;
+}

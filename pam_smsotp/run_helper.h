@@ -1,0 +1,81 @@
+/*
+ * run_helper.h - one request to smsotp-helper per execution, and its
+ * validated reply. The helper is always SMSOTP_HELPER_PATH (compiled in).
+ */
+#ifndef SMSOTP_RUN_HELPER_H
+#define SMSOTP_RUN_HELPER_H
+
+#include <stddef.h>
+
+#include <security/pam_modules.h>
+
+#include "proto.h"
+
+/* Overall time for one helper run (the helper has its own 30 s deadline). */
+#define SMSOTP_HELPER_TIMEOUT_MS 40000
+/* A longer typed answer is sent as "x": an invalid code, one wrong try. */
+#define SMSOTP_CODE_MAX 128
+/* masked= is at most this many bytes (plus the NUL). */
+#define SMSOTP_HELPER_MASKED_MAX 63
+
+enum smsotp_op {
+	SMSOTP_OP_BEGIN,
+	SMSOTP_OP_RESEND,
+	SMSOTP_OP_VERIFY,
+};
+
+/*
+ * A request. Lines are sent only for the op that takes them:
+ *   begin:  user service rhost tty [config]
+ *   resend: user challenge service rhost tty [config]
+ *   verify: user challenge code [config]
+ * A NULL or empty service, rhost, tty or config is omitted. user and (for
+ * resend and verify) challenge are required; code is required for verify.
+ */
+struct smsotp_request {
+	enum smsotp_op op;
+	const char *user;
+	const char *challenge;
+	const char *code;	/* SECURITY: the typed code; never logged */
+	const char *service;
+	const char *rhost;
+	const char *tty;
+	const char *config;
+};
+
+/* A validated reply; only the fields of its status are meaningful. */
+struct smsotp_helper_reply {
+	int status;		/* enum smsotp_status */
+	char challenge[SMSOTP_CHALLENGE_HEXLEN + 1];	/* SENT */
+	char masked[SMSOTP_HELPER_MASKED_MAX + 1];	/* SENT */
+	long ttl;		/* SENT */
+	long resend_after;	/* SENT */
+	long retry_after;	/* RATE_LIMITED */
+	long attempts_left;	/* BAD_CODE */
+	long until;		/* LOCKED, when has_until */
+	int has_until;
+};
+
+/*
+ * Run the helper once for req. Returns 0 with *rep filled from a reply
+ * that parsed, carried exactly the keys of its status with valid values,
+ * and whose status equals the helper's exit status. Returns -1 ("helper
+ * failed", logged at LOG_ERR) on anything else: request too large, pipe,
+ * fork or exec failure, crash, signal, timeout (the helper is killed),
+ * oversized or malformed reply, or status/exit mismatch. The caller maps
+ * -1 to PAM_AUTHINFO_UNAVAIL, never to success.
+ */
+int smsotp_run_helper(pam_handle_t *pamh, int debug,
+    const struct smsotp_request *req, struct smsotp_helper_reply *rep)
+    __attribute__((warn_unused_result));
+
+/*
+ * Validate a reply buf[0..len) as received from a helper that exited with
+ * exit_status (-1 when it did not exit normally). 0 and *rep filled, or
+ * -1 with *why set to a static reason. Pure: exposed for tests and fuzzing.
+ */
+int smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
+    struct smsotp_helper_reply *rep, const char **why)
+    __attribute__((warn_unused_result));
+
+#endif
