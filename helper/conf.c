@@ -73,7 +73,7 @@ read_code(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 		bad |= smsotp_cfg_check_keys(ctx, g, code_keys) != 0;
 		bad |= smsotp_cfg_int(ctx, g, "length", 0, 4, 10,
 		    &c->code_length) != 0;
-		bad |= smsotp_cfg_int(ctx, g, "ttl", 0, 30, 3600,
+		bad |= smsotp_cfg_int(ctx, g, "ttl", 0, 5, 3600,
 		    &c->code_ttl) != 0;
 		bad |= smsotp_cfg_int(ctx, g, "max_attempts", 0, 1, 10,
 		    &c->code_max_attempts) != 0;
@@ -151,7 +151,8 @@ read_limits(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 	bad |= smsotp_cfg_check_keys(ctx, g, limits_keys) != 0;
 	bad |= smsotp_cfg_int(ctx, g, "resend_cooldown", 0, 0, 3600,
 	    &c->resend_cooldown) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "sends_per_user", 0, 1, 1000,
+	bad |= smsotp_cfg_int(ctx, g, "sends_per_user", 0, 1,
+	    SMSOTP_MAX_SENDS_TRACKED,
 	    &c->sends_per_user) != 0;
 	bad |= smsotp_cfg_int(ctx, g, "sends_window", 0, 60, 86400,
 	    &c->sends_window) != 0;
@@ -163,18 +164,13 @@ read_limits(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 	    &c->lockout_max) != 0;
 	bad |= smsotp_cfg_int(ctx, g, "max_live_codes", 0, 1, 8,
 	    &c->max_live_codes) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "send_deadline", 0, 1, 120,
+	bad |= smsotp_cfg_int(ctx, g, "send_deadline", 0, 1, 25,
 	    &c->send_deadline) != 0;
 	if (!bad && c->lockout_max < c->lockout_time) {
 		smsotp_cfg_error(ctx, config_setting_get_member(g, "lockout_max") ?
 		    config_setting_get_member(g, "lockout_max") : g,
 		    "'limits.lockout_max' (%d) must be at least "
 		    "'limits.lockout_time' (%d)", c->lockout_max, c->lockout_time);
-		bad = 1;
-	}
-	if (!bad && c->sends_per_user > SMSOTP_MAX_SENDS_TRACKED) {
-		smsotp_cfg_error(ctx, g, "'limits.sends_per_user' may be at most %d",
-		    SMSOTP_MAX_SENDS_TRACKED);
 		bad = 1;
 	}
 	return bad ? -1 : 0;

@@ -34,7 +34,7 @@ struct smsotp_conf {
 
 	/* code = { length; ttl; max_attempts; } */
 	int code_length;	/* 4..10, default 6 */
-	int code_ttl;		/* 30..3600 s, default 300 */
+	int code_ttl;		/* 5..3600 s, default 300 */
 	int code_max_attempts;	/* 1..10, default 3 */
 
 	/* message template, placeholders checked */
@@ -46,13 +46,13 @@ struct smsotp_conf {
 
 	/* limits = { ... } */
 	int resend_cooldown;	/* 0..3600 s, default 30 */
-	int sends_per_user;	/* 1..1000, default 5 */
+	int sends_per_user;	/* 1..64, default 5 */
 	int sends_window;	/* 60..86400 s, default 900 */
 	int lockout_after;	/* 1..1000, default 10 */
 	int lockout_time;	/* 1..86400 s, default 900 */
 	int lockout_max;	/* lockout_time..31536000 s, default 86400 */
 	int max_live_codes;	/* 1..8, default 3 */
-	int send_deadline;	/* 1..120 s, default 15 */
+	int send_deadline;	/* 1..25 s, default 15 (helper deadline 30) */
 
 	struct smsotp_gateway *gateways;	/* array of ngateways */
 	int ngateways;

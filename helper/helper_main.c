@@ -166,6 +166,30 @@ caller_may_ask(int privileged, const char *user, const char *ulog)
 	return 0;
 }
 
+/*
+ * One line per request. rhost and tty are facts only when a privileged
+ * caller gives them; from anyone else they are logged as claims.
+ */
+static void
+log_request(const struct smsotp_msg *req, const char *op, const char *ulog,
+    int privileged)
+{
+	const char *rh = smsotp_msg_get(req, "rhost");
+	const char *tty = smsotp_msg_get(req, "tty");
+	const char *svc = smsotp_msg_get(req, "service");
+	char a[80], b[80], c[80];
+
+	smsotp_sanitize(a, sizeof(a), rh != NULL ? rh : "-",
+	    strlen(rh != NULL ? rh : "-"));
+	smsotp_sanitize(b, sizeof(b), tty != NULL ? tty : "-",
+	    strlen(tty != NULL ? tty : "-"));
+	smsotp_sanitize(c, sizeof(c), svc != NULL ? svc : "-",
+	    strlen(svc != NULL ? svc : "-"));
+	smsotp_log(LOG_INFO, "%s user=%s service=%s rhost=%s tty=%s uid=%lu%s",
+	    op, ulog, c, a, b, (unsigned long)getuid(),
+	    privileged ? "" : " (unprivileged caller: claims unverified)");
+}
+
 static int
 load_all(int privileged, const struct smsotp_msg *req, struct smsotp_conf *conf,
     unsigned char key[SMSOTP_KEY_LEN], struct smsotp_store *store)
@@ -260,6 +284,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 		smsotp_log(LOG_ERR, "verify request without code: refused");
 		return SMSOTP_ERROR;
 	}
+	log_request(req, op, ulog, privileged);
 	if (smsotp_crypto_init() != 0) {
 		smsotp_log(LOG_CRIT, "libsodium failed to initialise");
 		return SMSOTP_ERROR;

@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include <libconfig.h>
+
+#include "conf.h"
 #include "util.h"
 
 #define SMSOTP_HTTP_MAX_REPLY (64 * 1024)
@@ -43,7 +46,13 @@ struct smsotp_http_resp {
 };
 
 /*
- * Perform req before deadline (smsotp_mono() time). Returns 0 when an HTTP
+ * The process must call curl_global_init(CURL_GLOBAL_DEFAULT) once before
+ * the first request (the helper and smsotpctl do it at start, tests in
+ * their setup); smsotp_http_do keeps no other global state: each call
+ * uses a fresh easy handle.
+ *
+ * Perform req before deadline (smsotp_mono() time). Refuses to start when
+ * less than 50 ms are left. Returns 0 when an HTTP
  * reply was received (any status), -1 otherwise (resp->error says why).
  * Free resp with smsotp_http_resp_free in both cases.
  */
@@ -54,5 +63,43 @@ void smsotp_http_resp_free(struct smsotp_http_resp *resp);
 
 /* application/x-www-form-urlencoded escaping of s; NULL on OOM. free(). */
 char *smsotp_http_form_escape(const char *s);
+
+/*
+ * Transport settings every HTTP gateway type takes, read from its config
+ * group by smsotp_http_configure:
+ *   base_url          https://HOST[:PORT][/PATH] (no user info, query or
+ *                     fragment; a trailing '/' is dropped); http:// only
+ *                     with insecure_http
+ *   connect_timeout   1..60 s, default 5
+ *   timeout           1..120 s, default 10
+ *   ca_file           PEM bundle instead of the system one (checked file)
+ *   pinned_public_key "sha256//BASE64[;sha256//...]"
+ *   proxy             proxy URL; without it no proxy is ever used
+ *   insecure_http     true allows http:// base_urls, and only those whose
+ *                     host is 127.0.0.1, ::1 or localhost (loopback Kannel)
+ * Gateway types append SMSOTP_HTTP_SETTING_NAMES to their settings list.
+ */
+#define SMSOTP_HTTP_SETTING_NAMES \
+	"base_url", "connect_timeout", "timeout", "ca_file", \
+	"pinned_public_key", "proxy", "insecure_http"
+
+struct smsotp_http_settings {
+	char *base_url;			/* malloc'ed, no trailing '/' */
+	char *ca_file;			/* malloc'ed or NULL */
+	char *pinned_public_key;	/* malloc'ed or NULL */
+	char *proxy;			/* malloc'ed or NULL */
+	struct smsotp_http_opts opts;	/* points at the strings above */
+};
+
+/*
+ * Read the transport settings of gateway group s into out, which must be
+ * zeroed by the caller, except that out->base_url may be preset to a
+ * malloc'ed default (e.g. "https://api.twilio.com"); when it is NULL,
+ * base_url is required. Errors go to ctx as "FILE:LINE: ...". Returns 0,
+ * or -1 after freeing out (smsotp_http_settings_free).
+ */
+int smsotp_http_configure(struct smsotp_cfgctx *ctx, const config_setting_t *s,
+    struct smsotp_http_settings *out) SMSOTP_WUR;
+void smsotp_http_settings_free(struct smsotp_http_settings *st);
 
 #endif

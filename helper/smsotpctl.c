@@ -59,8 +59,13 @@ mkparents(const char *path)
 		return -1;
 	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) == 0) {
+			/* our umask is 077: the group must reach the files */
+			if (chmod(buf, 0755) != 0)
+				return -1;
+		} else if (errno != EEXIST) {
 			return -1;
+		}
 		*p = '/';
 	}
 	return 0;

@@ -184,7 +184,7 @@ test_out_of_range(void **state)
 	static const char *const bad[] = {
 		"code = { length = 11; };", "code.length",
 		"code = { length = 3; };", "code.length",
-		"code = { ttl = 5; };", "code.ttl",
+		"code = { ttl = 4; };", "code.ttl",
 		"code = { max_attempts = 0; };", "code.max_attempts",
 		"limits = { resend_cooldown = -1; };", "limits.resend_cooldown",
 		"limits = { max_live_codes = 9; };", "limits.max_live_codes",

@@ -1,0 +1,443 @@
+/* http.c - one hardened libcurl request per call, and the shared HTTP gateway settings. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+#include "proto.h"
+
+#define MIN_LEFT 0.05		/* refuse to start with less than 50 ms left */
+
+struct sink {
+	char *buf;
+	size_t len, cap;
+	int too_large;
+	long retry_after;
+};
+
+/* SECURITY: replies may echo the message (and so the code): wipe on growth. */
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *k = userdata;
+	size_t n = size * nmemb, ncap;
+	char *nb;
+
+	if (n == 0)
+		return 0;
+	if (n > SMSOTP_HTTP_MAX_REPLY || k->len + n > SMSOTP_HTTP_MAX_REPLY) {
+		k->too_large = 1;
+		return 0;	/* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	if (k->len + n + 1 > k->cap) {
+		ncap = k->cap != 0 ? k->cap : 4096;
+		while (ncap < k->len + n + 1)
+			ncap *= 2;
+		nb = malloc(ncap);
+		if (nb == NULL)
+			return 0;
+		if (k->buf != NULL) {
+			memcpy(nb, k->buf, k->len);
+			smsotp_wipe(k->buf, k->cap);
+			free(k->buf);
+		}
+		k->buf = nb;
+		k->cap = ncap;
+	}
+	memcpy(k->buf + k->len, ptr, n);
+	k->len += n;
+	k->buf[k->len] = '\0';
+	return n;
+}
+
+/* Retry-After in its delta-seconds form; the HTTP-date form is ignored. */
+static size_t
+header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	struct sink *k = userdata;
+	size_t n = size * nitems, i;
+	static const char name[] = "retry-after:";
+	long v = 0;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		k->retry_after = -1;	/* a new response (after 1xx) */
+		return n;
+	}
+	if (n <= sizeof(name) - 1 || strncasecmp(ptr, name, sizeof(name) - 1) != 0)
+		return n;
+	i = sizeof(name) - 1;
+	while (i < n && (ptr[i] == ' ' || ptr[i] == '\t'))
+		i++;
+	if (i >= n || ptr[i] < '0' || ptr[i] > '9')
+		return n;
+	for (; i < n && ptr[i] >= '0' && ptr[i] <= '9'; i++) {
+		v = v * 10 + (ptr[i] - '0');
+		if (v > 86400 * 365)
+			return n;	/* absurd: ignore */
+	}
+	while (i < n && (ptr[i] == ' ' || ptr[i] == '\t' || ptr[i] == '\r' ||
+	    ptr[i] == '\n'))
+		i++;
+	if (i == n)
+		k->retry_after = v;
+	return n;
+}
+
+static long
+min_ms(long seconds, double left)
+{
+	long a = seconds * 1000, b = (long)(left * 1000.0);
+
+	return a < b ? a : b;
+}
+
+static void
+set_error(struct smsotp_http_resp *resp, const char *msg)
+{
+	smsotp_sanitize(resp->error, sizeof(resp->error), msg, strlen(msg));
+}
+
+/* Wipe then free a header list (headers may hold API keys). */
+static void
+free_headers(struct curl_slist *list)
+{
+	struct curl_slist *p;
+
+	for (p = list; p != NULL; p = p->next)
+		if (p->data != NULL)
+			smsotp_wipe(p->data, strlen(p->data));
+	curl_slist_free_all(list);
+}
+
+/* All options; nonzero on the first one libcurl refuses. */
+static CURLcode
+setup(CURL *h, const struct smsotp_http_opts *opts,
+    const struct smsotp_http_req *req, double left, struct sink *k,
+    struct curl_slist *hdrs, char *errbuf)
+{
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) do { \
+		if (rc == CURLE_OK) \
+			rc = curl_easy_setopt(h, opt, val); \
+	} while (0)
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_URL, req->url);
+	/* SECURITY: https only, never redirected, always verified. */
+	SET(CURLOPT_PROTOCOLS_STR, opts->insecure_http ? "http,https" : "https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_MAXREDIRS, 0L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (opts->ca_file != NULL)
+		SET(CURLOPT_CAINFO, opts->ca_file);
+	if (opts->pinned_public_key != NULL)
+		SET(CURLOPT_PINNEDPUBLICKEY, opts->pinned_public_key);
+	/*
+	 * SECURITY: environment proxies never apply. "" disables proxies
+	 * outright; with a configured proxy, NOPROXY "" keeps no_proxy from
+	 * the environment from routing around it.
+	 */
+	if (opts->proxy != NULL) {
+		SET(CURLOPT_PROXY, opts->proxy);
+		SET(CURLOPT_NOPROXY, "");
+		SET(CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+		SET(CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+	} else {
+		SET(CURLOPT_PROXY, "");
+	}
+	SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, min_ms(opts->connect_timeout, left));
+	SET(CURLOPT_TIMEOUT_MS, min_ms(opts->timeout, left));
+	SET(CURLOPT_USERAGENT, "pam_smsotp/" SMSOTP_VERSION);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SMSOTP_HTTP_MAX_REPLY);
+	SET(CURLOPT_WRITEFUNCTION, write_cb);
+	SET(CURLOPT_WRITEDATA, k);
+	SET(CURLOPT_HEADERFUNCTION, header_cb);
+	SET(CURLOPT_HEADERDATA, k);
+	if (req->username != NULL) {
+		/* SECURITY: credentials never go into the URL. */
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, req->username);
+		SET(CURLOPT_PASSWORD, req->password != NULL ? req->password : "");
+	}
+	if (strcmp(req->method, "POST") == 0) {
+		SET(CURLOPT_POST, 1L);
+		/* Not COPYPOSTFIELDS: the caller owns (and wipes) the body. */
+		SET(CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+		SET(CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(req->body != NULL ? req->body_len : 0));
+	} else {
+		SET(CURLOPT_HTTPGET, 1L);
+	}
+	SET(CURLOPT_HTTPHEADER, hdrs);
+#undef SET
+	return rc;
+}
+
+int
+smsotp_http_do(const struct smsotp_http_opts *opts,
+    const struct smsotp_http_req *req, double deadline,
+    struct smsotp_http_resp *resp)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct sink k = { NULL, 0, 0, 0, -1 };
+	struct curl_slist *hdrs = NULL, *t;
+	const char *const *hp;
+	CURL *h = NULL;
+	CURLcode rc;
+	double left = deadline - smsotp_mono();
+	int rv = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	resp->transport_error = 1;
+	errbuf[0] = '\0';
+	if (left < MIN_LEFT) {
+		set_error(resp, "deadline reached before the request");
+		goto out;
+	}
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
+		set_error(resp, "unsupported HTTP method");
+		goto out;
+	}
+	if (opts->connect_timeout <= 0 || opts->timeout <= 0) {
+		set_error(resp, "timeouts must be positive");
+		goto out;
+	}
+	/* No "Expect: 100-continue" round trip for larger bodies. */
+	hdrs = curl_slist_append(NULL, "Expect:");
+	for (hp = req->headers; hdrs != NULL && hp != NULL && *hp != NULL; hp++) {
+		t = curl_slist_append(hdrs, *hp);
+		if (t == NULL)
+			free_headers(hdrs);
+		hdrs = t;
+	}
+	h = curl_easy_init();
+	if (hdrs == NULL || h == NULL) {
+		set_error(resp, "out of memory");
+		goto out;
+	}
+	rc = setup(h, opts, req, left, &k, hdrs, errbuf);
+	if (rc != CURLE_OK) {
+		set_error(resp, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	rc = curl_easy_perform(h);
+	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->retry_after = k.retry_after;
+	if (k.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		set_error(resp, "reply too large");
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		set_error(resp, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	resp->transport_error = 0;
+	if (k.buf == NULL) {
+		k.buf = calloc(1, 1);
+		if (k.buf == NULL) {
+			set_error(resp, "out of memory");
+			resp->transport_error = 1;
+			goto out;
+		}
+		k.cap = 1;
+	}
+	resp->body = k.buf;
+	resp->len = k.len;
+	k.buf = NULL;
+	rv = 0;
+out:
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	free_headers(hdrs);
+	if (k.buf != NULL) {
+		smsotp_wipe(k.buf, k.cap);
+		free(k.buf);
+	}
+	return rv;
+}
+
+void
+smsotp_http_resp_free(struct smsotp_http_resp *resp)
+{
+	if (resp == NULL)
+		return;
+	if (resp->body != NULL) {
+		smsotp_wipe(resp->body, resp->len);
+		free(resp->body);
+	}
+	resp->body = NULL;
+	resp->len = 0;
+}
+
+char *
+smsotp_http_form_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s), i, o = 0;
+	char *out;
+
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(3 * n + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* --- shared transport settings ------------------------------------------ */
+
+static int
+loopback_host(const char *h, size_t n)
+{
+	return (n == 9 && strncmp(h, "127.0.0.1", n) == 0) ||
+	    (n == 5 && strncmp(h, "[::1]", n) == 0) ||
+	    (n == 9 && strncasecmp(h, "localhost", n) == 0);
+}
+
+/*
+ * Check url: scheme, then a host[:port] without user info, then an
+ * optional path; no spaces, controls, query or fragment. Sets *plain for
+ * http:// and *loopback when the host is a loopback name. NULL when fine,
+ * else why.
+ */
+static const char *
+check_url(const char *url, int *plain, int *loopback)
+{
+	const char *a, *p, *hend;
+	size_t i;
+
+	*plain = 0;
+	*loopback = 0;
+	if (strncmp(url, "https://", 8) == 0) {
+		a = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		a = url + 7;
+		*plain = 1;
+	} else {
+		return "must start with https://";
+	}
+	for (i = 0; url[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)url[i];
+		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '\\')
+			return "must not contain spaces, controls, '?' or '#'";
+	}
+	p = a + strcspn(a, "/");
+	if (memchr(a, '@', (size_t)(p - a)) != NULL)
+		return "must not contain user info (credentials go in their own settings)";
+	if (*a == '[') {
+		hend = memchr(a, ']', (size_t)(p - a));
+		if (hend == NULL)
+			return "has a bad IPv6 host";
+		hend++;
+	} else {
+		hend = a + strcspn(a, ":/");
+	}
+	if (hend == a || (hend == a + 2 && *a == '['))
+		return "has no host";
+	if (hend < p) {
+		const char *q = hend;
+		if (*q != ':' || q + 1 == p)
+			return "has a bad port";
+		for (q++; q < p; q++)
+			if (*q < '0' || *q > '9')
+				return "has a bad port";
+	}
+	*loopback = loopback_host(a, (size_t)(hend - a));
+	return NULL;
+}
+
+void
+smsotp_http_settings_free(struct smsotp_http_settings *st)
+{
+	if (st == NULL)
+		return;
+	free(st->base_url);
+	free(st->ca_file);
+	free(st->pinned_public_key);
+	free(st->proxy);
+	memset(st, 0, sizeof(*st));
+}
+
+int
+smsotp_http_configure(struct smsotp_cfgctx *ctx, const config_setting_t *s,
+    struct smsotp_http_settings *out)
+{
+	const config_setting_t *bs = config_setting_get_member(s, "base_url");
+	const char *why;
+	int ct = 5, to = 10, insecure = 0, plain, loopback, bad = 0;
+	size_t n;
+
+	bad |= smsotp_cfg_str(ctx, s, "base_url", out->base_url == NULL,
+	    &out->base_url) != 0;
+	bad |= smsotp_cfg_int(ctx, s, "connect_timeout", 0, 1, 60, &ct) != 0;
+	bad |= smsotp_cfg_int(ctx, s, "timeout", 0, 1, 120, &to) != 0;
+	bad |= smsotp_cfg_file(ctx, s, "ca_file", 0, 0, &out->ca_file) != 0;
+	bad |= smsotp_cfg_str(ctx, s, "pinned_public_key", 0,
+	    &out->pinned_public_key) != 0;
+	bad |= smsotp_cfg_str(ctx, s, "proxy", 0, &out->proxy) != 0;
+	bad |= smsotp_cfg_bool(ctx, s, "insecure_http", &insecure) != 0;
+	if (out->pinned_public_key != NULL &&
+	    (strncmp(out->pinned_public_key, "sha256//", 8) != 0 ||
+	    out->pinned_public_key[8] == '\0')) {
+		smsotp_cfg_error(ctx, config_setting_get_member(s,
+		    "pinned_public_key"), "'pinned_public_key' must be "
+		    "\"sha256//BASE64\" (see CURLOPT_PINNEDPUBLICKEY)");
+		bad = 1;
+	}
+	if (out->proxy != NULL && out->proxy[0] == '\0') {
+		smsotp_cfg_error(ctx, config_setting_get_member(s, "proxy"),
+		    "'proxy' must not be empty (leave it out for no proxy)");
+		bad = 1;
+	}
+	if (out->base_url != NULL) {
+		n = strlen(out->base_url);
+		while (n > 0 && out->base_url[n - 1] == '/')
+			out->base_url[--n] = '\0';
+		why = check_url(out->base_url, &plain, &loopback);
+		if (why == NULL && plain && !insecure)
+			why = "must start with https:// (http:// needs "
+			    "'insecure_http = true', loopback hosts only)";
+		if (why == NULL && insecure && !(plain && loopback))
+			why = "'insecure_http = true' is only allowed for an "
+			    "http:// URL on 127.0.0.1, [::1] or localhost";
+		if (why != NULL) {
+			smsotp_cfg_error(ctx, bs != NULL ? bs : s,
+			    "'base_url' %s", why);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		smsotp_http_settings_free(out);
+		return -1;
+	}
+	out->opts.ca_file = out->ca_file;
+	out->opts.pinned_public_key = out->pinned_public_key;
+	out->opts.proxy = out->proxy;
+	out->opts.connect_timeout = ct;
+	out->opts.timeout = to;
+	out->opts.insecure_http = insecure;
+	return 0;
+}
