@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "hardening.h"
+#include "http.h"
 #include "log.h"
 #include "proto.h"
 #include "state.h"
@@ -309,7 +309,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	if (strcmp(op, "verify") == 0) {
 		smsotp_verify(&ctx, user, chal, code, strlen(code), r);
 	} else {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (smsotp_http_global_init() != 0) {
 			smsotp_log(LOG_CRIT, "libcurl failed to initialise");
 			goto out;
 		}

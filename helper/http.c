@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
+#include <malloc.h>
 
 #include "http.h"
 #include "proto.h"
@@ -440,4 +442,21 @@ smsotp_http_configure(struct smsotp_cfgctx *ctx, const config_setting_t *s,
 	out->opts.timeout = to;
 	out->opts.insecure_http = insecure;
 	return 0;
+}
+
+/* SECURITY: parsed replies may hold the text (and so the code): wipe. */
+static void
+wiping_free(void *p)
+{
+	if (p == NULL)
+		return;
+	smsotp_wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
+int
+smsotp_http_global_init(void)
+{
+	json_set_alloc_funcs(malloc, wiping_free);
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }

@@ -56,6 +56,13 @@ struct smsotp_http_resp {
  * reply was received (any status), -1 otherwise (resp->error says why).
  * Free resp with smsotp_http_resp_free in both cases.
  */
+/*
+ * Once per process, before the first request: curl_global_init and a
+ * jansson allocator that wipes every block it frees (provider replies can
+ * echo the text, hence the code). 0, or -1 when libcurl cannot start.
+ */
+int smsotp_http_global_init(void) SMSOTP_WUR;
+
 int smsotp_http_do(const struct smsotp_http_opts *opts,
     const struct smsotp_http_req *req, double deadline,
     struct smsotp_http_resp *resp) SMSOTP_WUR;

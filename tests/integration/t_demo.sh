@@ -1,0 +1,20 @@
+#!/bin/bash
+# t_demo.sh - the README's first quick-start command works: scripts/demo
+# builds, configures the outbox gateway and logs in through PAM (answered
+# automatically here: DEMO_AUTO=1).
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$HERE/../.." && pwd)
+
+tid=readme_quickstart_demo
+DEMO_AUTO=1 DEMO_USER=demo-user timeout 600 "$top/scripts/demo" >"$T/last.out" 2>&1
+rc=$?
+check eval '[ $rc -eq 0 ] && grep -q "SMS to +447700900123" "$T/last.out" &&
+	grep -qx "RESULT: successfully authenticated" "$T/last.out"'
+
+tid=readme_quickstart_commands
+# the README's quick start is exactly these two commands
+cmds=$(sed -n '/^## Quick start/,/^## /p' "$top/README.md" | sed -n '/^```sh$/,/^```$/p' | grep -v '^```')
+check [ "$cmds" = "sudo ./scripts/demo     # install build deps, build, log in through a real PAM stack (outbox gateway)
+sudo ./scripts/test     # install test deps, build, run every test; ends with \"N passed, N failed\"" ]
+
+finish
