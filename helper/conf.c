@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "gateway.h"
 #include "secfile.h"
+#include "smsotp_limits.h"
 #include "template.h"
 
 #define DEFAULT_MESSAGE \
@@ -16,7 +17,8 @@
 	"It expires in %{minutes} minutes."
 
 static const char *const top_keys[] = {
-	"code", "message", "phones", "limits", "gateways", "routes", NULL
+	"code", "message", "phones", "limits", "gateways", "routes",
+	"health", "reveal_status", NULL
 };
 static const char *const code_keys[] = {
 	"length", "ttl", "max_attempts", NULL
@@ -26,9 +28,14 @@ static const char *const phones_keys[] = {
 };
 static const char *const limits_keys[] = {
 	"resend_cooldown", "sends_per_user", "sends_window", "lockout_after",
-	"lockout_time", "lockout_max", "max_live_codes", "send_deadline", NULL
+	"lockout_time", "lockout_max", "max_live_codes", "send_deadline",
+	"global_sends_per_minute", "global_sends_per_day", "allowed_countries",
+	NULL
 };
 static const char *const route_keys[] = { "prefix", "gateways", NULL };
+static const char *const health_keys[] = {
+	"failures", "window", "cooldown", NULL
+};
 
 static void
 set_defaults(struct smsotp_conf *c)
@@ -45,6 +52,11 @@ set_defaults(struct smsotp_conf *c)
 	c->lockout_max = 86400;
 	c->max_live_codes = 3;
 	c->send_deadline = 15;
+	c->global_per_minute = 60;	/* abuse: smsotp_limits.h */
+	c->global_per_day = 2000;
+	c->health_failures = 3;
+	c->health_window = 60;
+	c->health_cooldown = 120;
 }
 
 /* A group setting, or NULL when absent; error when present but no group. */
@@ -166,6 +178,11 @@ read_limits(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 	    &c->max_live_codes) != 0;
 	bad |= smsotp_cfg_int(ctx, g, "send_deadline", 0, 1, 25,
 	    &c->send_deadline) != 0;
+	bad |= smsotp_cfg_int(ctx, g, "global_sends_per_minute", 0, 0, 100000,
+	    &c->global_per_minute) != 0;
+	bad |= smsotp_cfg_int(ctx, g, "global_sends_per_day", 0, 0, 10000000,
+	    &c->global_per_day) != 0;
+	bad |= smsotp_cfg_countries(ctx, g, c) != 0;	/* limits.c */
 	if (!bad && c->lockout_max < c->lockout_time) {
 		smsotp_cfg_error(ctx, config_setting_get_member(g, "lockout_max") ?
 		    config_setting_get_member(g, "lockout_max") : g,
@@ -173,6 +190,26 @@ read_limits(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 		    "'limits.lockout_time' (%d)", c->lockout_max, c->lockout_time);
 		bad = 1;
 	}
+	return bad ? -1 : 0;
+}
+
+/* health = { failures; window; cooldown; }: the circuit breaker. */
+static int
+read_health(struct smsotp_cfgctx *ctx, const config_setting_t *root,
+    struct smsotp_conf *c)
+{
+	int bad = 0;
+	const config_setting_t *g = group(ctx, root, "health", &bad);
+
+	if (g == NULL)
+		return bad ? -1 : 0;
+	bad |= smsotp_cfg_check_keys(ctx, g, health_keys) != 0;
+	bad |= smsotp_cfg_int(ctx, g, "failures", 0, 0,
+	    SMSOTP_HEALTH_MAX_FAILURES, &c->health_failures) != 0;
+	bad |= smsotp_cfg_int(ctx, g, "window", 0, 1, 86400,
+	    &c->health_window) != 0;
+	bad |= smsotp_cfg_int(ctx, g, "cooldown", 0, 1, 86400,
+	    &c->health_cooldown) != 0;
 	return bad ? -1 : 0;
 }
 
@@ -451,6 +488,9 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	bad |= read_message(&ctx, root, c) != 0;
 	bad |= read_phones(&ctx, root, c) != 0;
 	bad |= read_limits(&ctx, root, c) != 0;
+	bad |= smsotp_cfg_bool(&ctx, root, "reveal_status",
+	    &c->reveal_status) != 0;
+	bad |= read_health(&ctx, root, c) != 0;
 	if (read_gateways(&ctx, root, c) != 0)
 		bad = 1;
 	else

@@ -20,6 +20,9 @@
 #define SMSOTP_MAX_ROUTES      64
 #define SMSOTP_PREFIX_MAX      16	/* "+" and up to 15 digits */
 #define SMSOTP_MAX_SENDS_TRACKED 64	/* = SMSOTP_MAX_SENDS of state.h */
+#define SMSOTP_HEALTH_MAX_FAILURES 32	/* health.failures at most (health.h) */
+#define SMSOTP_MAX_COUNTRIES   64	/* limits.allowed_countries entries */
+#define SMSOTP_COUNTRY_MAX     6	/* digits of one allowed calling code */
 
 struct smsotp_gateway;
 
@@ -53,6 +56,19 @@ struct smsotp_conf {
 	int lockout_max;	/* lockout_time..31536000 s, default 86400 */
 	int max_live_codes;	/* 1..8, default 3 */
 	int send_deadline;	/* 1..25 s, default 15 (helper deadline 30) */
+	/* abuse: global caps (smsotp_limits.h) and destinations; 0 = unlimited */
+	int global_per_minute;	/* global_sends_per_minute 0..100000, default 60 */
+	int global_per_day;	/* global_sends_per_day 0..10000000, default 2000 */
+	int nallowed;		/* allowed_countries; 0: every country */
+	char allowed_countries[SMSOTP_MAX_COUNTRIES][SMSOTP_COUNTRY_MAX + 1];
+
+	/* reveal_status (top level): explicit NO_PHONE/LOCKED/RATE_LIMITED */
+	int reveal_status;	/* default 0: decoy prompts (decoy.h) */
+
+	/* health = { failures; window; cooldown; } (circuit breaker, health.h) */
+	int health_failures;	/* 0..32, default 3; 0: breaker off */
+	int health_window;	/* 1..86400 s, default 60 */
+	int health_cooldown;	/* 1..86400 s, default 120 */
 
 	struct smsotp_gateway *gateways;	/* array of ngateways */
 	int ngateways;

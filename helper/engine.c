@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backup.h"
+#include "decoy.h"
 #include "engine.h"
 #include "gateway.h"
 #include "log.h"
+#include "smsotp_limits.h"
 #include "template.h"
 
 static void
@@ -151,6 +154,7 @@ send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
 {
 	char text[SMSOTP_TEXT_MAX + 1], minutes[16];
 	struct smsotp_tvars v;
+	struct smsotp_gw_opts gwo;
 	int gw, rv = SMSOTP_GATEWAY_DOWN;
 
 	if (smsotp_fmt(minutes, sizeof(minutes), "%d",
@@ -166,8 +170,13 @@ send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
 		smsotp_log(LOG_ERR, "message template renders too long: not sent");
 		goto out;
 	}
-	if (smsotp_gw_send(ctx->conf, phone, text, ctx->deadline, &gw) ==
-	    SMSOTP_GW_SENT)
+	/* gwspool: the circuit breaker lives in the state directory. */
+	memset(&gwo, 0, sizeof(gwo));
+	gwo.store = ctx->store;
+	gwo.now = ctx->now;
+	gwo.only = -1;
+	if (smsotp_gw_send_opts(ctx->conf, phone, text, ctx->deadline, &gwo,
+	    &gw) == SMSOTP_GW_SENT)
 		rv = SMSOTP_SENT;
 out:
 	smsotp_wipe(text, sizeof(text));
@@ -214,6 +223,87 @@ unreserve(const struct smsotp_ctx *ctx, const char *user, const char *id,
 	smsotp_wipe(&st, sizeof(st));
 }
 
+/* --- abuse (issue 4): countries, global caps, unlock log, send timing --- */
+
+static void
+log_country(const char *phone, const char *ulog)
+{
+	char masked[SMSOTP_MASKED_SIZE];
+
+	smsotp_phone_mask(phone, masked, sizeof(masked));
+	smsotp_log(LOG_WARNING, "user=%s: number %s is outside "
+	    "limits.allowed_countries: no code sent", ulog, masked);
+}
+
+/* 1 when phone may get a text; else 0 and r is the final answer. */
+static int
+country_ok(const struct smsotp_ctx *ctx, const char *user, const char *phone,
+    const char *ulog, struct smsotp_reply *r)
+{
+	if (smsotp_country_allowed(ctx->conf, phone))
+		return 1;
+	log_country(phone, ulog);
+	if (ctx->conf->reveal_status)
+		reply_init(r, SMSOTP_ERROR);
+	else
+		smsotp_decoy_begin(ctx, user, phone, "country not allowed", r);
+	return 0;
+}
+
+/* A lockout that ran out ends at the next login: say so once. */
+static void
+unlock_expired(const struct smsotp_ctx *ctx, struct smsotp_state *st,
+    const char *ulog)
+{
+	if (st->locked_until == 0 || st->locked_until > ctx->now)
+		return;
+	st->locked_until = 0;
+	smsotp_log(LOG_NOTICE, "user=%s: lockout expired: unlocked", ulog);
+}
+
+/*
+ * Count one global send (the caller holds the user's lock). 0, or -1 with
+ * the lock released and r final: the decoy (begin, user given) or
+ * RATE_LIMITED when over a cap, ERROR when the counters are unusable.
+ */
+static int
+global_take(const struct smsotp_ctx *ctx, const char *user, const char *phone,
+    struct smsotp_txn *txn, struct smsotp_reply *r)
+{
+	long retry;
+	int lim;
+
+	lim = smsotp_limits_take(ctx->store, ctx->conf, ctx->now,
+	    ctx->lock_wait_ms, &retry);
+	if (lim == SMSOTP_LIM_OK)
+		return 0;
+	smsotp_state_end(txn);
+	if (lim == SMSOTP_LIM_OVER && user != NULL &&
+	    !ctx->conf->reveal_status) {
+		smsotp_decoy_begin(ctx, user, phone, "global send limit", r);
+	} else if (lim == SMSOTP_LIM_OVER) {
+		reply_init(r, SMSOTP_RATE_LIMITED);
+		r->retry_after = retry;
+	} else {
+		reply_init(r, SMSOTP_ERROR);
+	}
+	return -1;
+}
+
+/* send_code, and its duration noted for the decoys' timing (decoy.h). */
+static int
+timed_send(const struct smsotp_ctx *ctx, const char *user, const char *service,
+    const char *phone, const char *code)
+{
+	double t0 = smsotp_mono();
+	int rv = send_code(ctx, user, service, phone, code);
+
+	if (rv == SMSOTP_SENT)
+		smsotp_limits_note_send(ctx->store, ctx->now,
+		    (long)((smsotp_mono() - t0) * 1000), ctx->lock_wait_ms);
+	return rv;
+}
+
 int
 smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
     const char *service, struct smsotp_reply *r)
@@ -228,19 +318,33 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	memset(code, 0, sizeof(code));
 	memset(&st, 0, sizeof(st));
 	rv = lookup_phone(ctx, user, ulog, phone);
+	/* abuse: no phone looks like a phone unless nullok (decoy.h) */
+	if (rv == SMSOTP_NO_PHONE && !ctx->nullok && !ctx->conf->reveal_status)
+		return smsotp_decoy_begin(ctx, user, NULL, "no phone number", r);
 	if (rv != SMSOTP_OK) {
 		reply_init(r, rv);
 		if (rv == SMSOTP_NO_PHONE)
 			smsotp_log(LOG_NOTICE, "user=%s: no phone number", ulog);
 		return r->status;
 	}
-	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
+	if (!country_ok(ctx, user, phone, ulog, r))
 		goto out;
+	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0) {
+		if (r->status == SMSOTP_LOCKED && !ctx->conf->reveal_status)
+			smsotp_decoy_begin(ctx, user, phone, "corrupt state", r);
+		goto out;
+	}
 	prune(ctx, &st);
+	unlock_expired(ctx, &st, ulog);
 	if (locked(ctx, &st, r) || over_send_limit(ctx, &st, r)) {
 		smsotp_state_end(&txn);
-		smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", ulog,
-		    smsotp_status_name(r->status));
+		if (!ctx->conf->reveal_status)
+			smsotp_decoy_begin(ctx, user, phone,
+			    r->status == SMSOTP_LOCKED ? "locked out" :
+			    "send limit reached", r);
+		else
+			smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", ulog,
+			    smsotp_status_name(r->status));
 		goto out;
 	}
 	/* Keep at most max_live_codes: the oldest live code makes room. */
@@ -259,6 +363,9 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	c->last_sent = ctx->now;
 	c->attempts = 0;
 	record_send(ctx, &st);
+	/* abuse: the global caps, counted while the user's lock is held */
+	if (global_take(ctx, user, phone, &txn, r) != 0)
+		goto out;
 	reply_init(r, SMSOTP_SENT);
 	memcpy(r->challenge, c->id, sizeof(r->challenge));
 	rv = commit(&txn, &st, ulog);
@@ -267,7 +374,7 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 		reply_init(r, SMSOTP_ERROR);
 		goto out;
 	}
-	if (send_code(ctx, user, service, phone, code) != SMSOTP_SENT) {
+	if (timed_send(ctx, user, service, phone, code) != SMSOTP_SENT) {
 		unreserve(ctx, user, r->challenge, ulog);
 		reply_init(r, SMSOTP_GATEWAY_DOWN);
 		goto out;
@@ -292,6 +399,8 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	int rv, idx;
 	long wait;
 
+	if (smsotp_decoy_resend(ctx, user, challenge, r))
+		return r->status;
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
 	memset(&st, 0, sizeof(st));
@@ -299,6 +408,11 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	if (rv != SMSOTP_OK) {
 		/* the number went away since begin */
 		reply_init(r, rv == SMSOTP_NO_PHONE ? SMSOTP_EXPIRED : rv);
+		return r->status;
+	}
+	if (!smsotp_country_allowed(ctx->conf, phone)) {
+		log_country(phone, ulog);
+		reply_init(r, SMSOTP_GATEWAY_DOWN);
 		return r->status;
 	}
 	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
@@ -325,6 +439,9 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 		    ulog);
 		goto out;
 	}
+	/* abuse: the global caps, counted while the user's lock is held */
+	if (global_take(ctx, NULL, NULL, &txn, r) != 0)
+		goto out;
 	/* New code, same challenge: the old code dies, attempts are kept. */
 	smsotp_code_generate(ctx->conf->code_length, code);
 	smsotp_code_hash(ctx->key, c->id, code, strlen(code), c->hash);
@@ -337,7 +454,7 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 		reply_init(r, SMSOTP_ERROR);
 		goto out;
 	}
-	if (send_code(ctx, user, service, phone, code) != SMSOTP_SENT) {
+	if (timed_send(ctx, user, service, phone, code) != SMSOTP_SENT) {
 		reply_init(r, SMSOTP_GATEWAY_DOWN);
 		goto out;
 	}
@@ -400,6 +517,8 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
 	char ulog[80];
 	int idx, match;
 
+	if (smsotp_decoy_verify(ctx, user, challenge, r))	/* abuse */
+		return r->status;
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(&st, 0, sizeof(st));
 	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
@@ -422,6 +541,14 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
 	}
 	match = smsotp_code_check(ctx->key, challenge, code, codelen,
 	    ctx->conf->code_length, st.chal[idx].hash);
+	/* clients: a backup code at the same prompt, under the same lock */
+	if (!match) {
+		match = smsotp_backup_try(&txn, user, code, codelen);
+		if (match < 0) {
+			reply_init(r, SMSOTP_ERROR);
+			goto end;
+		}
+	}
 	if (match) {
 		drop_challenge(&st, idx);
 		st.failures = 0;

@@ -25,6 +25,7 @@ struct smsotp_ctx {
 	uid_t conf_owner;		/* owner required of the users file */
 	int lock_wait_ms;		/* bounded wait for the user's lock */
 	double deadline;		/* smsotp_mono() time for sends */
+	int nullok;			/* begin: module has nullok (decoy.h) */
 };
 
 struct smsotp_reply {
@@ -58,7 +59,10 @@ int smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 /*
  * verify: OK (challenge consumed, failures reset) | BAD_CODE
  * (attempts_left; the challenge dies at 0) | EXPIRED (unknown, dead or
- * timed-out challenge) | LOCKED (until) | ERROR.
+ * timed-out challenge) | LOCKED (until) | ERROR. A code of backup form
+ * that is not the challenge's code is checked against the user's backup
+ * codes (backup.h), under the same lock: a match is used up and counts as
+ * OK, a miss as a wrong code.
  */
 int smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
     const char *challenge, const char *code, size_t codelen,

@@ -4,14 +4,23 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "gateway.h"
+#include "health.h"
 #include "log.h"
 #include "phone.h"
+
+#define HEALTH_LOCK_WAIT_MS 500	/* breaker update; bounded, never blocks a login */
 
 static const struct smsotp_gw_type *const types[] = {
 	&smsotp_gw_outbox,
 	&smsotp_gw_twilio,
+	&smsotp_gw_smstools,	/* gwspool */
+	&smsotp_gw_command,	/* gwspool */
+	&smsotp_gw_vonage,	/* gwhttp */
+	&smsotp_gw_kannel,	/* gwhttp */
+	&smsotp_gw_http,	/* gwhttp */
 	NULL
 };
 
@@ -61,12 +70,30 @@ smsotp_gw_route_for(const struct smsotp_conf *conf, const char *to)
 	return best;
 }
 
-/* One attempt through gateway idx, logged. */
+/* Breaker limits of conf. */
+static void
+limits_of(const struct smsotp_conf *conf, struct smsotp_health_limits *lim)
+{
+	lim->failures = conf->health_failures;
+	lim->window = conf->health_window;
+	lim->cooldown = conf->health_cooldown;
+}
+
+/* The breaker's clock: opts->now advanced by the time spent since t0. */
+static int64_t
+clock_of(const struct smsotp_gw_opts *opts, double t0)
+{
+	return opts->now + (int64_t)(smsotp_mono() - t0);
+}
+
+/* One attempt through gateway idx, logged, reported and recorded. */
 static enum smsotp_gw_outcome
 attempt(const struct smsotp_conf *conf, int idx, const char *to,
-    const char *masked, const char *text, double deadline)
+    const char *masked, const char *text, double deadline,
+    const struct smsotp_gw_opts *opts, double start)
 {
 	const struct smsotp_gateway *gw = &conf->gateways[idx];
+	struct smsotp_health_limits lim;
 	struct smsotp_gw_result res;
 	double t0 = smsotp_mono();
 	long ms;
@@ -79,20 +106,73 @@ attempt(const struct smsotp_conf *conf, int idx, const char *to,
 	    "send gateway=%s type=%s to=%s outcome=%s detail=\"%s\" ms=%ld",
 	    gw->name, gw->type->name, masked, smsotp_gw_outcome_name(res.outcome),
 	    res.detail, ms);
+	if (opts != NULL && opts->store != NULL &&
+	    res.outcome != SMSOTP_GW_PERMFAIL) {
+		limits_of(conf, &lim);
+		(void)smsotp_health_record(opts->store, &lim, gw->name,
+		    res.outcome == SMSOTP_GW_SENT, clock_of(opts, start),
+		    HEALTH_LOCK_WAIT_MS);
+	}
+	if (opts != NULL && opts->on_attempt != NULL)
+		opts->on_attempt(opts->arg, gw, &res, 0, ms);
 	return res.outcome;
 }
 
+/* 1 when gateway idx must be skipped now (open breaker), logged, reported. */
+static int
+skip_open(const struct smsotp_conf *conf, int idx,
+    const struct smsotp_gw_opts *opts, double start, int64_t *until)
+{
+	const struct smsotp_gateway *gw = &conf->gateways[idx];
+	struct smsotp_health_limits lim;
+	struct smsotp_gw_result res;
+	char when[32];
+	time_t t;
+	struct tm tm;
+
+	if (opts == NULL || opts->store == NULL || opts->only >= 0)
+		return 0;
+	limits_of(conf, &lim);
+	if (smsotp_health_check(opts->store, &lim, gw->name,
+	    clock_of(opts, start), until) != SMSOTP_BREAKER_OPEN)
+		return 0;
+	t = (time_t)*until;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)smsotp_fmt(when, sizeof(when), "%lld", (long long)*until);
+	smsotp_log(LOG_NOTICE, "send gateway=%s skipped: circuit open until %s",
+	    gw->name, when);
+	if (opts->on_attempt != NULL) {
+		memset(&res, 0, sizeof(res));
+		res.outcome = SMSOTP_GW_TEMPFAIL;
+		(void)smsotp_fmt(res.detail, sizeof(res.detail),
+		    "circuit open until %s", when);
+		opts->on_attempt(opts->arg, gw, &res, 1, 0);
+	}
+	return 1;
+}
+
 enum smsotp_gw_outcome
-smsotp_gw_send(const struct smsotp_conf *conf, const char *to,
-    const char *text, double deadline, int *gw_used)
+smsotp_gw_send_opts(const struct smsotp_conf *conf, const char *to,
+    const char *text, double deadline, const struct smsotp_gw_opts *opts,
+    int *gw_used)
 {
 	const struct smsotp_route *r = smsotp_gw_route_for(conf, to);
 	enum smsotp_gw_outcome o = SMSOTP_GW_TEMPFAIL;
 	char masked[SMSOTP_MASKED_SIZE];
-	int i, n, idx;
+	double start = smsotp_mono();
+	int64_t until, first_until = 0;
+	int i, n, idx, last_resort = -1;
 
 	*gw_used = -1;
 	smsotp_phone_mask(to, masked, sizeof(masked));
+	if (opts != NULL && opts->only >= 0) {
+		if (opts->only >= conf->ngateways)
+			return SMSOTP_GW_PERMFAIL;
+		*gw_used = opts->only;
+		return attempt(conf, opts->only, to, masked, text, deadline,
+		    opts, start);
+	}
 	if (r == NULL && conf->nroutes > 0) {
 		smsotp_log(LOG_ERR, "no route for %s: not sent", masked);
 		return SMSOTP_GW_PERMFAIL;
@@ -103,12 +183,36 @@ smsotp_gw_send(const struct smsotp_conf *conf, const char *to,
 		if (smsotp_mono() >= deadline) {
 			smsotp_log(LOG_ERR, "send deadline reached for %s "
 			    "before gateway %s", masked, conf->gateways[idx].name);
-			break;
+			return o;
+		}
+		if (skip_open(conf, idx, opts, start, &until)) {
+			if (last_resort < 0 || until < first_until) {
+				last_resort = idx;
+				first_until = until;
+			}
+			continue;
 		}
 		*gw_used = idx;
-		o = attempt(conf, idx, to, masked, text, deadline);
+		o = attempt(conf, idx, to, masked, text, deadline, opts, start);
 		if (o != SMSOTP_GW_TEMPFAIL)
-			break;
+			return o;
+	}
+	/* Every other gateway failed or was skipped: the breaker never
+	 * turns a route into "send nothing". */
+	if (last_resort >= 0 && smsotp_mono() < deadline) {
+		smsotp_log(LOG_NOTICE, "send gateway=%s: no other gateway sent "
+		    "to %s, trying it as a last resort",
+		    conf->gateways[last_resort].name, masked);
+		*gw_used = last_resort;
+		o = attempt(conf, last_resort, to, masked, text, deadline, opts,
+		    start);
 	}
 	return o;
+}
+
+enum smsotp_gw_outcome
+smsotp_gw_send(const struct smsotp_conf *conf, const char *to,
+    const char *text, double deadline, int *gw_used)
+{
+	return smsotp_gw_send_opts(conf, to, text, deadline, NULL, gw_used);
 }

@@ -11,8 +11,11 @@
 #define SMSOTP_GATEWAY_H
 
 #include <libconfig.h>
+#include <stdint.h>
 
 #include "conf.h"
+
+struct smsotp_store;
 
 enum smsotp_gw_outcome {
 	SMSOTP_GW_SENT = 0,
@@ -52,6 +55,11 @@ struct smsotp_gw_type {
 
 extern const struct smsotp_gw_type smsotp_gw_outbox;
 extern const struct smsotp_gw_type smsotp_gw_twilio;
+extern const struct smsotp_gw_type smsotp_gw_smstools;	/* gw_smstools.c */
+extern const struct smsotp_gw_type smsotp_gw_command;	/* gw_command.c */
+extern const struct smsotp_gw_type smsotp_gw_vonage;	/* gw_vonage.c */
+extern const struct smsotp_gw_type smsotp_gw_kannel;	/* gw_kannel.c */
+extern const struct smsotp_gw_type smsotp_gw_http;	/* gw_http.c */
 
 /* Type called name, or NULL. */
 const struct smsotp_gw_type *smsotp_gw_type_find(const char *name);
@@ -71,5 +79,35 @@ enum smsotp_gw_outcome smsotp_gw_send(const struct smsotp_conf *conf,
     const char *to, const char *text, double deadline, int *gw_used);
 
 const char *smsotp_gw_outcome_name(enum smsotp_gw_outcome o);
+
+/* --- circuit breaker and per-attempt reports (gwspool) ------------------ */
+struct smsotp_gw_opts {
+	/* circuit breaker state (health.h); NULL: no breaker */
+	struct smsotp_store *store;
+	/* wall clock (seconds) when the send starts, for the breaker */
+	int64_t now;
+	/* >= 0: send through this gateway index alone, never skipped */
+	int only;
+	/*
+	 * Called after each attempt, and for each gateway skipped because
+	 * its breaker is open (skipped 1, ms 0, res->detail says until when).
+	 */
+	void (*on_attempt)(void *arg, const struct smsotp_gateway *gw,
+	    const struct smsotp_gw_result *res, int skipped, long ms);
+	void *arg;
+};
+
+/*
+ * smsotp_gw_send with options (opts may be NULL: no breaker, no reports).
+ * With a breaker: a gateway whose breaker is open is skipped (logged
+ * "send gateway=X skipped: circuit open until T"); temporary failures and
+ * successes are recorded. When no gateway sent and none failed
+ * permanently, the skipped gateway whose cooldown ends first gets one
+ * last-resort attempt within the deadline: a route never gives up only
+ * because its breakers are open.
+ */
+enum smsotp_gw_outcome smsotp_gw_send_opts(const struct smsotp_conf *conf,
+    const char *to, const char *text, double deadline,
+    const struct smsotp_gw_opts *opts, int *gw_used);
 
 #endif

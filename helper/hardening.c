@@ -56,12 +56,20 @@ smsotp_harden(unsigned deadline_s)
 	struct rlimit rl = { 0, 0 };
 	struct sigaction sa;
 	sigset_t all;
-	int fd, sig;
+	int fd, fl, sig;
 
-	/* Never do work with a closed standard fd: a later open would take it. */
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1)
+	/*
+	 * Never do work with a closed standard fd: a later open would take
+	 * it. For a setgid program glibc has already put /dev/null on a closed
+	 * one, opened for the wrong direction (stdin write-only, stdout and
+	 * stderr read-only): that counts as closed too.
+	 */
+	for (fd = 0; fd <= 2; fd++) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl == -1 || (fl & O_ACCMODE) == (fd == 0 ? O_WRONLY :
+		    O_RDONLY))
 			return -1;
+	}
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	environ = empty_env;

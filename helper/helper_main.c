@@ -25,7 +25,7 @@
 #define LOCK_WAIT_MS      3000
 
 static const char *const begin_keys[] = {
-	"op", "user", "service", "rhost", "tty", "config", NULL
+	"op", "user", "service", "rhost", "tty", "config", "nullok", NULL
 };
 static const char *const resend_keys[] = {
 	"op", "user", "challenge", "service", "rhost", "tty", "config", NULL
@@ -46,15 +46,17 @@ read_request(char *buf, size_t cap, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -1;
-		if (n == 0)
 			break;
+		if (n == 0) {
+			*len = used;
+			return 0;
+		}
 		used += (size_t)n;
 		if (used == cap)
-			return -1;	/* too long */
+			break;	/* too long */
 	}
-	*len = used;
-	return 0;
+	*len = used;	/* what main must wipe, also on failure */
+	return -1;
 }
 
 static int
@@ -241,8 +243,8 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	const char *op = smsotp_msg_get(req, "op");
 	const char *user = smsotp_msg_get(req, "user");
 	const char *const *allowed;
-	const char *bad, *chal, *code;
-	int loaded = 0;
+	const char *bad, *chal, *code, *nl;
+	int loaded = 0, nullok;
 
 	memset(&conf, 0, sizeof(conf));
 	r->status = SMSOTP_ERROR;
@@ -284,6 +286,13 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 		smsotp_log(LOG_ERR, "verify request without code: refused");
 		return SMSOTP_ERROR;
 	}
+	/* nullok=1: the module may skip users without a phone (decoy.h) */
+	nl = smsotp_msg_get(req, "nullok");
+	if (nl != NULL && strcmp(nl, "1") != 0 && strcmp(nl, "0") != 0) {
+		smsotp_log(LOG_ERR, "nullok must be 0 or 1: refused");
+		return SMSOTP_ERROR;
+	}
+	nullok = nl != NULL && strcmp(nl, "1") == 0;
 	log_request(req, op, ulog, privileged);
 	if (smsotp_crypto_init() != 0) {
 		smsotp_log(LOG_CRIT, "libsodium failed to initialise");
@@ -306,11 +315,13 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	ctx.conf_owner = 0;
 	ctx.lock_wait_ms = LOCK_WAIT_MS;
 	ctx.deadline = smsotp_mono() + conf.send_deadline;
+	ctx.nullok = nullok;
 	if (strcmp(op, "verify") == 0) {
 		smsotp_verify(&ctx, user, chal, code, strlen(code), r);
 	} else {
+		/* Cheap: libcurl is loaded only when an HTTP gateway sends. */
 		if (smsotp_http_global_init() != 0) {
-			smsotp_log(LOG_CRIT, "libcurl failed to initialise");
+			smsotp_log(LOG_CRIT, "HTTP transport failed to initialise");
 			goto out;
 		}
 		if (strcmp(op, "begin") == 0)
@@ -361,7 +372,8 @@ main(int argc, char **argv)
 	dispatch(&req, privileged, &r);
 	smsotp_msg_free(&req);
 reply:
-	smsotp_wipe(buf, sizeof(buf));
+	/* SECURITY: only the bytes read can hold the code (buf is static). */
+	smsotp_wipe(buf, len);
 	if (send_reply(&r) != 0)
 		return SMSOTP_ERROR;
 	return r.status;

@@ -1,18 +1,103 @@
-/* http.c - one hardened libcurl request per call, and the shared HTTP gateway settings. */
+/*
+ * http.c - one hardened libcurl request per call, and the shared HTTP gateway
+ * settings. libcurl is loaded (dlopen) on the first request only: helper runs
+ * that send nothing over HTTP never pay for loading it and its TLS stack.
+ */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
-#include <curl/curl.h>
+#include <curl/curl.h>	/* types and constants only: calls go through lc */
 #include <jansson.h>
 #include <malloc.h>
 
 #include "http.h"
+#include "log.h"
 #include "proto.h"
 
 #define MIN_LEFT 0.05		/* refuse to start with less than 50 ms left */
+
+/*
+ * SECURITY: libcurl by soname only, never a path from configuration or
+ * the environment (the helper's environment is empty, and the loader
+ * ignores LD_LIBRARY_PATH for a setgid program).
+ */
+#define LIBCURL_SONAME "libcurl.so.4"
+
+/* The libcurl functions used here, resolved once by lc_load. */
+static struct {
+	int state;			/* 0 not tried, 1 loaded, -1 failed */
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+/* dlsym into a function pointer without an object-to-function cast. */
+static int
+lc_sym(void *dl, const char *name, void *fp, size_t fpsize)
+{
+	void *p = dlsym(dl, name);
+
+	if (p == NULL || fpsize != sizeof(p))
+		return -1;
+	memcpy(fp, &p, fpsize);
+	return 0;
+}
+
+/*
+ * Load libcurl and call curl_global_init, once per process (the helper and
+ * smsotpctl are single-threaded). 0 when usable; a failure is remembered
+ * and logged once, and every request then fails as a transport error.
+ */
+static int
+lc_load(void)
+{
+	void *dl;
+	int bad = 0;
+
+	if (lc.state != 0)
+		return lc.state > 0 ? 0 : -1;
+	lc.state = -1;
+	dl = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL) {
+		smsotp_log(LOG_ERR, "cannot load " LIBCURL_SONAME
+		    ": HTTP gateways unavailable");
+		return -1;
+	}
+#define SYM(f, n) (bad |= lc_sym(dl, n, &lc.f, sizeof(lc.f)))
+	SYM(global_init, "curl_global_init");
+	SYM(easy_init, "curl_easy_init");
+	SYM(easy_setopt, "curl_easy_setopt");
+	SYM(easy_perform, "curl_easy_perform");
+	SYM(easy_getinfo, "curl_easy_getinfo");
+	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_strerror, "curl_easy_strerror");
+	SYM(slist_append, "curl_slist_append");
+	SYM(slist_free_all, "curl_slist_free_all");
+#undef SYM
+	if (bad) {
+		smsotp_log(LOG_ERR, LIBCURL_SONAME " lacks a needed function: "
+		    "HTTP gateways unavailable");
+		return -1;	/* dl stays loaded: harmless, the process is short */
+	}
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		smsotp_log(LOG_ERR, "libcurl failed to initialise: "
+		    "HTTP gateways unavailable");
+		return -1;
+	}
+	lc.state = 1;
+	return 0;
+}
 
 struct sink {
 	char *buf;
@@ -112,7 +197,8 @@ free_headers(struct curl_slist *list)
 	for (p = list; p != NULL; p = p->next)
 		if (p->data != NULL)
 			smsotp_wipe(p->data, strlen(p->data));
-	curl_slist_free_all(list);
+	if (list != NULL)
+		lc.slist_free_all(list);
 }
 
 /* All options; nonzero on the first one libcurl refuses. */
@@ -125,7 +211,7 @@ setup(CURL *h, const struct smsotp_http_opts *opts,
 
 #define SET(opt, val) do { \
 		if (rc == CURLE_OK) \
-			rc = curl_easy_setopt(h, opt, val); \
+			rc = lc.easy_setopt(h, opt, val); \
 	} while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -214,33 +300,37 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
 		set_error(resp, "timeouts must be positive");
 		goto out;
 	}
+	if (lc_load() != 0) {
+		set_error(resp, "libcurl unavailable");
+		goto out;
+	}
 	/* No "Expect: 100-continue" round trip for larger bodies. */
-	hdrs = curl_slist_append(NULL, "Expect:");
+	hdrs = lc.slist_append(NULL, "Expect:");
 	for (hp = req->headers; hdrs != NULL && hp != NULL && *hp != NULL; hp++) {
-		t = curl_slist_append(hdrs, *hp);
+		t = lc.slist_append(hdrs, *hp);
 		if (t == NULL)
 			free_headers(hdrs);
 		hdrs = t;
 	}
-	h = curl_easy_init();
+	h = lc.easy_init();
 	if (hdrs == NULL || h == NULL) {
 		set_error(resp, "out of memory");
 		goto out;
 	}
 	rc = setup(h, opts, req, left, &k, hdrs, errbuf);
 	if (rc != CURLE_OK) {
-		set_error(resp, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		set_error(resp, errbuf[0] != '\0' ? errbuf : lc.easy_strerror(rc));
 		goto out;
 	}
-	rc = curl_easy_perform(h);
-	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	rc = lc.easy_perform(h);
+	(void)lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->retry_after = k.retry_after;
 	if (k.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		set_error(resp, "reply too large");
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		set_error(resp, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		set_error(resp, errbuf[0] != '\0' ? errbuf : lc.easy_strerror(rc));
 		goto out;
 	}
 	resp->transport_error = 0;
@@ -259,7 +349,7 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
 	rv = 0;
 out:
 	if (h != NULL)
-		curl_easy_cleanup(h);
+		lc.easy_cleanup(h);
 	free_headers(hdrs);
 	if (k.buf != NULL) {
 		smsotp_wipe(k.buf, k.cap);
@@ -457,6 +547,7 @@ wiping_free(void *p)
 int
 smsotp_http_global_init(void)
 {
+	/* libcurl itself is loaded and initialised by the first request. */
 	json_set_alloc_funcs(malloc, wiping_free);
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	return 0;
 }

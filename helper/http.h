@@ -46,10 +46,11 @@ struct smsotp_http_resp {
 };
 
 /*
- * The process must call curl_global_init(CURL_GLOBAL_DEFAULT) once before
- * the first request (the helper and smsotpctl do it at start, tests in
- * their setup); smsotp_http_do keeps no other global state: each call
- * uses a fresh easy handle.
+ * libcurl is not linked: the first smsotp_http_do loads libcurl.so.4
+ * (dlopen, by soname only) and calls curl_global_init; when that fails the
+ * request fails as a transport error, "libcurl unavailable". Besides that
+ * table smsotp_http_do keeps no global state: each call uses a fresh easy
+ * handle. Single-threaded callers only.
  *
  * Perform req before deadline (smsotp_mono() time). Refuses to start when
  * less than 50 ms are left. Returns 0 when an HTTP
@@ -57,9 +58,9 @@ struct smsotp_http_resp {
  * Free resp with smsotp_http_resp_free in both cases.
  */
 /*
- * Once per process, before the first request: curl_global_init and a
- * jansson allocator that wipes every block it frees (provider replies can
- * echo the text, hence the code). 0, or -1 when libcurl cannot start.
+ * Once per process, before the first request: a jansson allocator that
+ * wipes every block it frees (provider replies can echo the text, hence
+ * the code). Cheap: libcurl is loaded by the first request. Returns 0.
  */
 int smsotp_http_global_init(void) SMSOTP_WUR;
 

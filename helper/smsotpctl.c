@@ -1,5 +1,6 @@
 /*
- * smsotpctl.c - the administrator's tool: init, check-config, status, reset.
+ * smsotpctl.c - the administrator's tool: options, init, check-config, and the
+ * dispatch of the verbs in ctl_*.c (status, reset, locked, phones, backup codes).
  */
 #include "config.h"
 
@@ -17,6 +18,8 @@
 
 #include "code.h"
 #include "conf.h"
+#include "ctl.h"
+#include "ctl_testsend.h"
 #include "log.h"
 #include "phone.h"
 #include "state.h"
@@ -34,8 +37,19 @@ usage(FILE *f)
 	    "  init              create the HMAC key and the state directory\n"
 	    "  check-config      validate the configuration (every error with "
 	    "its line)\n"
-	    "  status USER       phone (masked), live codes, failures, lockout\n"
+	    "  status USER       phone (masked), live codes, failures, lockout,\n"
+	    "                    backup codes left (--json: one JSON object)\n"
 	    "  reset USER        clear USER's state (failures, lockout, codes)\n"
+	    "  locked            list locked users (--json: a JSON array)\n"
+	    "  set-phone USER NUMBER  set USER's number in the users file\n"
+	    "  remove-phone USER      remove USER's number from the users file\n"
+	    "  backup-codes USER      print 10 new backup codes (replaces the "
+	    "old ones)\n"
+	    "  test-send NUMBER [--gateway NAME]  send a test message, print "
+	    "each attempt\n"
+	    "  global [reset]    global sends in the last minute and day, "
+	    "allowed\n"
+	    "                    countries (reset: clear the counters)\n"
 	    "  version           print the version\n");
 }
 
@@ -201,137 +215,10 @@ cmd_check_config(void)
 	return 0;
 }
 
-static void
-print_time(const char *label, int64_t t, int64_t now)
-{
-	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-16s %s (in %lld s)\n", label, buf, (long long)(t - now));
-}
-
-static int
-open_user(const char *user, struct smsotp_store *store, struct smsotp_txn *txn,
-    struct smsotp_state *st, int *corrupt)
-{
-	char why[320];
-	int rv;
-
-	if (!smsotp_user_ok(user)) {
-		fprintf(stderr, "smsotpctl: invalid user name\n");
-		return -1;
-	}
-	if (smsotp_crypto_init() != 0 ||
-	    smsotp_store_open(SMSOTP_STATE_DIR, 0, store, why, sizeof(why)) != 0) {
-		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
-		return -1;
-	}
-	rv = smsotp_state_begin(store, user, LOCK_WAIT_MS, txn, st, why,
-	    sizeof(why));
-	*corrupt = rv == SMSOTP_ST_CORRUPT;
-	if (rv == SMSOTP_ST_OK || rv == SMSOTP_ST_CORRUPT) {
-		if (*corrupt)
-			printf("%-16s CORRUPT (%s): the user is treated as "
-			    "locked; 'smsotpctl reset' recovers\n", "state:", why);
-		return 0;
-	}
-	fprintf(stderr, "smsotpctl: state of %s: %s\n", user,
-	    rv == SMSOTP_ST_BUSY ? "busy (locked by a login)" : why);
-	smsotp_store_close(store);
-	return -1;
-}
-
-static int
-cmd_status(const char *user)
-{
-	struct smsotp_conf_opts opts = { 0 };
-	struct smsotp_conf conf;
-	struct smsotp_errs errs;
-	struct smsotp_store store;
-	struct smsotp_txn txn;
-	struct smsotp_state st;
-	char phone[SMSOTP_E164_SIZE], masked[SMSOTP_MASKED_SIZE], why[320];
-	int64_t now = smsotp_now();
-	int corrupt, i, live = 0, sends = 0, rv;
-
-	memset(&errs, 0, sizeof(errs));
-	if (smsotp_conf_load(conf_path, &opts, &conf, &errs) != 0) {
-		fprintf(stderr, "smsotpctl: configuration invalid; run "
-		    "'smsotpctl check-config'\n");
-		return 1;
-	}
-	printf("%-16s %s\n", "user:", user);
-	rv = conf.phones_file == NULL ? 0 :
-	    smsotp_phone_lookup_file(conf.phones_file, 0, user,
-	    conf.default_country, phone, why, sizeof(why));
-	if (rv == 1) {
-		smsotp_phone_mask(phone, masked, sizeof(masked));
-		printf("%-16s %s\n", "phone:", masked);
-	} else {
-		printf("%-16s %s\n", "phone:", rv == 0 ? "none" : why);
-	}
-	if (open_user(user, &store, &txn, &st, &corrupt) != 0) {
-		smsotp_conf_free(&conf);
-		return 1;
-	}
-	for (i = 0; i < st.nchal; i++)
-		if (st.chal[i].expires > now)
-			live++;
-	for (i = 0; i < st.nsends; i++)
-		if (st.sends[i] > now - conf.sends_window)
-			sends++;
-	if (!corrupt) {
-		printf("%-16s %s", "live code:", live > 0 ? "yes" : "no");
-		if (live > 0)
-			printf(" (%d)", live);
-		printf("\n%-16s %u of %d\n", "failures:", st.failures,
-		    conf.lockout_after);
-		if (st.locked_until > now)
-			print_time("locked until:", st.locked_until, now);
-		else
-			printf("%-16s no\n", "locked:");
-		printf("%-16s %u\n", "lockouts:", st.lockouts);
-		printf("%-16s %d of %d in %d s\n", "sends:", sends,
-		    conf.sends_per_user, conf.sends_window);
-	}
-	smsotp_state_end(&txn);
-	smsotp_store_close(&store);
-	smsotp_wipe(&st, sizeof(st));
-	smsotp_conf_free(&conf);
-	return 0;
-}
-
-static int
-cmd_reset(const char *user)
-{
-	struct smsotp_store store;
-	struct smsotp_txn txn;
-	struct smsotp_state st;
-	char why[320];
-	int corrupt, rv = 0;
-
-	if (open_user(user, &store, &txn, &st, &corrupt) != 0)
-		return 1;
-	if (smsotp_state_remove(&txn, why, sizeof(why)) != 0) {
-		fprintf(stderr, "smsotpctl: reset %s: %s\n", user, why);
-		rv = 1;
-	} else {
-		printf("state of %s reset\n", user);
-		smsotp_log(LOG_NOTICE, "user=%s: state reset by smsotpctl", user);
-	}
-	smsotp_state_end(&txn);
-	smsotp_store_close(&store);
-	smsotp_wipe(&st, sizeof(st));
-	return rv;
-}
-
 int
 main(int argc, char **argv)
 {
-	int i = 1;
+	int i = 1, rv;
 	const char *cmd;
 
 	umask(077);
@@ -341,6 +228,9 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
 			conf_path = argv[i + 1];
 			i += 2;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			smsotp_ctl_json = 1;
+			i++;
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -367,10 +257,15 @@ main(int argc, char **argv)
 		return cmd_init();
 	if (strcmp(cmd, "check-config") == 0 && i == argc)
 		return cmd_check_config();
-	if (strcmp(cmd, "status") == 0 && i + 1 == argc)
-		return cmd_status(argv[i]);
-	if (strcmp(cmd, "reset") == 0 && i + 1 == argc)
-		return cmd_reset(argv[i]);
+	if (strcmp(cmd, "test-send") == 0)	/* gwspool */
+		return smsotp_ctl_test_send(conf_path, argc - i, argv + i);
+	if (strcmp(cmd, "global") == 0 &&	/* abuse */
+	    (rv = smsotp_ctl_global(conf_path, argc - i, argv + i)) >= 0)
+		return rv;
+	/* status, reset, locked, set-phone, remove-phone, backup-codes */
+	rv = smsotp_ctl_dispatch(conf_path, cmd, argc - i, argv + i);
+	if (rv >= 0)
+		return rv;
 	usage(stderr);
 	return 2;
 }

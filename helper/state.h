@@ -115,6 +115,26 @@ int smsotp_state_begin(struct smsotp_store *store, const char *user,
 int smsotp_state_commit(struct smsotp_txn *txn, const struct smsotp_state *st,
     char *why, size_t whysz) SMSOTP_WUR;
 
+/*
+ * The same discipline for other files of the store (limits.c's "global"
+ * file, decoys): name is a plain base name of at most 40 bytes, without
+ * '/' ("global"); its lock is "<name>.lock", its temp file "<name>.tmp".
+ * smsotp_store_lock: open (creating) and flock the lock file, waiting at
+ * most wait_ms; SMSOTP_ST_OK with *lockfd (close it to unlock), _BUSY or
+ * _ERROR. smsotp_store_read: the whole file into buf (a file of cap bytes
+ * or more is SMSOTP_ST_CORRUPT); SMSOTP_ST_OK with *exists 0 or 1, or
+ * _ERROR (refused: symlink, hard link, not regular; unreadable).
+ * smsotp_store_write: temp, fsync, rename, fsync of the directory, with
+ * SIGTERM, SIGHUP and SIGINT blocked; SMSOTP_ST_OK or _ERROR (the old
+ * file then stays). The caller holds the lock around read and write.
+ */
+int smsotp_store_lock(struct smsotp_store *store, const char *name,
+    int wait_ms, int *lockfd, char *why, size_t whysz) SMSOTP_WUR;
+int smsotp_store_read(struct smsotp_store *store, const char *name, char *buf,
+    size_t cap, size_t *len, int *exists, char *why, size_t whysz) SMSOTP_WUR;
+int smsotp_store_write(struct smsotp_store *store, const char *name,
+    const char *buf, size_t len, char *why, size_t whysz) SMSOTP_WUR;
+
 /* Remove the user's state file (reset). 0 or SMSOTP_ST_ERROR. */
 int smsotp_state_remove(struct smsotp_txn *txn, char *why, size_t whysz)
     SMSOTP_WUR;

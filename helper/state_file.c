@@ -83,22 +83,22 @@ open_checked(const struct smsotp_store *s, const char *name, int flags,
 }
 
 /*
- * Read and parse the state file name (no lock taken here).
- * SMSOTP_ST_OK with *exists 0 (no file) or 1, SMSOTP_ST_CORRUPT,
- * SMSOTP_ST_ERROR; why filled unless OK.
+ * Read the file name whole into buf (cap bytes; a file of cap bytes or
+ * more is too large). No lock taken here. SMSOTP_ST_OK with *exists 0 (no
+ * file) or 1, SMSOTP_ST_CORRUPT (too large), SMSOTP_ST_ERROR (refused or
+ * unreadable); why filled unless OK.
  */
 static int
-read_state(const struct smsotp_store *s, const char *name,
-    struct smsotp_state *st, int *exists, char *why, size_t whysz)
+read_file(const struct smsotp_store *s, const char *name, char *buf,
+    size_t cap, size_t *len, int *exists, char *why, size_t whysz)
 {
-	char buf[SMSOTP_STATE_MAX_SIZE + 1];
-	const char *perr = "?";
 	struct stat sb;
 	size_t used = 0;
 	ssize_t n;
 	int fd, err, rv = SMSOTP_ST_ERROR;
 
 	*exists = 0;
+	*len = 0;
 	fd = open_checked(s, name, O_RDONLY, &sb, &err, why, whysz);
 	if (fd < 0) {
 		if (err == ENOENT)
@@ -106,8 +106,8 @@ read_state(const struct smsotp_store *s, const char *name,
 		goto out;
 	}
 	*exists = 1;
-	while (used < sizeof(buf)) {
-		n = read(fd, buf + used, sizeof(buf) - used);
+	while (used < cap) {
+		n = read(fd, buf + used, cap - used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -119,20 +119,42 @@ read_state(const struct smsotp_store *s, const char *name,
 			break;
 		used += (size_t)n;
 	}
-	rv = SMSOTP_ST_CORRUPT;
-	if (used > SMSOTP_STATE_MAX_SIZE) {
-		say(why, whysz, "%s/%s: corrupt: larger than %d bytes", s->path,
-		    name, SMSOTP_STATE_MAX_SIZE);
+	if (used >= cap) {
+		say(why, whysz, "%s/%s: corrupt: larger than %zu bytes", s->path,
+		    name, cap - 1);
+		rv = SMSOTP_ST_CORRUPT;
 		goto out;
 	}
-	if (smsotp_state_parse(buf, used, st, &perr) != 0) {
-		say(why, whysz, "%s/%s: corrupt: %s", s->path, name, perr);
-		goto out;
-	}
+	*len = used;
 	rv = SMSOTP_ST_OK;
 out:
 	if (fd >= 0)
 		close(fd);
+	return rv;
+}
+
+/*
+ * Read and parse the state file name (no lock taken here).
+ * SMSOTP_ST_OK with *exists 0 (no file) or 1, SMSOTP_ST_CORRUPT,
+ * SMSOTP_ST_ERROR; why filled unless OK.
+ */
+static int
+read_state(const struct smsotp_store *s, const char *name,
+    struct smsotp_state *st, int *exists, char *why, size_t whysz)
+{
+	char buf[SMSOTP_STATE_MAX_SIZE + 1];
+	const char *perr = "?";
+	size_t used = 0;
+	int rv;
+
+	rv = read_file(s, name, buf, sizeof(buf), &used, exists, why, whysz);
+	if (rv != SMSOTP_ST_OK || !*exists)
+		goto out;
+	if (smsotp_state_parse(buf, used, st, &perr) != 0) {
+		say(why, whysz, "%s/%s: corrupt: %s", s->path, name, perr);
+		rv = SMSOTP_ST_CORRUPT;
+	}
+out:
 	smsotp_wipe(buf, sizeof(buf));
 	return rv;
 }
@@ -233,12 +255,61 @@ take_lock(int fd, int wait_ms)
 }
 
 int
-smsotp_state_begin(struct smsotp_store *store, const char *user, int wait_ms,
-    struct smsotp_txn *txn, struct smsotp_state *st, char *why, size_t whysz)
+smsotp_store_lock(struct smsotp_store *store, const char *name, int wait_ms,
+    int *lockfd, char *why, size_t whysz)
 {
 	char lockname[SMSOTP_STATE_NAME_SIZE];
 	struct stat sb;
-	int err, r, rv = SMSOTP_ST_ERROR;
+	int err, r, fd = -1, rv = SMSOTP_ST_ERROR;
+
+	*lockfd = -1;
+	if (smsotp_fmt(lockname, sizeof(lockname), "%s.lock", name) != 0) {
+		say(why, whysz, "state: lock name too long");
+		goto out;
+	}
+	fd = open_checked(store, lockname, O_RDWR | O_CREAT, &sb, &err, why,
+	    whysz);
+	if (fd < 0)
+		goto out;
+	/* umask 077 took the group bits: restore them on a lock file we own. */
+	if ((sb.st_mode & 07777) != FILE_MODE && sb.st_uid == geteuid() &&
+	    fchmod(fd, FILE_MODE) != 0) {
+		say(why, whysz, "%s/%s: fchmod: %s", store->path, lockname,
+		    strerror(errno));
+		goto out;
+	}
+	r = take_lock(fd, wait_ms);
+	if (r != SMSOTP_ST_OK) {
+		if (r == SMSOTP_ST_BUSY)
+			say(why, whysz, "%s/%s: still locked after %d ms",
+			    store->path, lockname, wait_ms);
+		else
+			say(why, whysz, "%s/%s: flock: %s", store->path,
+			    lockname, strerror(errno));
+		rv = r;
+		goto out;
+	}
+	*lockfd = fd;
+	fd = -1;
+	rv = SMSOTP_ST_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rv;
+}
+
+int
+smsotp_store_read(struct smsotp_store *store, const char *name, char *buf,
+    size_t cap, size_t *len, int *exists, char *why, size_t whysz)
+{
+	return read_file(store, name, buf, cap, len, exists, why, whysz);
+}
+
+int
+smsotp_state_begin(struct smsotp_store *store, const char *user, int wait_ms,
+    struct smsotp_txn *txn, struct smsotp_state *st, char *why, size_t whysz)
+{
+	int rv = SMSOTP_ST_ERROR;
 
 	memset(txn, 0, sizeof(*txn));
 	txn->store = store;
@@ -250,32 +321,10 @@ smsotp_state_begin(struct smsotp_store *store, const char *user, int wait_ms,
 		goto out;
 	}
 	smsotp_state_name(user, txn->name);
-	if (smsotp_fmt(lockname, sizeof(lockname), "%s.lock", txn->name) != 0) {
-		say(why, whysz, "state: lock name too long");
+	rv = smsotp_store_lock(store, txn->name, wait_ms, &txn->lockfd, why,
+	    whysz);
+	if (rv != SMSOTP_ST_OK)
 		goto out;
-	}
-	txn->lockfd = open_checked(store, lockname, O_RDWR | O_CREAT, &sb,
-	    &err, why, whysz);
-	if (txn->lockfd < 0)
-		goto out;
-	/* umask 077 took the group bits: restore them on a lock file we own. */
-	if ((sb.st_mode & 07777) != FILE_MODE && sb.st_uid == geteuid() &&
-	    fchmod(txn->lockfd, FILE_MODE) != 0) {
-		say(why, whysz, "%s/%s: fchmod: %s", store->path, lockname,
-		    strerror(errno));
-		goto out;
-	}
-	r = take_lock(txn->lockfd, wait_ms);
-	if (r != SMSOTP_ST_OK) {
-		if (r == SMSOTP_ST_BUSY)
-			say(why, whysz, "%s/%s: still locked after %d ms",
-			    store->path, lockname, wait_ms);
-		else
-			say(why, whysz, "%s/%s: flock: %s", store->path,
-			    lockname, strerror(errno));
-		rv = r;
-		goto out;
-	}
 	rv = read_state(store, txn->name, st, &txn->exists, why, whysz);
 	if (rv == SMSOTP_ST_OK && !txn->exists)
 		smsotp_state_init(st, user);
@@ -320,35 +369,17 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 int
-smsotp_state_commit(struct smsotp_txn *txn, const struct smsotp_state *st,
-    char *why, size_t whysz)
+smsotp_store_write(struct smsotp_store *store, const char *name,
+    const char *buf, size_t len, char *why, size_t whysz)
 {
-	char buf[SMSOTP_STATE_MAX_SIZE + 1];
-	char tmp[SMSOTP_STATE_NAME_SIZE], chk[SMSOTP_STATE_NAME_SIZE];
-	const char *path = txn->store != NULL ? txn->store->path : "?";
+	char tmp[SMSOTP_STATE_NAME_SIZE];
+	const char *path = store->path;
 	sigset_t blk, old;
 	struct stat sb;
-	size_t len;
-	int dirfd = -1, fd = -1, created = 0, blocked = 0, c;
+	int dirfd = store->dirfd, fd = -1, created = 0, blocked = 0, c;
 	int rv = SMSOTP_ST_ERROR;
 
-	if (txn->lockfd < 0 || txn->store == NULL) {
-		say(why, whysz, "state: commit without a locked transaction");
-		goto out;
-	}
-	dirfd = txn->store->dirfd;
-	if (smsotp_state_format(st, buf, sizeof(buf), &len) != 0) {
-		say(why, whysz, "%s/%s: refusing to write an invalid state",
-		    path, txn->name);
-		goto out;
-	}
-	smsotp_state_name(st->user, chk);
-	if (strcmp(chk, txn->name) != 0) {
-		say(why, whysz, "%s/%s: state of another user, not written",
-		    path, txn->name);
-		goto out;
-	}
-	if (smsotp_fmt(tmp, sizeof(tmp), "%s.tmp", txn->name) != 0) {
+	if (smsotp_fmt(tmp, sizeof(tmp), "%s.tmp", name) != 0) {
 		say(why, whysz, "state: tmp name too long");
 		goto out;
 	}
@@ -407,13 +438,12 @@ smsotp_state_commit(struct smsotp_txn *txn, const struct smsotp_state *st,
 		say(why, whysz, "%s/%s: close: %s", path, tmp, strerror(errno));
 		goto out;
 	}
-	if (renameat(dirfd, tmp, dirfd, txn->name) != 0) {
-		say(why, whysz, "%s/%s: rename to %s: %s", path, tmp, txn->name,
+	if (renameat(dirfd, tmp, dirfd, name) != 0) {
+		say(why, whysz, "%s/%s: rename to %s: %s", path, tmp, name,
 		    strerror(errno));
 		goto out;
 	}
 	created = 0;
-	txn->exists = 1;
 	/* The new state is in place; without this it may not survive a crash. */
 	if (fsync(dirfd) != 0 && errno != EINVAL) {
 		say(why, whysz, "%s: fsync of directory: %s", path,
@@ -428,6 +458,37 @@ out:
 		(void)unlinkat(dirfd, tmp, 0);
 	if (blocked)
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	return rv;
+}
+
+int
+smsotp_state_commit(struct smsotp_txn *txn, const struct smsotp_state *st,
+    char *why, size_t whysz)
+{
+	char buf[SMSOTP_STATE_MAX_SIZE + 1], chk[SMSOTP_STATE_NAME_SIZE];
+	const char *path = txn->store != NULL ? txn->store->path : "?";
+	size_t len;
+	int rv = SMSOTP_ST_ERROR;
+
+	if (txn->lockfd < 0 || txn->store == NULL) {
+		say(why, whysz, "state: commit without a locked transaction");
+		goto out;
+	}
+	if (smsotp_state_format(st, buf, sizeof(buf), &len) != 0) {
+		say(why, whysz, "%s/%s: refusing to write an invalid state",
+		    path, txn->name);
+		goto out;
+	}
+	smsotp_state_name(st->user, chk);
+	if (strcmp(chk, txn->name) != 0) {
+		say(why, whysz, "%s/%s: state of another user, not written",
+		    path, txn->name);
+		goto out;
+	}
+	rv = smsotp_store_write(txn->store, txn->name, buf, len, why, whysz);
+	if (rv == SMSOTP_ST_OK)
+		txn->exists = 1;
+out:
 	smsotp_wipe(buf, sizeof(buf));
 	return rv;
 }

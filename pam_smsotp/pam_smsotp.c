@@ -354,6 +354,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	au.req.rhost = str_item(pamh, PAM_RHOST);
 	au.req.tty = str_item(pamh, PAM_TTY);
 	au.req.config = args.config;
+	au.req.nullok = args.nullok;	/* else no phone gets a decoy prompt */
 	if (args.debug) {
 		char s[LOG_USER_MAX + 1], h[LOG_USER_MAX + 1], t[LOG_USER_MAX + 1];
 

@@ -227,7 +227,9 @@ build_request(const struct smsotp_request *req, char *buf, size_t *used)
 			goto out;
 	} else if (add_opt(buf, used, "service", req->service) != 0 ||
 	    add_opt(buf, used, "rhost", req->rhost) != 0 ||
-	    add_opt(buf, used, "tty", req->tty) != 0) {
+	    add_opt(buf, used, "tty", req->tty) != 0 ||
+	    (req->op == SMSOTP_OP_BEGIN && req->nullok &&
+	    smsotp_msg_add(buf, REQ_CAP, used, "nullok", "1") != 0)) {
 		goto out;
 	}
 	rv = add_opt(buf, used, "config", req->config);
@@ -279,7 +281,7 @@ exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 	char *const envp[] = { NULL };
 	struct sigaction sa;
 	sigset_t none;
-	int a, b, sig;
+	int a, b, sig, nul;
 
 	/* Move both ends above 2 first, so that dup2 cannot clobber one. */
 	a = fcntl(in_rd, F_DUPFD_CLOEXEC, 3);
@@ -287,10 +289,22 @@ exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 	if (a < 0 || b < 0 || dup2(a, STDIN_FILENO) < 0 ||
 	    dup2(b, STDOUT_FILENO) < 0)
 		_exit(127);
-	/* stderr to /dev/null, every fd above 2 closed. */
-	if (pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_IGNORE_FD,
-	    PAM_MODUTIL_IGNORE_FD, PAM_MODUTIL_NULL_FD) < 0)
+	/*
+	 * stderr to /dev/null, every fd above 2 closed. close_range is one
+	 * syscall; pam_modutil_sanitize_helper_fds (Linux-PAM 1.5) calls
+	 * close() on every fd up to the hard RLIMIT_NOFILE, capped at 65535,
+	 * even after close_range: it is only the fallback (kernel < 5.9).
+	 */
+	if (close_range(3, ~0U, 0) == 0) {
+		nul = open("/dev/null", O_RDWR);
+		if (nul < 0 || dup2(nul, STDERR_FILENO) < 0)
+			_exit(127);
+		if (nul != STDERR_FILENO)
+			(void)close(nul);
+	} else if (pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_IGNORE_FD,
+	    PAM_MODUTIL_IGNORE_FD, PAM_MODUTIL_NULL_FD) < 0) {
 		_exit(127);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -393,7 +407,7 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 		goto out;
 	opname = op_names[req->op];
 	why = "out of memory";
-	rq = calloc(1, REQ_CAP);
+	rq = malloc(REQ_CAP);	/* build_request writes only rqlen + 1 bytes */
 	rp = malloc(SMSOTP_PROTO_MAX_MSG + 1);
 	if (rq == NULL || rp == NULL)
 		goto out;
@@ -474,7 +488,7 @@ out:
 	if (out[1] >= 0)
 		close(out[1]);
 	if (rq != NULL) {
-		smsotp_wipe(rq, REQ_CAP);	/* SECURITY: may hold a code */
+		smsotp_wipe(rq, rqlen + 1);	/* SECURITY: may hold a code */
 		free(rq);
 	}
 	if (rp != NULL) {

@@ -26,7 +26,7 @@ enum smsotp_op {
 
 /*
  * A request. Lines are sent only for the op that takes them:
- *   begin:  user service rhost tty [config]
+ *   begin:  user service rhost tty [config] [nullok=1]
  *   resend: user challenge service rhost tty [config]
  *   verify: user challenge code [config]
  * A NULL or empty service, rhost, tty or config is omitted. user and (for
@@ -41,6 +41,7 @@ struct smsotp_request {
 	const char *rhost;
 	const char *tty;
 	const char *config;
+	int nullok;		/* begin: sent as nullok=1 (the helper's decoy) */
 };
 
 /* A validated reply; only the fields of its status are meaningful. */

@@ -7,6 +7,22 @@ want="build-essential autoconf automake libtool pkg-config
       pamtester libpam-wrapper ca-certificates"
 if [ "${1:-build}" = test ]; then
 	want="$want libcmocka-dev expect clang openssl python3 util-linux"
+	# bench/run (smoke in t_bench_smoke.sh): the reference modules, callgrind
+	want="$want valgrind libpam-google-authenticator libpam-oath oathtool"
+	# gwspool: a real smsd (t_smstools.sh), inotifywait (no partial spool file)
+	want="$want smstools inotify-tools"
+	# gwhttp: a real Kannel with its fake SMS centre (t_kannel.sh); curl, ss
+	want="$want kannel kannel-extras curl iproute2"
+	# clients: a real sshd and ssh client (t_sshd.sh), sudo (t_sudo.sh)
+	want="$want openssh-server openssh-client sudo"
+	# fuzz: libFuzzer and clang's ASan runtime (tests/fuzz/run.sh, t_fuzz.sh,
+	# t_sanitizers.sh), gcc's libasan (gcc's dependency), memcheck (t_valgrind.sh)
+	want="$want libclang-rt-14-dev valgrind"
+	# abuse: kills and delays at chosen system calls, pgrep (t_abuse.sh)
+	want="$want strace procps"
+	# pkg: dpkg-buildpackage (debhelper, dpkg-dev), lintian, rpmbuild
+	# (t_package.sh, scripts/package.sh)
+	want="$want debhelper dpkg-dev lintian rpm"
 fi
 missing=""
 for p in $want; do
@@ -21,5 +37,15 @@ fi
 echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
+# The test servers (sshd, Kannel, smsd) are started by the tests on
+# loopback: keep their packages from starting system-wide daemons.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	guard=1
+fi
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+apt-get install -y -q --no-install-recommends $missing >/dev/null || rc=$?
+[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+exit "${rc:-0}"

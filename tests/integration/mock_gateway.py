@@ -2,43 +2,65 @@
 """mock_gateway.py - a local HTTPS mock of SMS gateway HTTP APIs, for tests.
 
 Usage:
-  mock_gateway.py --port P --cert C --key K --log FILE [--http]
-                  [--twilio-token TOKEN]
+  mock_gateway.py --port P --cert C --key K --log FILE [--http] [--no-faults]
+                  [--twilio-token T] [--vonage-key K] [--vonage-secret S]
+                  [--generic-token T] [--kannel-user U] [--kannel-pass P]
 
 Serves on 127.0.0.1:P (P = 0 picks a free port), HTTPS with certificate C
 and key K unless --http is given (plain HTTP, for insecure_http tests).
 When listening it prints "READY <port>" on stdout and flushes. Each request
 is appended to FILE as one JSON line, written before the reply is sent:
-  {"method", "path", "query", "headers": {name: value, ...} (Authorization
-   included), "body": raw text, "form": {field: value} (form bodies),
-   "json": value (JSON bodies), "api": which API handled it}
+  {"method", "path", "query", "args": {query parameters}, "headers":
+   {name: value, ...} (Authorization included), "body": raw text, "form":
+   {field: value} (form bodies), "json": value (JSON bodies), "api",
+   "t": time.time() when the request was read (bench/run's send path)}
 Stops on SIGTERM or SIGINT. Standard library only; run with /usr/bin/python3.
 
-Implemented APIs (add more to ROUTES; each handler gets the request and the
-regex match and returns nothing after replying):
+APIs (ROUTES):
+  twilio   POST /2010-04-01/Accounts/{AccountSid}/Messages.json, Basic auth
+           AccountSid:--twilio-token, form To, From|MessagingServiceSid, Body;
+           201 {"sid": "SM"+32 hex, ...}; errors {"code", "message", ...}
+           (401 code 20003 bad credentials, 400 21604/21603/21602 missing).
+  vonage   POST /sms/json, form api_key, api_secret, from, to (digits only,
+           else status "3"), text; always HTTP 200 with {"message-count",
+           "messages": [{"to", "message-id", "status": "0", ...}]} or
+           [{"status": "N", "error-text"}]: "2" missing parameter, "4" bad
+           credentials (--vonage-key/--vonage-secret).
+  generic  POST /v1/messages (JSON or form body) or GET /v1/messages?...,
+           fields to and text, header "Authorization: Bearer
+           --generic-token"; 200 {"id": "msg-"+hex, "status": "queued"};
+           401 {"error"}, 400 {"error"} when to or text is missing.
+  kannel   GET /cgi-bin/sendsms?username=&password=&to=&text= (Kannel's
+           smsbox, --kannel-user/--kannel-pass); 202 "0: Accepted for
+           delivery"; 403 "Authorization failed for sendsms"; 400 "Missing
+           receiver number, rejected"; a POST that is not text/plain gets 400
+           "Invalid content-type".
 
-Twilio Programmable Messaging
-  POST /2010-04-01/Accounts/{AccountSid}/Messages.json
-  HTTP Basic auth AccountSid:AuthToken, where AccountSid must equal the one
-  in the path and AuthToken the --twilio-token value (default
-  "test-auth-token"); else 401 code 20003. Form fields: To (required,
-  21604), From or MessagingServiceSid (21603), Body (21602). Success: 201
-  with a Message resource {"sid": "SM" + 32 hex, "status": "queued", ...}.
-  Errors: {"code", "message", "more_info", "status"}.
-
-  Magic destination numbers ("To"):
-    +15005550001  400, code 21211 (invalid 'To' number)
-    +15005550002  401, code 20003 (authentication failed)
-    +15005550003  429, code 20429, header Retry-After: 7
-    +15005550004  500, code 20500
-    +15005550005  201 with malformed JSON
-    +15005550006  blackhole: waits 30 s before answering
-    +15005550007  200 with an endless body, streamed until the client leaves
-    +15005550008  302 redirect to http://127.0.0.1:1/
-  Any other number succeeds.
-
-Later: Vonage (POST /sms/json) and a generic JSON endpoint can be added as
-more ROUTES entries sharing the same logging, magic numbers and helpers.
+Magic destination numbers (digits of the number; "+" ignored). Faults for
+every API (unless --no-faults):
+  15005550003  429, header Retry-After: 7
+  15005550004  500
+  15005550005  the API's success status with malformed JSON
+  15005550006  blackhole: waits 30 s before answering (503)
+  15005550007  success status with an endless body, streamed until the
+               client leaves
+  15005550008  302 redirect to http://127.0.0.1:1/
+  15005550009  trickle: the whole reply (200) at 1 byte per second
+  15005550010  302 redirect to file:///etc/passwd
+Per API (also with --no-faults):
+  15005550001  invalid number: twilio 400 code 21211; vonage status "6";
+               generic 400; kannel 403 "Number(s) has/have been denied by
+               white- and/or black-lists."
+  15005550002  credentials refused: twilio 401 code 20003; vonage status
+               "4"; generic 401; kannel 403 "Authorization failed ..."
+  15005550011  vonage status "1" (throttled); kannel 202 "3: Queued for
+               later delivery"; generic 503
+  15005550012  vonage status "29" (non-whitelisted destination); kannel
+               503 "Sendsms: queue full"
+  15005550013  vonage: two parts, the second with status "5"
+Any other number succeeds. Connection refused (a closed port), TLS with
+self-signed, wrong-host or expired certificates (other --cert files) and a
+wrong pin (a client setting) need no magic number.
 """
 
 import argparse
@@ -57,6 +79,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 1024 * 1024
+TRICKLE_LIMIT = 300  # bytes (seconds) at most
 BLACKHOLE_SECONDS = 30
 ENDLESS_CHUNK = 16 * 1024
 ENDLESS_LIMIT = 256 * 1024 * 1024  # stop streaming eventually regardless
@@ -73,6 +96,12 @@ class Config:
     log_path = None
     log_lock = threading.Lock()
     twilio_token = "test-auth-token"
+    vonage_key = "test-key"
+    vonage_secret = "test-secret"
+    generic_token = "test-generic-token"
+    kannel_user = "tester"
+    kannel_pass = "foobar"
+    faults = True
     tls = None  # ssl.SSLContext, or None for plain HTTP
 
 
@@ -96,6 +125,40 @@ def basic_auth(header):
     return (user, password) if sep else None
 
 
+def digits_of(number):
+    return (number or "").lstrip("+")
+
+
+# --- faults common to every API ----------------------------------------------
+
+def common_fault(h, api, number):
+    """Serve the fault that number selects; False when it selects none."""
+    d = digits_of(number)
+    if not Config.faults or not d.startswith("150055500"):
+        return False
+    if d == "15005550003":
+        api.error(h, 429, "Too Many Requests", {"Retry-After": "7"})
+    elif d == "15005550004":
+        api.error(h, 500, "Internal Server Error")
+    elif d == "15005550005":
+        h.send_raw(api.ok_status, b'{"sid": "SM0123", "status": "queu',
+                   "application/json")
+    elif d == "15005550006":
+        time.sleep(BLACKHOLE_SECONDS)
+        api.error(h, 503, "Service Unavailable")
+    elif d == "15005550007":
+        h.send_endless(api.ok_status)
+    elif d == "15005550008":
+        h.send_raw(302, b"", "text/plain", {"Location": "http://127.0.0.1:1/"})
+    elif d == "15005550009":
+        h.send_trickle()
+    elif d == "15005550010":
+        h.send_raw(302, b"", "text/plain", {"Location": "file:///etc/passwd"})
+    else:
+        return False
+    return True
+
+
 # --- Twilio ----------------------------------------------------------------
 
 def twilio_error(h, status, code, message, headers=None):
@@ -105,6 +168,14 @@ def twilio_error(h, status, code, message, headers=None):
         "more_info": "https://www.twilio.com/docs/errors/%d" % code,
         "status": status,
     }, headers)
+
+
+class TwilioApi:
+    ok_status = 201
+
+    @staticmethod
+    def error(h, status, message, headers=None):
+        twilio_error(h, status, 20000 + status, message, headers)
 
 
 def twilio_messages(h, m):
@@ -133,59 +204,158 @@ def twilio_messages(h, m):
                      "The 'To' number %s is not a valid phone number." % to)
     elif to == "+15005550002":
         twilio_error(h, 401, 20003, "Authenticate")
-    elif to == "+15005550003":
-        twilio_error(h, 429, 20429, "Too Many Requests",
-                     {"Retry-After": "7"})
-    elif to == "+15005550004":
-        twilio_error(h, 500, 20500, "Internal Server Error")
-    elif to == "+15005550005":
-        h.send_raw(201, b'{"sid": "SM0123", "status": "queu',
-                   "application/json")
-    elif to == "+15005550006":
-        time.sleep(BLACKHOLE_SECONDS)
-        twilio_error(h, 503, 20503, "Service Unavailable")
-    elif to == "+15005550007":
-        h.send_endless()
-    elif to == "+15005550008":
-        h.send_raw(302, b"", "text/plain",
-                   {"Location": "http://127.0.0.1:1/"})
+    elif common_fault(h, TwilioApi, to):
+        pass
     else:
         sid = "SM" + secrets.token_hex(16)
         now = email.utils.formatdate(usegmt=True)
         msid = form.get("MessagingServiceSid")
+        uri = "/2010-04-01/Accounts/%s/Messages/%s" % (account, sid)
         h.send_json(201, {
-            "sid": sid,
-            "account_sid": account,
-            "to": to,
-            "from": form.get("From"),
-            "messaging_service_sid": msid,
+            "sid": sid, "account_sid": account, "to": to,
+            "from": form.get("From"), "messaging_service_sid": msid,
             "body": form["Body"],
             "status": "accepted" if msid and not form.get("From")
             else "queued",
-            "num_segments": "1",
-            "num_media": "0",
-            "direction": "outbound-api",
-            "api_version": "2010-04-01",
-            "date_created": now,
-            "date_updated": now,
-            "date_sent": None,
-            "price": None,
-            "price_unit": "USD",
-            "error_code": None,
-            "error_message": None,
-            "uri": "/2010-04-01/Accounts/%s/Messages/%s.json" % (account,
-                                                                 sid),
-            "subresource_uris": {
-                "media": "/2010-04-01/Accounts/%s/Messages/%s/Media.json"
-                         % (account, sid),
-            },
+            "num_segments": "1", "num_media": "0",
+            "direction": "outbound-api", "api_version": "2010-04-01",
+            "date_created": now, "date_updated": now, "date_sent": None,
+            "price": None, "price_unit": "USD", "error_code": None,
+            "error_message": None, "uri": uri + ".json",
+            "subresource_uris": {"media": uri + "/Media.json"},
         })
 
 
-# (method, path regex, api name, handler)
+# --- Vonage SMS API ----------------------------------------------------------
+
+class VonageApi:
+    ok_status = 200
+
+    @staticmethod
+    def error(h, status, message, headers=None):
+        h.send_json(status, {"type": "about:blank", "title": message,
+                             "status": status}, headers)
+
+
+def vonage_status(h, status, text, parts=None):
+    msgs = parts or [{"status": status, "error-text": text}]
+    h.send_json(200, {"message-count": str(len(msgs)), "messages": msgs})
+
+
+def vonage_ok(to):
+    return {"to": to, "message-id": secrets.token_hex(8).upper(),
+            "status": "0", "remaining-balance": "3.14159265",
+            "message-price": "0.03330000", "network": "23410"}
+
+
+def vonage_sms(h, m):
+    f = h.form
+    for k in ("api_key", "api_secret", "from", "to", "text"):
+        if not f.get(k):
+            vonage_status(h, "2", "Missing %s" % k)
+            return
+    if f["api_key"] != Config.vonage_key or \
+            f["api_secret"] != Config.vonage_secret:
+        vonage_status(h, "4", "Bad Credentials")
+        return
+    to = f["to"]
+    if not to.isdigit():
+        vonage_status(h, "3", "Invalid to address")
+    elif to == "15005550001":
+        vonage_status(h, "6", "Unroutable message - rejected")
+    elif to == "15005550002":
+        vonage_status(h, "4", "Bad Credentials")
+    elif to == "15005550011":
+        vonage_status(h, "1", "Throughput Rate Exceeded - please wait "
+                      "[ 10 ] and retry")
+    elif to == "15005550012":
+        vonage_status(h, "29", "Non White-listed Destination - rejected")
+    elif to == "15005550013":
+        vonage_status(h, None, None, [vonage_ok(to), {
+            "status": "5", "error-text": "Internal Error"}])
+    elif not common_fault(h, VonageApi, to):
+        vonage_status(h, None, None, [vonage_ok(to)])
+
+
+# --- a generic JSON API ------------------------------------------------------
+
+class GenericApi:
+    ok_status = 200
+
+    @staticmethod
+    def error(h, status, message, headers=None):
+        h.send_json(status, {"error": message}, headers)
+
+
+def generic_messages(h, m):
+    if h.headers.get("Authorization") != "Bearer " + Config.generic_token:
+        GenericApi.error(h, 401, "unauthorized")
+        return
+    if h.command == "GET":
+        f = h.args
+    elif isinstance(h.json, dict):
+        f = h.json
+    else:
+        f = h.form
+    to, text = f.get("to"), f.get("text")
+    if not isinstance(to, str) or not isinstance(text, str) or not to or \
+            not text:
+        GenericApi.error(h, 400, "to and text are required")
+    elif digits_of(to) == "15005550001":
+        GenericApi.error(h, 400, "invalid number")
+    elif digits_of(to) == "15005550002":
+        GenericApi.error(h, 401, "unauthorized")
+    elif digits_of(to) == "15005550011":
+        GenericApi.error(h, 503, "try later")
+    elif not common_fault(h, GenericApi, to):
+        h.send_json(200, {"id": "msg-" + secrets.token_hex(8),
+                          "status": "queued"})
+
+
+# --- Kannel smsbox sendsms ---------------------------------------------------
+
+class KannelApi:
+    ok_status = 202
+
+    @staticmethod
+    def error(h, status, message, headers=None):
+        h.send_raw(status, message.encode(), "text/html", headers)
+
+
+def kannel_sendsms(h, m):
+    if h.command == "POST":
+        KannelApi.error(h, 400, "Invalid content-type")
+        return
+    f = h.args
+    if f.get("username") != Config.kannel_user or \
+            f.get("password") != Config.kannel_pass:
+        KannelApi.error(h, 403, "Authorization failed for sendsms")
+        return
+    to = f.get("to")
+    if not to:
+        KannelApi.error(h, 400, "Missing receiver number, rejected")
+    elif digits_of(to) == "15005550001":
+        KannelApi.error(h, 403, "Number(s) has/have been denied by white- "
+                        "and/or black-lists.")
+    elif digits_of(to) == "15005550002":
+        KannelApi.error(h, 403, "Authorization failed for sendsms")
+    elif digits_of(to) == "15005550011":
+        KannelApi.error(h, 202, "3: Queued for later delivery")
+    elif digits_of(to) == "15005550012":
+        KannelApi.error(h, 503, "Sendsms: queue full")
+    elif not common_fault(h, KannelApi, to):
+        KannelApi.error(h, 202, "0: Accepted for delivery")
+
+
+# (methods, path regex, api name, handler)
 ROUTES = [
-    ("POST", re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})"
-                        r"/Messages\.json$"), "twilio", twilio_messages),
+    (("POST",), re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})"
+                           r"/Messages\.json$"), "twilio", twilio_messages),
+    (("POST",), re.compile(r"^/sms/json$"), "vonage", vonage_sms),
+    (("POST", "GET"), re.compile(r"^/v1/messages$"), "generic",
+     generic_messages),
+    (("POST", "GET"), re.compile(r"^/cgi-bin/sendsms$"), "kannel",
+     kannel_sendsms),
 ]
 
 
@@ -226,11 +396,24 @@ class Handler(BaseHTTPRequestHandler):
         self.send_raw(status, json.dumps(obj).encode(), "application/json",
                       headers)
 
-    def send_endless(self):
+    def send_trickle(self):
+        reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 200\r\nConnection: close\r\n\r\n" +
+                 b"{" + b" " * 198 + b"}")
+        try:
+            for i in range(min(len(reply), TRICKLE_LIMIT)):
+                self.wfile.write(reply[i:i + 1])
+                self.wfile.flush()
+                time.sleep(1)
+        except QUIET_ERRORS as e:
+            raise Gone() from e
+        self.close_connection = True
+
+    def send_endless(self, status=200):
         chunk = b"x" * ENDLESS_CHUNK
         sent = 0
         try:
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Connection", "close")
             self.end_headers()
@@ -263,21 +446,27 @@ class Handler(BaseHTTPRequestHandler):
             "query": url.query,
             "headers": {k: v for k, v in self.headers.items()},
             "body": text,
+            "t": time.time(),
         }
+        self.args = dict(urllib.parse.parse_qsl(url.query,
+                                                keep_blank_values=True))
+        if self.args:
+            entry["args"] = self.args
         ctype = (self.headers.get("Content-Type") or "").split(";")[0]
         self.form = {}
+        self.json = None
         if ctype.strip() == "application/x-www-form-urlencoded":
             self.form = dict(urllib.parse.parse_qsl(text,
                                                     keep_blank_values=True))
             entry["form"] = self.form
         elif ctype.strip() == "application/json":
             try:
-                entry["json"] = json.loads(text)
+                self.json = entry["json"] = json.loads(text)
             except ValueError:
                 entry["json"] = None
-        for method, rx, api, fn in ROUTES:
+        for methods, rx, api, fn in ROUTES:
             m = rx.match(url.path)
-            if m and method == self.command:
+            if m and self.command in methods:
                 entry["api"] = api
                 log_request(entry)
                 fn(self, m)
@@ -320,11 +509,19 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--http", action="store_true",
                     help="plain HTTP instead of HTTPS")
-    ap.add_argument("--twilio-token", default=Config.twilio_token)
+    ap.add_argument("--no-faults", action="store_true",
+                    help="no common faults: every API just works")
+    for opt in ("twilio_token", "vonage_key", "vonage_secret",
+                "generic_token", "kannel_user", "kannel_pass"):
+        ap.add_argument("--" + opt.replace("_", "-"),
+                        default=getattr(Config, opt))
     args = ap.parse_args()
 
     Config.log_path = args.log
-    Config.twilio_token = args.twilio_token
+    Config.faults = not args.no_faults
+    for opt in ("twilio_token", "vonage_key", "vonage_secret",
+                "generic_token", "kannel_user", "kannel_pass"):
+        setattr(Config, opt, getattr(args, opt))
     if not args.http:
         if not args.cert or not args.key:
             ap.error("--cert and --key are required without --http")

@@ -76,6 +76,7 @@ write_conf
 
 tid=no_phone_fails
 reset_state
+write_conf 'reveal_status = true;'	# explicit answers; decoys: t_abuse.sh
 login smsotp carol
 check eval 'result_is "$AUTH_ERR" && [ "$(outbox_lines)" -eq 0 ]'
 
@@ -157,6 +158,7 @@ check eval 'echo "$st" | grep -q "^failures: *1 of 10" && echo "$st" | grep -q "
 
 tid=corrupt_state_denied
 reset_state
+write_conf 'reveal_status = true;'	# explicit answers; decoys: t_abuse.sh
 login smsotp alice code >/dev/null
 f=$(ls "$STATE"/u-* | grep -v '\.lock$' | head -n 1)
 echo garbage >"$f"

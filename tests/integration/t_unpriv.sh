@@ -11,7 +11,11 @@ for u in $U1 $U2; do
 		useradd --system --no-create-home --shell /usr/sbin/nologin $u && made="$made $u"
 	fi
 done
-cleanup_users() { for u in $made; do userdel $u 2>/dev/null; done; cleanup_lib; }
+cleanup_users() {
+	rm -f /etc/pam.d/smsotp-unpriv	# clients: the real service file below
+	for u in $made; do userdel $u 2>/dev/null; done
+	cleanup_lib
+}
 trap cleanup_users EXIT
 
 # The outbox lives in a directory of U1's: U1's helper creates it (0600).
@@ -69,5 +73,56 @@ check result_is "successfully authenticated"
 
 tid=unprivileged_cannot_read_state_dir
 check eval '! runuser -u $U1 -- ls "$STATE" >/dev/null 2>&1 && ! runuser -u $U1 -- cat "$CONF" >/dev/null 2>&1'
+
+# --- clients: a real service file, no pam_wrapper at all (as a screen
+# locker runs): the installed setgid helper serves the caller's own user only.
+{
+	echo "auth required $SO"
+	echo "account required pam_permit.so"
+} >/etc/pam.d/smsotp-unpriv
+# upam AS TARGET ANSWER...: pamtester as AS for TARGET on the real stack;
+# each ANSWER ("code" or "=TEXT") is written once a new SMS is in the outbox
+# (or after 3 s when none comes). Sets $rc; output in $T/last.out.
+upam() {
+	local as=$1 target=$2 a n0
+	shift 2
+	n0=$(wc -l <"$UOUT" 2>/dev/null || echo 0)
+	rm -f "$T/ufifo"
+	mkfifo "$T/ufifo"
+	runuser -u "$as" -- timeout 30 pamtester smsotp-unpriv "$target" authenticate \
+		<"$T/ufifo" >"$T/last.out" 2>&1 &
+	local pid=$!
+	exec 8>"$T/ufifo"
+	for _ in $(seq 30); do
+		[ "$(wc -l <"$UOUT" 2>/dev/null || echo 0)" -gt "$n0" ] && break
+		sleep 0.1
+	done
+	for a in "$@"; do	# a subshell: a refusal may close the pipe early
+		case $a in
+		code) (sh -c "$CODECMD" >&8) 2>/dev/null ;;
+		=*) (printf '%s\n' "${a#=}" >&8) 2>/dev/null ;;
+		esac
+	done
+	exec 8>&-
+	wait $pid
+	rc=$?
+}
+
+tid=unprivileged_real_stack_self
+upam $U1 $U1 code
+check eval '[ $rc -eq 0 ] && grep -q "successfully authenticated" "$T/last.out"'
+
+tid=unprivileged_real_stack_wrong_code
+upam $U1 $U1 =000000 =111111 =222222
+check eval '[ $rc -ne 0 ] && ! grep -q "successfully authenticated" "$T/last.out"'
+
+tid=unprivileged_real_stack_other_user
+before=$(wc -l <"$UOUT")
+refusals=$(grep -c "asked about user=alice: refused" "$SYSLOG")
+upam $U1 alice =000000
+check eval '[ $rc -ne 0 ] && [ "$(wc -l <"$UOUT")" -eq "$before" ] &&
+	! grep -q "successfully authenticated" "$T/last.out" &&
+	[ "$(grep -c "asked about user=alice: refused" "$SYSLOG")" -gt "$refusals" ]'
+# --- end clients
 
 finish

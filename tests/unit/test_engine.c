@@ -53,7 +53,8 @@ make(void **state, const char *extra, const char *message)
 	    "             { name = \"broken\"; type = \"outbox\"; "
 	    "path = \"%s/missing/dir/outbox\"; } );\n"
 	    "routes = ( { prefix = \"+\"; gateways = [ \"demo\" ]; },\n"
-	    "           { prefix = \"+1\"; gateways = [ \"broken\" ]; } );\n%s\n",
+	    "           { prefix = \"+1\"; gateways = [ \"broken\" ]; } );\n"
+	    "reveal_status = true;\n%s\n",	/* explicit answers; decoys: test_limits */
 	    message != NULL ? message : "%{code} is your %{service} code",
 	    users, f->outbox, f->dir, extra != NULL ? extra : "");
 	cf = tu_write(f->dir, "smsotp.conf", text, 0600);

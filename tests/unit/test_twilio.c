@@ -8,252 +8,50 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <libconfig.h>
 #include <sodium.h>
 
 #include "gateway.h"
 #include "http.h"
+#include "mockgw.h"
 #include "testutil.h"
 
-#define PYTHON "/usr/bin/python3"
-#define MOCK SMSOTP_SRCDIR "/tests/integration/mock_gateway.py"
-#define MKCERTS SMSOTP_SRCDIR "/tests/integration/mkcerts.sh"
 #define SID "AC0123456789abcdef0123456789abcdef"
 #define MSID "MG0123456789abcdef0123456789abcdef"
 #define TOKEN "test-token-5f3a9c"
 #define FROM "+15005550006"
 #define TEXT "123456 is your login code"
 
-enum { M_GOOD, M_WRONG, M_SELF, M_EXPIRED, M_PLAIN, NMOCK };
-
-struct mock {
-	const char *cert;	/* NULL: plain HTTP */
-	const char *logname;
-	pid_t pid;
-	int port;
-	int rfd;
-	char *log;
-};
-
-static struct {
-	char *dir;
-	char *token_file;
-	char pin[128];
-	struct mock m[NMOCK];
-} G = { .m = {
-	{ "good", "good.log", -1, 0, -1, NULL },
-	{ "wronghost", "wrong.log", -1, 0, -1, NULL },
-	{ "self", "self.log", -1, 0, -1, NULL },
-	{ "expired", "expired.log", -1, 0, -1, NULL },
-	{ NULL, "plain.log", -1, 0, -1, NULL },
-} };
-
-/* --- processes ------------------------------------------------------------ */
-
-static pid_t
-spawn(char *const argv[], int outfd)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid != 0)
-		return pid;
-	/* The mock dies with this test even when the test crashes. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-		_exit(127);
-	if (outfd >= 0 && dup2(outfd, STDOUT_FILENO) < 0)
-		_exit(127);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-static void
-reap(pid_t pid)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int i, st;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 300; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return;
-		nanosleep(&ts, NULL);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-}
-
-static int
-start_mock(struct mock *m)
-{
-	char cert[512], key[512];
-	char *argv[] = { (char *)PYTHON, (char *)MOCK, (char *)"--port",
-	    (char *)"0", (char *)"--twilio-token", (char *)TOKEN,
-	    (char *)"--log", NULL, (char *)"--http", NULL, NULL, NULL, NULL };
-	int fds[2];
-
-	m->log = argv[7] = tu_path(G.dir, m->logname);
-	if (m->cert != NULL) {
-		snprintf(cert, sizeof(cert), "%s/%s.pem", G.dir, m->cert);
-		snprintf(key, sizeof(key), "%s/%s.key", G.dir, m->cert);
-		argv[8] = (char *)"--cert";
-		argv[9] = cert;
-		argv[10] = (char *)"--key";
-		argv[11] = key;
-	}
-	if (pipe(fds) != 0)
-		return -1;
-	m->pid = spawn(argv, fds[1]);
-	close(fds[1]);
-	m->rfd = fds[0];
-	return m->pid < 0 ? -1 : 0;
-}
-
-/* Read "READY <port>\n" from the mock within 15 s. */
-static int
-await_mock(struct mock *m)
-{
-	char line[64];
-	size_t got = 0;
-	struct pollfd p = { m->rfd, POLLIN, 0 };
-	ssize_t r;
-
-	while (got < sizeof(line) - 1 && memchr(line, '\n', got) == NULL) {
-		if (poll(&p, 1, 15000) != 1)
-			return -1;
-		r = read(m->rfd, line + got, sizeof(line) - 1 - got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	line[got] = '\0';
-	close(m->rfd);
-	m->rfd = -1;
-	if (sscanf(line, "READY %d", &m->port) != 1 || m->port <= 0)
-		return -1;
-	return 0;
-}
+static char *token_file;
 
 static int
 group_teardown(void **state)
 {
-	int i;
-
 	(void)state;
-	for (i = 0; i < NMOCK; i++) {
-		reap(G.m[i].pid);
-		G.m[i].pid = -1;
-		if (G.m[i].rfd >= 0)
-			close(G.m[i].rfd);
-		free(G.m[i].log);
-		G.m[i].log = NULL;
-	}
-	if (G.dir != NULL)
-		tu_rmrf(G.dir);
-	free(G.dir);
-	free(G.token_file);
-	G.dir = NULL;
-	curl_global_cleanup();
-	return 0;
+	free(token_file);
+	token_file = NULL;
+	return mockgw_teardown();
 }
 
 static int
 group_setup(void **state)
 {
-	char *argv[] = { (char *)"/bin/sh", (char *)MKCERTS, NULL, NULL };
-	char *pinpath;
-	FILE *f;
-	pid_t pid;
-	int st, i;
+	static const char *const extra[] = { "--twilio-token", TOKEN, NULL };
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	(void)state;
+	if (mockgw_setup((1u << MOCKGW_N) - 1, extra) != 0)
 		return -1;
-	G.dir = tu_tmpdir();
-	argv[2] = G.dir;
-	pid = spawn(argv, -1);
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
-	    WEXITSTATUS(st) != 0)
-		goto fail;
-	pinpath = tu_path(G.dir, "good.pin");
-	f = fopen(pinpath, "r");
-	free(pinpath);
-	if (f == NULL || fgets(G.pin, sizeof(G.pin), f) == NULL) {
-		if (f != NULL)
-			fclose(f);
-		goto fail;
-	}
-	fclose(f);
-	G.pin[strcspn(G.pin, "\n")] = '\0';
-	G.token_file = tu_write(G.dir, "token", TOKEN "\n", 0600);
-	for (i = 0; i < NMOCK; i++)
-		if (start_mock(&G.m[i]) != 0)
-			goto fail;
-	for (i = 0; i < NMOCK; i++)
-		if (await_mock(&G.m[i]) != 0)
-			goto fail;
+	token_file = tu_write(mockgw.dir, "token", TOKEN "\n", 0600);
 	return 0;
-fail:
-	group_teardown(state);
-	return -1;
 }
 
 /* --- helpers -------------------------------------------------------------- */
-
-static int
-log_lines(const struct mock *m)
-{
-	FILE *f = fopen(m->log, "r");
-	int c, n = 0;
-
-	if (f == NULL)
-		return 0;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
-/* The last request the mock logged, parsed; json_decref() it. */
-static json_t *
-log_last(const struct mock *m)
-{
-	char buf[16384], last[16384] = "";
-	FILE *f = fopen(m->log, "r");
-	json_t *j;
-
-	assert_non_null(f);
-	while (fgets(buf, sizeof(buf), f) != NULL)
-		memcpy(last, buf, sizeof(last));
-	fclose(f);
-	j = json_loads(last, 0, NULL);
-	assert_non_null(j);
-	return j;
-}
-
-static const char *
-jstr(json_t *j, const char *obj, const char *key)
-{
-	json_t *o = obj != NULL ? json_object_get(j, obj) : j;
-
-	return json_string_value(json_object_get(o, key));
-}
 
 /*
  * Lines 5 to 10 of a "gateways = ( { ... } );" text (2 is the group's);
@@ -266,23 +64,14 @@ struct lines {
 /* Configure gw from l against m; returns what configure returned. */
 static int
 configure_lines(struct smsotp_gateway *gw, struct smsotp_errs *errs,
-    const struct lines *l, const struct mock *m)
+    const struct lines *l, const struct mockgw *m)
 {
 	char text[4096], tok[512], url[128], ca[512];
-	struct smsotp_cfgctx ctx = { "test.conf", 0, errs };
-	config_t cfg;
-	const config_setting_t *s;
-	int rv;
 
-	ctx.owner = geteuid();
-	memset(errs, 0, sizeof(*errs));
-	memset(gw, 0, sizeof(*gw));
-	gw->name = (char *)"tw";
-	gw->type = &smsotp_gw_twilio;
-	snprintf(tok, sizeof(tok), "auth_token_file = \"%s\";", G.token_file);
+	snprintf(tok, sizeof(tok), "auth_token_file = \"%s\";", token_file);
 	snprintf(url, sizeof(url), "base_url = \"%s://127.0.0.1:%d/\";",
 	    m->cert != NULL ? "https" : "http", m->port);
-	snprintf(ca, sizeof(ca), "ca_file = \"%s/ca.pem\";", G.dir);
+	snprintf(ca, sizeof(ca), "ca_file = \"%s/ca.pem\";", mockgw.dir);
 	assert_int_equal(smsotp_fmt(text, sizeof(text),
 	    "gateways = (\n{\n name = \"tw\";\n type = \"twilio\";\n"
 	    " %s\n %s\n %s\n %s\n %s\n %s\n}\n);\n",
@@ -291,22 +80,12 @@ configure_lines(struct smsotp_gateway *gw, struct smsotp_errs *errs,
 	    l->sender != NULL ? l->sender : "from = \"" FROM "\";",
 	    l->url != NULL ? l->url : url, l->ca != NULL ? l->ca : ca,
 	    l->extra != NULL ? l->extra : ""), 0);
-	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
-	s = config_setting_get_elem(config_lookup(&cfg, "gateways"), 0);
-	assert_non_null(s);
-	rv = smsotp_gw_twilio.configure(gw, &ctx, s);
-	config_destroy(&cfg);
-	if (rv == 0)
-		assert_int_equal(errs->n, 0);
-	else if (errs->n == 0)
-		fail_msg("configure failed without an error");
-	return rv;
+	return mockgw_configure(&smsotp_gw_twilio, "tw", text, gw, errs);
 }
 
 static void
 configure_ok(struct smsotp_gateway *gw, const struct lines *l,
-    const struct mock *m)
+    const struct mockgw *m)
 {
 	struct smsotp_errs errs;
 
@@ -318,20 +97,14 @@ static void
 send_to(const struct smsotp_gateway *gw, const char *to, double budget,
     struct smsotp_gw_result *res, double *elapsed)
 {
-	double t0 = smsotp_mono();
+	static const char *const secrets[] = { TOKEN, "123456", NULL };
 
-	memset(res, 0x55, sizeof(*res));
-	smsotp_gw_twilio.send(gw, to, TEXT, t0 + budget, res);
-	if (elapsed != NULL)
-		*elapsed = smsotp_mono() - t0;
-	assert_non_null(memchr(res->detail, '\0', sizeof(res->detail)));
-	assert_null(strstr(res->detail, TOKEN));
-	assert_null(strstr(res->detail, "123456"));
+	mockgw_send(gw, to, TEXT, budget, secrets, res, elapsed);
 }
 
 /* Configure for m, send to to, expect outcome; returns nothing, fills res. */
 static void
-run(const struct mock *m, const struct lines *l, const char *to,
+run(const struct mockgw *m, const struct lines *l, const char *to,
     enum smsotp_gw_outcome want, struct smsotp_gw_result *res)
 {
 	struct smsotp_gateway gw;
@@ -347,7 +120,7 @@ run(const struct mock *m, const struct lines *l, const char *to,
 /* --- tests ---------------------------------------------------------------- */
 
 static const struct lines DEF;	/* all defaults */
-#define GOOD (&G.m[M_GOOD])
+#define GOOD (&mockgw.m[MOCKGW_GOOD])
 
 static void
 test_success(void **state)
@@ -357,30 +130,30 @@ test_success(void **state)
 	char b64[128], want[160];
 	const char *ua;
 	json_t *j;
-	int before = log_lines(GOOD);
+	int before = mockgw_log_lines(GOOD);
 
 	(void)state;
 	run(GOOD, &DEF, "+447700900123", SMSOTP_GW_SENT, &res);
 	assert_int_equal(res.http_status, 201);
 	assert_int_equal(strlen(res.detail), 34);
 	assert_memory_equal(res.detail, "SM", 2);
-	assert_int_equal(log_lines(GOOD), before + 1);
+	assert_int_equal(mockgw_log_lines(GOOD), before + 1);
 
-	j = log_last(GOOD);
-	assert_string_equal(jstr(j, NULL, "method"), "POST");
-	assert_string_equal(jstr(j, NULL, "path"),
+	j = mockgw_log_last(GOOD);
+	assert_string_equal(mockgw_jstr(j, NULL, "method"), "POST");
+	assert_string_equal(mockgw_jstr(j, NULL, "path"),
 	    "/2010-04-01/Accounts/" SID "/Messages.json");
-	assert_string_equal(jstr(j, "form", "To"), "+447700900123");
-	assert_string_equal(jstr(j, "form", "From"), FROM);
-	assert_string_equal(jstr(j, "form", "Body"), TEXT);
-	assert_null(jstr(j, "form", "MessagingServiceSid"));
+	assert_string_equal(mockgw_jstr(j, "form", "To"), "+447700900123");
+	assert_string_equal(mockgw_jstr(j, "form", "From"), FROM);
+	assert_string_equal(mockgw_jstr(j, "form", "Body"), TEXT);
+	assert_null(mockgw_jstr(j, "form", "MessagingServiceSid"));
 	sodium_bin2base64(b64, sizeof(b64), cred, sizeof(cred) - 1,
 	    sodium_base64_VARIANT_ORIGINAL);
 	snprintf(want, sizeof(want), "Basic %s", b64);
-	assert_string_equal(jstr(j, "headers", "Authorization"), want);
-	assert_string_equal(jstr(j, "headers", "Content-Type"),
+	assert_string_equal(mockgw_jstr(j, "headers", "Authorization"), want);
+	assert_string_equal(mockgw_jstr(j, "headers", "Content-Type"),
 	    "application/x-www-form-urlencoded");
-	ua = jstr(j, "headers", "User-Agent");
+	ua = mockgw_jstr(j, "headers", "User-Agent");
 	assert_non_null(ua);
 	assert_memory_equal(ua, "pam_smsotp/", 11);
 	assert_null(json_object_get(json_object_get(j, "headers"), "Expect"));
@@ -401,10 +174,10 @@ test_messaging_service(void **state)
 	snprintf(url, sizeof(url), "base_url = \"https://localhost:%d\";",
 	    GOOD->port);
 	run(GOOD, &l, "+447700900124", SMSOTP_GW_SENT, &res);
-	j = log_last(GOOD);
-	assert_string_equal(jstr(j, "form", "MessagingServiceSid"), MSID);
-	assert_string_equal(jstr(j, "form", "To"), "+447700900124");
-	assert_null(jstr(j, "form", "From"));
+	j = mockgw_log_last(GOOD);
+	assert_string_equal(mockgw_jstr(j, "form", "MessagingServiceSid"), MSID);
+	assert_string_equal(mockgw_jstr(j, "form", "To"), "+447700900124");
+	assert_null(mockgw_jstr(j, "form", "From"));
 	json_decref(j);
 }
 
@@ -435,11 +208,11 @@ test_error_replies(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		before = log_lines(GOOD);
+		before = mockgw_log_lines(GOOD);
 		run(GOOD, &DEF, cases[i].to, cases[i].outcome, &res);
 		assert_int_equal(res.http_status, cases[i].status);
 		assert_string_equal(res.detail, cases[i].detail);
-		assert_int_equal(log_lines(GOOD), before + 1);
+		assert_int_equal(mockgw_log_lines(GOOD), before + 1);
 	}
 	/* Wrong credentials: next gateway (TEMPFAIL), token not shown. */
 	run(GOOD, &bad_token, "+447700900123", SMSOTP_GW_TEMPFAIL, &res);
@@ -472,13 +245,13 @@ test_timeouts(void **state)
 	assert_true(el >= 0.9 && el < 2.0);
 
 	/* Less than 50 ms left: nothing is sent at all. */
-	before = log_lines(GOOD);
+	before = mockgw_log_lines(GOOD);
 	send_to(&gw, "+447700900123", 0.02, &res, &el);
 	smsotp_gw_twilio.destroy(&gw);
 	assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
 	assert_non_null(strstr(res.detail, "deadline"));
 	assert_true(el < 0.1);
-	assert_int_equal(log_lines(GOOD), before);
+	assert_int_equal(mockgw_log_lines(GOOD), before);
 }
 
 static void
@@ -499,15 +272,15 @@ test_endless_reply(void **state)
 
 /* TLS failures: TEMPFAIL, no HTTP status, and nothing reached the server. */
 static void
-expect_tls_failure(const struct mock *m, const struct lines *l)
+expect_tls_failure(const struct mockgw *m, const struct lines *l)
 {
 	struct smsotp_gw_result res;
-	int before = log_lines(m);
+	int before = mockgw_log_lines(m);
 
 	run(m, l, "+447700900123", SMSOTP_GW_TEMPFAIL, &res);
 	assert_int_equal(res.http_status, 0);
 	assert_non_null(strstr(res.detail, "SSL"));
-	assert_int_equal(log_lines(m), before);
+	assert_int_equal(mockgw_log_lines(m), before);
 }
 
 static void
@@ -517,14 +290,14 @@ test_tls_refusals(void **state)
 	struct lines other_ca = { .ca = ca };
 
 	(void)state;
-	expect_tls_failure(&G.m[M_WRONG], &DEF);
-	expect_tls_failure(&G.m[M_SELF], &DEF);
-	expect_tls_failure(&G.m[M_EXPIRED], &DEF);
-	assert_int_equal(log_lines(&G.m[M_WRONG]), 0);
-	assert_int_equal(log_lines(&G.m[M_SELF]), 0);
-	assert_int_equal(log_lines(&G.m[M_EXPIRED]), 0);
+	expect_tls_failure(&mockgw.m[MOCKGW_WRONG], &DEF);
+	expect_tls_failure(&mockgw.m[MOCKGW_SELF], &DEF);
+	expect_tls_failure(&mockgw.m[MOCKGW_EXPIRED], &DEF);
+	assert_int_equal(mockgw_log_lines(&mockgw.m[MOCKGW_WRONG]), 0);
+	assert_int_equal(mockgw_log_lines(&mockgw.m[MOCKGW_SELF]), 0);
+	assert_int_equal(mockgw_log_lines(&mockgw.m[MOCKGW_EXPIRED]), 0);
 	/* A CA bundle without our CA: the good server is refused too. */
-	snprintf(ca, sizeof(ca), "ca_file = \"%s/self.pem\";", G.dir);
+	snprintf(ca, sizeof(ca), "ca_file = \"%s/self.pem\";", mockgw.dir);
 	expect_tls_failure(GOOD, &other_ca);
 }
 
@@ -539,40 +312,8 @@ test_pinning(void **state)
 
 	(void)state;
 	expect_tls_failure(GOOD, &bad);
-	snprintf(line, sizeof(line), "pinned_public_key = \"%s\";", G.pin);
+	snprintf(line, sizeof(line), "pinned_public_key = \"%s\";", mockgw.pin);
 	run(GOOD, &good, "+447700900123", SMSOTP_GW_SENT, &res);
-}
-
-static int
-listener(int *port)
-{
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-	assert_true(fd >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(fd, 8), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-/* 1 when a connection is waiting on listening socket lfd. */
-static int
-pending(int lfd)
-{
-	int c = accept(lfd, NULL, NULL);
-
-	if (c < 0) {
-		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-		return 0;
-	}
-	close(c);
-	return 1;
 }
 
 static const char *const proxy_vars[] = {
@@ -600,7 +341,7 @@ test_proxies(void **state)
 	struct lines conf_proxy = { .extra = line };
 	int lfd, port, i;
 
-	lfd = listener(&port);
+	lfd = mockgw_listener(&port);
 	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", port);
 	/* Environment proxies are ignored. */
 	for (i = 0; proxy_vars[i] != NULL; i++)
@@ -608,12 +349,12 @@ test_proxies(void **state)
 	unsetenv("no_proxy");
 	unsetenv("NO_PROXY");
 	run(GOOD, &DEF, "+447700900123", SMSOTP_GW_SENT, &res);
-	assert_false(pending(lfd));
+	assert_false(mockgw_pending(lfd));
 	unset_proxies(state);
 	/* Control: a configured proxy is used (and never answers here). */
 	snprintf(line, sizeof(line), "proxy = \"%s\"; timeout = 1;", proxy);
 	run(GOOD, &conf_proxy, "+447700900123", SMSOTP_GW_TEMPFAIL, &res);
-	assert_true(pending(lfd));
+	assert_true(mockgw_pending(lfd));
 	close(lfd);
 }
 
@@ -625,7 +366,7 @@ test_plain_http(void **state)
 	struct smsotp_http_opts opts = { NULL, NULL, NULL, 2, 2, 0 };
 	struct smsotp_http_req req = { "GET", NULL, NULL, NULL, 0, NULL, NULL };
 	struct smsotp_http_resp resp;
-	const struct mock *m = &G.m[M_PLAIN];
+	const struct mockgw *m = &mockgw.m[MOCKGW_PLAIN];
 	char url[128];
 	int before;
 
@@ -633,20 +374,20 @@ test_plain_http(void **state)
 	/* With insecure_http, a loopback http:// gateway works... */
 	run(m, &insecure, "+447700900123", SMSOTP_GW_SENT, &res);
 	/* ...and without it the transport refuses http:// outright. */
-	before = log_lines(m);
+	before = mockgw_log_lines(m);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", m->port);
 	req.url = url;
 	assert_int_equal(smsotp_http_do(&opts, &req, smsotp_mono() + 5, &resp), -1);
 	assert_int_equal(resp.transport_error, 1);
 	assert_non_null(strstr(resp.error, "http"));
 	smsotp_http_resp_free(&resp);
-	assert_int_equal(log_lines(m), before);
+	assert_int_equal(mockgw_log_lines(m), before);
 	opts.insecure_http = 1;
 	assert_int_equal(smsotp_http_do(&opts, &req, smsotp_mono() + 5, &resp), 0);
 	assert_int_equal(resp.status, 404);
 	assert_non_null(resp.body);
 	smsotp_http_resp_free(&resp);
-	assert_int_equal(log_lines(m), before + 1);
+	assert_int_equal(mockgw_log_lines(m), before + 1);
 }
 
 static void
@@ -703,7 +444,7 @@ test_config_errors(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_config_error(lines[i], &cases[i]);
 	expect_config_error(2, &no_sender);
-	loose = tu_write(G.dir, "token644", TOKEN "\n", 0644);
+	loose = tu_write(mockgw.dir, "token644", TOKEN "\n", 0644);
 	snprintf(tok, sizeof(tok), "auth_token_file = \"%s\";", loose);
 	free(loose);
 	expect_config_error(6, &loose_tok);
@@ -726,8 +467,8 @@ main(void)
 		cmocka_unit_test(test_timeouts),
 	};
 
-	if (access(PYTHON, X_OK) != 0) {
-		fprintf(stderr, "SKIP: %s not found\n", PYTHON);
+	if (access(MOCKGW_PYTHON, X_OK) != 0) {
+		fprintf(stderr, "SKIP: %s not found\n", MOCKGW_PYTHON);
 		return 77;
 	}
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

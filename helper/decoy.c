@@ -1,0 +1,253 @@
+/*
+ * decoy.c - decoy challenges: the answer an unknown, phoneless, locked or
+ * rate-limited user gets, indistinguishable from a real one (decoy.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "decoy.h"
+#include "log.h"
+#include "smsotp_limits.h"
+
+#define NONCE_LEN 4
+#define TIME_LEN  4
+#define TAG_LEN   8
+#define MIMIC_LEN 420		/* about the size of a user's state file */
+#define BEGIN_WRITES 3		/* user state, global count, send time */
+
+/* BLAKE2b keyed with key over label, 0, user, 0, a, b. */
+static void
+keyed(const unsigned char key[SMSOTP_KEY_LEN], const char *label,
+    const char *user, const unsigned char *a, size_t alen,
+    const unsigned char *b, size_t blen, unsigned char *out, size_t outlen)
+{
+	crypto_generichash_state st;
+	static const unsigned char zero = 0;
+
+	crypto_generichash_init(&st, key, SMSOTP_KEY_LEN, outlen);
+	crypto_generichash_update(&st, (const unsigned char *)label,
+	    strlen(label));
+	crypto_generichash_update(&st, &zero, 1);
+	crypto_generichash_update(&st, (const unsigned char *)user,
+	    strlen(user));
+	crypto_generichash_update(&st, &zero, 1);
+	if (alen > 0)
+		crypto_generichash_update(&st, a, alen);
+	if (blen > 0)
+		crypto_generichash_update(&st, b, blen);
+	crypto_generichash_final(&st, out, outlen);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+smsotp_decoy_id(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
+    int64_t now, char out[SMSOTP_CHALLENGE_HEXLEN + 1])
+{
+	unsigned char raw[NONCE_LEN + TIME_LEN + TAG_LEN], pad[TIME_LEN];
+	uint32_t t = now < 0 ? 0 : (uint32_t)now;
+	int i;
+
+	randombytes_buf(raw, NONCE_LEN);
+	keyed(key, "smsotp-decoy-time", user, raw, NONCE_LEN, NULL, 0, pad,
+	    sizeof(pad));
+	for (i = 0; i < TIME_LEN; i++)
+		raw[NONCE_LEN + i] = (unsigned char)(t >> (8 * (3 - i))) ^ pad[i];
+	keyed(key, "smsotp-decoy-tag", user, raw, NONCE_LEN + TIME_LEN, NULL, 0,
+	    raw + NONCE_LEN + TIME_LEN, TAG_LEN);
+	smsotp_hex(raw, sizeof(raw), out);
+}
+
+int
+smsotp_decoy_id_check(const unsigned char key[SMSOTP_KEY_LEN],
+    const char *user, const char *id, int64_t *made)
+{
+	unsigned char raw[NONCE_LEN + TIME_LEN + TAG_LEN], tag[TAG_LEN];
+	unsigned char pad[TIME_LEN];
+	uint32_t t = 0;
+	int i;
+
+	*made = 0;
+	if (!smsotp_challenge_ok(id) || smsotp_unhex(id, raw, sizeof(raw)) != 0)
+		return 0;
+	keyed(key, "smsotp-decoy-tag", user, raw, NONCE_LEN + TIME_LEN, NULL, 0,
+	    tag, sizeof(tag));
+	if (sodium_memcmp(tag, raw + NONCE_LEN + TIME_LEN, TAG_LEN) != 0)
+		return 0;
+	keyed(key, "smsotp-decoy-time", user, raw, NONCE_LEN, NULL, 0, pad,
+	    sizeof(pad));
+	for (i = 0; i < TIME_LEN; i++)
+		t = t << 8 | (uint32_t)(raw[NONCE_LEN + i] ^ pad[i]);
+	*made = (int64_t)t;
+	return 1;
+}
+
+void
+smsotp_decoy_phone(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
+    const struct smsotp_conf *conf, char out[SMSOTP_E164_SIZE])
+{
+	unsigned char h[32];
+	const char *cc = "44";
+	size_t o = 0, i, total;
+
+	if (conf->default_country[0] != '\0')
+		cc = conf->default_country;
+	else if (conf->nallowed > 0 && strlen(conf->allowed_countries[0]) <= 3)
+		cc = conf->allowed_countries[0];
+	keyed(key, "smsotp-decoy-phone", user, NULL, 0, NULL, 0, h, sizeof(h));
+	total = strcmp(cc, "1") == 0 ? 11 : 12;
+	out[o++] = '+';
+	for (i = 0; cc[i] != '\0'; i++)
+		out[o++] = cc[i];
+	/* national part: never starting with 0 */
+	out[o++] = (char)('1' + h[0] % 9);
+	for (i = 1; o < total + 1; i++)
+		out[o++] = (char)('0' + h[i] % 10);
+	out[o] = '\0';
+}
+
+/*
+ * The cost of n state writes: lock "decoy", read it, write MIMIC_LEN random
+ * hex bytes through the same temp + fsync + rename. Errors are ignored.
+ */
+static void
+mimic_writes(const struct smsotp_ctx *ctx, int n)
+{
+	char buf[MIMIC_LEN + 1], why[320];
+	unsigned char rnd[MIMIC_LEN / 2];
+	size_t len;
+	int i, fd, exists, r;
+
+	for (i = 0; i < n; i++) {
+		if (smsotp_store_lock(ctx->store, SMSOTP_DECOY_NAME,
+		    ctx->lock_wait_ms, &fd, why, sizeof(why)) != SMSOTP_ST_OK)
+			continue;
+		/* what a real request does; the outcome does not matter */
+		r = smsotp_store_read(ctx->store, SMSOTP_DECOY_NAME, buf,
+		    sizeof(buf), &len, &exists, why, sizeof(why));
+		randombytes_buf(rnd, sizeof(rnd));
+		smsotp_hex(rnd, sizeof(rnd), buf);
+		r |= smsotp_store_write(ctx->store, SMSOTP_DECOY_NAME, buf,
+		    MIMIC_LEN, why, sizeof(why));
+		close(fd);
+		(void)r;
+	}
+}
+
+/* Wait as long as a recent real send took (one picked at random). */
+static void
+send_delay(const struct smsotp_ctx *ctx)
+{
+	struct smsotp_global g;
+	struct timespec ts;
+	char why[320];
+	double left;
+	long ms;
+
+	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why, sizeof(why)) < 1 ||
+	    g.nms == 0)
+		return;
+	ms = (long)g.ms[randombytes_uniform((uint32_t)g.nms)];
+	left = ctx->deadline - smsotp_mono();
+	if (left <= 0)
+		return;
+	if (ms / 1000.0 > left)
+		ms = (long)(left * 1000);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void
+fill_sent(const struct smsotp_ctx *ctx, const char *user, const char *phone,
+    struct smsotp_reply *r)
+{
+	char fake[SMSOTP_E164_SIZE];
+
+	memset(r, 0, sizeof(*r));
+	r->status = SMSOTP_SENT;
+	smsotp_decoy_id(ctx->key, user, ctx->now, r->challenge);
+	if (phone == NULL) {
+		smsotp_decoy_phone(ctx->key, user, ctx->conf, fake);
+		phone = fake;
+	}
+	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
+	r->ttl = ctx->conf->code_ttl;
+	r->resend_after = ctx->conf->resend_cooldown;
+}
+
+int
+smsotp_decoy_begin(const struct smsotp_ctx *ctx, const char *user,
+    const char *phone, const char *why, struct smsotp_reply *r)
+{
+	char ulog[80];
+
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code sent", ulog,
+	    why);
+	mimic_writes(ctx, BEGIN_WRITES);
+	send_delay(ctx);
+	fill_sent(ctx, user, phone, r);
+	return r->status;
+}
+
+int
+smsotp_decoy_verify(const struct smsotp_ctx *ctx, const char *user,
+    const char *challenge, struct smsotp_reply *r)
+{
+	char ulog[80];
+	int64_t made;
+
+	if (!smsotp_decoy_id_check(ctx->key, user, challenge, &made))
+		return 0;
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	memset(r, 0, sizeof(*r));
+	mimic_writes(ctx, 1);
+	if (ctx->now - made >= ctx->conf->code_ttl || made > ctx->now + 60) {
+		r->status = SMSOTP_EXPIRED;
+	} else {
+		r->status = SMSOTP_BAD_CODE;
+		r->attempts_left = ctx->conf->code_max_attempts - 1;
+	}
+	smsotp_log(LOG_NOTICE, "user=%s: code typed at a decoy prompt: refused",
+	    ulog);
+	return 1;
+}
+
+int
+smsotp_decoy_resend(const struct smsotp_ctx *ctx, const char *user,
+    const char *challenge, struct smsotp_reply *r)
+{
+	char phone[SMSOTP_E164_SIZE], why[320], ulog[80];
+	int64_t made, age;
+	int found = 0;
+
+	if (!smsotp_decoy_id_check(ctx->key, user, challenge, &made))
+		return 0;
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	memset(r, 0, sizeof(*r));
+	age = ctx->now - made;
+	if (age >= ctx->conf->code_ttl || made > ctx->now + 60) {
+		r->status = SMSOTP_EXPIRED;
+	} else if (age < ctx->conf->resend_cooldown) {
+		r->status = SMSOTP_RATE_LIMITED;
+		r->retry_after = (long)(ctx->conf->resend_cooldown - age);
+	} else {
+		if (ctx->conf->phones_file != NULL)
+			found = smsotp_phone_lookup_file(ctx->conf->phones_file,
+			    ctx->conf_owner, user, ctx->conf->default_country,
+			    phone, why, sizeof(why)) == 1;
+		mimic_writes(ctx, BEGIN_WRITES);
+		send_delay(ctx);
+		fill_sent(ctx, user, found ? phone : NULL, r);
+	}
+	smsotp_log(LOG_NOTICE, "user=%s: resend at a decoy prompt: %s", ulog,
+	    smsotp_status_name(r->status));
+	return 1;
+}

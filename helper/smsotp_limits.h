@@ -1,0 +1,125 @@
+/*
+ * smsotp_limits.h - limits across users (DESIGN.md section 5, issue 4):
+ * global sends per minute and per day (cost and SMS-pumping cap) and the
+ * allowed destination countries. (Not named limits.h: the helper/ include
+ * path would shadow the system <limits.h>.)
+ *
+ * The global counters live in the state directory, file "global", updated
+ * like a user's state (state.h): flock(LOCK_EX) of "global.lock" for the
+ * whole read-modify-write, "global.tmp", fsync, rename, fsync of the
+ * directory. Lock order: a user's lock first, then "global" (never the
+ * other way round), so parallel logins cannot deadlock or exceed a limit.
+ *
+ * File format (text, LF, canonical numbers like state.h):
+ *   smsotp-global 1
+ *   minute <t> <c0> ... <c59>     sends in second t, t-1, ..., t-59
+ *   day <s> <c0> ... <c143>       sends in 10-minute slot s (= time / 600),
+ *                                 s-1, ..., s-143 (a sliding day)
+ *   sendms <ms> ...               durations of recent real sends, oldest
+ *                                 first (at most SMSOTP_GLOBAL_MS), for
+ *                                 the decoy's timing (decoy.h)
+ *   end <hex BLAKE2b-128 of every byte before this line>
+ * SECURITY: a corrupt file stops every send (fail closed, logged) until
+ * `smsotpctl reset-global`.
+ */
+#ifndef SMSOTP_SMSOTP_LIMITS_H
+#define SMSOTP_SMSOTP_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "state.h"
+#include "util.h"
+
+#define SMSOTP_GLOBAL_SECS  60
+#define SMSOTP_GLOBAL_SLOTS 144
+#define SMSOTP_GLOBAL_SLOT  600		/* seconds per day slot */
+#define SMSOTP_GLOBAL_MS    16
+#define SMSOTP_GLOBAL_MAX_SIZE 4096
+#define SMSOTP_GLOBAL_NAME  "global"
+
+struct smsotp_global {
+	int64_t sec_base;			/* second of sec[0] */
+	uint32_t sec[SMSOTP_GLOBAL_SECS];
+	int64_t slot_base;			/* slot of slot[0] */
+	uint32_t slot[SMSOTP_GLOBAL_SLOTS];
+	int nms;
+	uint32_t ms[SMSOTP_GLOBAL_MS];		/* oldest first */
+};
+
+/* --- pure functions (unit-tested, fuzzable) ----------------------------- */
+
+void smsotp_global_init(struct smsotp_global *g);
+int smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
+    const char **why) SMSOTP_WUR;
+/* 0, or -1 when it does not fit cap (buf NUL-terminated). */
+int smsotp_global_format(const struct smsotp_global *g, char *buf,
+    size_t cap, size_t *len) SMSOTP_WUR;
+/*
+ * Move the windows to now: buckets that left them are dropped. A clock
+ * that went back less than a window keeps the counts where they are
+ * (counted at the newest bucket); further back, the window starts afresh.
+ */
+void smsotp_global_advance(struct smsotp_global *g, int64_t now);
+/* Sends in the last minute / the last day (after advance). */
+uint32_t smsotp_global_minute(const struct smsotp_global *g);
+uint32_t smsotp_global_day(const struct smsotp_global *g);
+/*
+ * 1 when one more send at now would exceed per_minute or per_day (0 =
+ * unlimited); *which = "minute" or "day" and *retry_after = seconds until
+ * a send fits again. 0 when it fits. Call after advance.
+ */
+int smsotp_global_over(const struct smsotp_global *g, int per_minute,
+    int per_day, int64_t now, long *retry_after, const char **which);
+/* Count one send in the newest buckets (after advance). */
+void smsotp_global_count(struct smsotp_global *g);
+/* Remember the duration of one real send (ms, capped). */
+void smsotp_global_note_ms(struct smsotp_global *g, long ms);
+
+/*
+ * 1 when e164 ("+" digits) starts with one of conf's allowed_countries
+ * (or the list is empty), else 0.
+ */
+int smsotp_country_allowed(const struct smsotp_conf *conf, const char *e164);
+
+/*
+ * limits.allowed_countries of group g into c (conf.c calls it): a list of
+ * calling codes (strings or integers) of 1 to SMSOTP_COUNTRY_MAX digits,
+ * no leading 0; [] or absent = every country. 0, or -1 (errors in ctx).
+ */
+int smsotp_cfg_countries(struct smsotp_cfgctx *ctx, const config_setting_t *g,
+    struct smsotp_conf *c);
+
+/* --- the state directory (limits_file.c) -------------------------------- */
+
+#define SMSOTP_LIM_OK      0	/* counted: the send may go */
+#define SMSOTP_LIM_OVER    1	/* a global limit is reached (retry_after) */
+#define SMSOTP_LIM_ERROR  -1	/* file busy, refused, corrupt or unwritable */
+
+/*
+ * Take one global send at now: locked read, check, count, write. Returns
+ * SMSOTP_LIM_OK, SMSOTP_LIM_OVER with *retry_after (logged), or
+ * SMSOTP_LIM_ERROR (logged; the caller denies).
+ */
+int smsotp_limits_take(struct smsotp_store *store,
+    const struct smsotp_conf *conf, int64_t now, int wait_ms,
+    long *retry_after);
+
+/* Record how long a real send took (best effort, logged on failure). */
+void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,
+    long ms, int wait_ms);
+
+/*
+ * Read the global file without the lock (the file is replaced by rename).
+ * 1 with *g filled (advanced to now), 0 when there is none (*g fresh),
+ * -1 corrupt or refused (why filled).
+ */
+int smsotp_limits_peek(struct smsotp_store *store, int64_t now,
+    struct smsotp_global *g, char *why, size_t whysz);
+
+/* Clear the global counters (smsotpctl reset-global). 0 or -1 (why). */
+int smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
+    size_t whysz);
+
+#endif

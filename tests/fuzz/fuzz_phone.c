@@ -1,0 +1,141 @@
+/*
+ * fuzz_phone.c - libFuzzer harness for the phone normaliser
+ * smsotp_phone_normalize(), the mask smsotp_phone_mask() and the users file
+ * reader smsotp_phone_lookup_file() (helper/phone.c).
+ *
+ * Input: byte 0 picks the default country ("", "1", "44", "353", or the
+ * next 0-3 input bytes as given) and the mode; the rest is a number (mode
+ * bit 7 clear) or a whole users file looked up for user "alice" (bit 7
+ * set; written to a private temporary file, mode 0644, owned by us).
+ * Properties checked besides memory safety: an accepted number is '+'
+ * and 8-15 digits, the first not 0, and normalises to itself; its mask
+ * keeps the first two and last two or three digits and hides the rest; a
+ * refused number gives a reason and an empty output; anything that is
+ * not E.164 masks as "(invalid number)".
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz_common.h"
+#include "phone.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+e164_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 9 || n > 16 || s[0] != '+' || s[1] == '0')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static void
+check_mask(const char *in)
+{
+	char m[SMSOTP_MASKED_SIZE], small[8];
+	size_t n, tail, ml;
+
+	memset(m, 'X', sizeof(m));
+	smsotp_phone_mask(in, m, sizeof(m));
+	FUZZ_CHECK(memchr(m, '\0', sizeof(m)) != NULL);
+	smsotp_phone_mask(in, small, sizeof(small));
+	FUZZ_CHECK(memchr(small, '\0', sizeof(small)) != NULL);
+	if (!(in[0] == '+' && strspn(in + 1, "0123456789") == strlen(in + 1) &&
+	    strlen(in + 1) >= 8 && strlen(in + 1) <= 15)) {
+		FUZZ_CHECK(strcmp(m, "(invalid number)") == 0);
+		return;
+	}
+	n = strlen(in) - 1;
+	tail = n < 10 ? 2 : 3;
+	ml = strlen(m);
+	/* '+', 2 digits, a 3-byte bullet per hidden digit, the tail */
+	FUZZ_CHECK(ml == 3 + 3 * (n - 2 - tail) + tail);
+	FUZZ_CHECK(memcmp(m, in, 3) == 0);
+	FUZZ_CHECK(memcmp(m + ml - tail, in + 1 + n - tail, tail) == 0);
+	FUZZ_CHECK(strspn(m + 1, "0123456789") == 2);
+}
+
+static void
+check_number(const char *num, const char *cc)
+{
+	char out[SMSOTP_E164_SIZE], again[SMSOTP_E164_SIZE];
+	const char *why = NULL;
+
+	memset(out, 'X', sizeof(out));
+	if (smsotp_phone_normalize(num, cc, out, &why) == 0) {
+		FUZZ_CHECK(e164_ok(out));
+		FUZZ_CHECK(smsotp_phone_normalize(out, cc, again, &why) == 0);
+		FUZZ_CHECK(strcmp(out, again) == 0);
+		FUZZ_CHECK(smsotp_phone_normalize(out, "", again, &why) == 0);
+		FUZZ_CHECK(strcmp(out, again) == 0);
+		check_mask(out);
+	} else {
+		FUZZ_CHECK(why != NULL);
+		FUZZ_CHECK(out[0] == '\0');
+	}
+	check_mask(num);
+}
+
+static void
+check_users_file(const uint8_t *data, size_t size, const char *cc)
+{
+	static char path[600];
+	char out[SMSOTP_E164_SIZE], why[256];
+	int r;
+
+	if (path[0] == '\0')
+		fuzz_path(path, sizeof(path), "users");
+	fuzz_write_file(path, data, size, 0644);
+	memset(out, 'X', sizeof(out));
+	r = smsotp_phone_lookup_file(path, geteuid(), "alice", cc, out, why,
+	    sizeof(why));
+	FUZZ_CHECK(r >= -1 && r <= 1);
+	FUZZ_CHECK(memchr(why, '\0', sizeof(why)) != NULL);
+	if (r == 1)
+		FUZZ_CHECK(e164_ok(out));
+	else
+		FUZZ_CHECK(out[0] == '\0');
+	if (r == -1)
+		FUZZ_CHECK(why[0] != '\0');
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const fixed[] = { "", "1", "44", "353" };
+	char cc[4] = "";
+	size_t skip = 1;
+	char *num;
+
+	if (size == 0)
+		return 0;
+	if ((data[0] & 7) < 4) {
+		memcpy(cc, fixed[data[0] & 7], strlen(fixed[data[0] & 7]) + 1);
+	} else {
+		size_t n = (size_t)(data[0] & 7) - 4;	/* 0..3 bytes */
+		if (size < 1 + n)
+			return 0;
+		memcpy(cc, data + 1, n);
+		cc[n] = '\0';
+		skip += n;
+		if (strlen(cc) != n)
+			return 0;
+	}
+	if (data[0] & 0x80) {
+		check_users_file(data + skip, size - skip, cc);
+		return 0;
+	}
+	num = fuzz_strndup(data + skip, size - skip);
+	check_number(num, cc);
+	free(num);
+	return 0;
+}

@@ -1,0 +1,66 @@
+#!/bin/bash
+# t_bench_smoke.sh - bench/run --quick against the installed test prefix, so
+# that the benchmark cannot rot: it must complete, write a results.json with
+# every section measured, and leave the prefix as it found it. The figures
+# and targets are not checked here (the machine may be busy).
+. "$(dirname "$0")/lib.sh"
+
+TOP=$(cd "$HERE/../.." && pwd)
+mode_before=$(stat -c %a "$HELPER")
+had_conf=0
+[ -f "$CONF" ] && had_conf=1 && cp -p "$CONF" "$T/conf.before"
+
+tid=bench_quick_completes
+# with the build dir (scripts/test exports it) the what-if relinks run too
+"$TOP/bench/run" --quick --prefix "$P" --out "$T/results.json" \
+	${SMSOTP_BUILDDIR:+--build-dir "$SMSOTP_BUILDDIR"} >"$T/last.out" 2>&1
+rc=$?
+check [ "$rc" -eq 0 ]
+
+tid=bench_json_has_every_section
+check /usr/bin/python3 - "$T/results.json" "${SMSOTP_BUILDDIR:-}" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if sys.argv[2]:
+    for k in ("as_built", "without_curl"):
+        assert r["whatif"][k]["verify_instructions"] > 0, r.get("whatif")
+assert "error" not in r, r.get("error")
+need = {
+    "login": ["ga_share", "smsotp_breakdown", "ratios", "modules"],
+    "helper": ["begin", "verify", "null_programs", "estimate_without_libcurl"],
+    "send_path": ["one_cert", "system_bundle"],
+    "memory": ["helper_vmhwm_kb", "helper_peak_kb", "pamtester_vmhwm_kb"],
+    "load": ["distinct", "one_user", "permit_reference"],
+    "scale": ["ten_users", "many_users", "instructions_ratio"],
+    "targets": [], "meta": ["loadavg_start"],
+}
+for sec, keys in need.items():
+    assert sec in r, "section %s missing" % sec
+    for k in keys:
+        assert r[sec].get(k) is not None, "%s.%s missing" % (sec, k)
+for m in ("permit", "ga", "oath", "smsotp"):
+    v = r["login"]["modules"][m]
+    assert v["instructions"] > 0 and v["wall_ms_median"] > 0, (m, v)
+    assert v["failures"] == 0, (m, v)
+for op in ("begin", "verify"):
+    assert r["helper"][op]["instructions"]["total"] > 0, op
+assert all(x["failures"] == 0 for x in r["load"]["distinct"]), r["load"]
+assert all(x["checks"]["limits_hold"] for x in r["load"]["one_user"])
+for t in ("code_check_le_2x_ga_share", "whole_le_4x_ga_share",
+          "wall_le_1_5x_ga", "load_n32_ge_300_per_s_p99_lt_50ms",
+          "one_user_limits_hold", "many_users_le_1_2x_ten",
+          "helper_peak_rss_le_6_mib"):
+    assert t in r["targets"], "target %s missing" % t
+PY
+
+tid=bench_prints_table
+check grep -q "^targets:" "$T/last.out"
+
+tid=bench_restores_prefix
+left=$(find /etc/pam.d -maxdepth 1 -name 'smsotpbench-*' | wc -l)
+check eval '[ "$(stat -c %a "$HELPER")" = "$mode_before" ] &&
+	{ if [ $had_conf = 1 ]; then cmp -s "$T/conf.before" "$CONF"; else [ ! -e "$CONF" ]; fi; } &&
+	[ "$left" -eq 0 ] &&
+	[ "$(find "$STATE" -maxdepth 1 -name "u-*" | wc -l)" -eq 0 ]'
+
+finish

@@ -1,0 +1,491 @@
+/*
+ * test_limits.c - global send limits (file format, sliding windows, the
+ * locked counter), allowed countries, decoy challenges and their use by
+ * the engine, with an injected clock.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "decoy.h"
+#include "engine.h"
+#include "smsotp_limits.h"
+#include "testutil.h"
+
+#define T0 1800000000LL
+
+/* --- the global file format and windows ---------------------------------- */
+
+static void
+roundtrip(const struct smsotp_global *g)
+{
+	struct smsotp_global h;
+	char buf[SMSOTP_GLOBAL_MAX_SIZE + 1], buf2[SMSOTP_GLOBAL_MAX_SIZE + 1];
+	const char *why = NULL;
+	size_t len, len2;
+
+	assert_int_equal(smsotp_global_format(g, buf, sizeof(buf), &len), 0);
+	assert_int_equal(smsotp_global_parse(buf, len, &h, &why), 0);
+	assert_int_equal(smsotp_global_format(&h, buf2, sizeof(buf2), &len2), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(buf, buf2, len);
+	assert_memory_equal(g, &h, sizeof(h));
+}
+
+static void
+test_format_parse(void **state)
+{
+	struct smsotp_global g, h;
+	char buf[SMSOTP_GLOBAL_MAX_SIZE + 1];
+	const char *why = NULL;
+	size_t len, i;
+
+	(void)state;
+	smsotp_global_init(&g);
+	roundtrip(&g);
+	smsotp_global_advance(&g, T0);
+	smsotp_global_count(&g);
+	smsotp_global_count(&g);
+	smsotp_global_note_ms(&g, 12);
+	smsotp_global_note_ms(&g, 7000000);	/* capped at an hour */
+	assert_int_equal(g.ms[1], 3600000);
+	roundtrip(&g);
+	for (i = 0; i < 40; i++)
+		smsotp_global_note_ms(&g, (long)i);
+	assert_int_equal(g.nms, SMSOTP_GLOBAL_MS);
+	assert_int_equal(g.ms[SMSOTP_GLOBAL_MS - 1], 39);
+	roundtrip(&g);
+
+	/* every single-byte change is refused (checksum or syntax) */
+	assert_int_equal(smsotp_global_format(&g, buf, sizeof(buf), &len), 0);
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+		buf[i] = c == '1' ? '2' : '1';
+		assert_int_not_equal(smsotp_global_parse(buf, len, &h, &why), 0);
+		buf[i] = c;
+	}
+	/* truncated anywhere, or empty */
+	for (i = 0; i < len; i++)
+		assert_int_not_equal(smsotp_global_parse(buf, i, &h, &why), 0);
+	assert_int_equal(smsotp_global_parse(buf, len, &h, &why), 0);
+	assert_int_not_equal(smsotp_global_parse("garbage\n", 8, &h, &why), 0);
+	/* too small a buffer: refused, not truncated */
+	assert_int_not_equal(smsotp_global_format(&g, buf, 100, &len), 0);
+}
+
+static void
+test_windows(void **state)
+{
+	struct smsotp_global g;
+	const char *which;
+	long retry;
+	int i;
+
+	(void)state;
+	smsotp_global_init(&g);
+	smsotp_global_advance(&g, T0);
+	for (i = 0; i < 3; i++)
+		smsotp_global_count(&g);
+	smsotp_global_advance(&g, T0 + 30);
+	smsotp_global_count(&g);
+	assert_int_equal(smsotp_global_minute(&g), 4);
+	assert_int_equal(smsotp_global_day(&g), 4);
+	/* 4 of 4: over; the 3 from T0 leave at T0 + 60 */
+	assert_int_equal(smsotp_global_over(&g, 4, 0, T0 + 30, &retry, &which), 1);
+	assert_string_equal(which, "minute");
+	assert_int_equal(retry, 30);
+	assert_int_equal(smsotp_global_over(&g, 5, 0, T0 + 30, &retry, &which), 0);
+	assert_int_equal(smsotp_global_over(&g, 0, 0, T0 + 30, &retry, &which), 0);
+	/* limit 2: the bucket at T0 must go (3 sends) before one fits */
+	assert_int_equal(smsotp_global_over(&g, 2, 0, T0 + 30, &retry, &which), 1);
+	assert_int_equal(retry, 30);
+	smsotp_global_advance(&g, T0 + 60);
+	assert_int_equal(smsotp_global_minute(&g), 1);
+	assert_int_equal(smsotp_global_day(&g), 4);
+	/* day: 4 of 4 until the slot of T0 leaves the sliding day */
+	assert_int_equal(smsotp_global_over(&g, 0, 4, T0 + 60, &retry, &which), 1);
+	assert_string_equal(which, "day");
+	assert_int_equal(retry, (T0 / 600 + 144) * 600 - (T0 + 60));
+	smsotp_global_advance(&g, T0 + 86400);
+	assert_int_equal(smsotp_global_day(&g), 0);
+	/* a clock that goes back a little keeps the counts, far back resets */
+	smsotp_global_count(&g);
+	smsotp_global_advance(&g, T0 + 86400 - 10);
+	assert_int_equal(smsotp_global_minute(&g), 1);
+	smsotp_global_advance(&g, T0);
+	assert_int_equal(smsotp_global_minute(&g), 0);
+	assert_int_equal(g.sec_base, T0);
+}
+
+/* --- fixture: config, state directory, engine context -------------------- */
+
+struct fx {
+	char *dir;
+	char *statedir;
+	char *outbox;
+	struct smsotp_conf conf;
+	struct smsotp_store store;
+	unsigned char key[SMSOTP_KEY_LEN];
+	struct smsotp_ctx ctx;
+};
+
+static int
+load_conf(const char *dir, const char *extra, struct smsotp_conf *c,
+    struct smsotp_errs *e, const char *users, const char *outbox)
+{
+	struct smsotp_conf_opts o = { geteuid() };
+	char text[2048], *cf;
+	int rv;
+
+	snprintf(text, sizeof(text),
+	    "phones = { file = \"%s\"; default_country = \"44\"; };\n"
+	    "gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"%s\"; } );\n"
+	    "%s\n", users, outbox, extra != NULL ? extra : "");
+	cf = tu_write(dir, "smsotp.conf", text, 0600);
+	memset(e, 0, sizeof(*e));
+	rv = smsotp_conf_load(cf, &o, c, e);
+	free(cf);
+	return rv;
+}
+
+static int
+make(void **state, const char *extra)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct smsotp_errs e;
+	char why[320], *users;
+	size_t i;
+
+	assert_int_equal(smsotp_crypto_init(), 0);
+	f->dir = tu_tmpdir();
+	f->statedir = tu_path(f->dir, "state");
+	f->outbox = tu_path(f->dir, "outbox");
+	assert_int_equal(mkdir(f->statedir, 0770), 0);
+	users = tu_write(f->dir, "users", "alice +447700900123\n"
+	    "bob +447700900456\nzed +33612345678\n", 0644);
+	if (load_conf(f->dir, extra, &f->conf, &e, users, f->outbox) != 0) {
+		fprintf(stderr, "%s\n", e.msg[0]);
+		fail();
+	}
+	free(users);
+	assert_int_equal(smsotp_store_open(f->statedir, geteuid(), &f->store,
+	    why, sizeof(why)), 0);
+	for (i = 0; i < sizeof(f->key); i++)
+		f->key[i] = (unsigned char)(i * 5 + 3);
+	f->ctx.conf = &f->conf;
+	f->ctx.store = &f->store;
+	f->ctx.key = f->key;
+	f->ctx.now = T0;
+	f->ctx.host = "bastion";
+	f->ctx.conf_owner = geteuid();
+	f->ctx.lock_wait_ms = 1000;
+	f->ctx.deadline = smsotp_mono() + 10;
+	*state = f;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return make(state, "limits = { global_sends_per_minute = 3; "
+	    "global_sends_per_day = 5; resend_cooldown = 0; "
+	    "allowed_countries = ( \"44\", 1 ); };");
+}
+
+static int
+setup_reveal(void **state)
+{
+	return make(state, "reveal_status = true; limits = { "
+	    "global_sends_per_minute = 3; allowed_countries = [ \"44\" ]; };");
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	smsotp_store_close(&f->store);
+	smsotp_conf_free(&f->conf);
+	tu_rmrf(f->dir);
+	free(f->dir);
+	free(f->statedir);
+	free(f->outbox);
+	free(f);
+	return 0;
+}
+
+static int
+outbox_lines(struct fx *f)
+{
+	FILE *fp = fopen(f->outbox, "r");
+	char line[1024];
+	int n = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		n++;
+	fclose(fp);
+	return n;
+}
+
+/* Files in the state directory whose name starts with "u-". */
+static int
+user_files(struct fx *f)
+{
+	DIR *d = opendir(f->statedir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "u-", 2) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* --- configuration ------------------------------------------------------- */
+
+static void
+test_conf(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_conf c;
+	struct smsotp_errs e;
+	char *users = tu_path(f->dir, "users");
+	int i;
+	static const char *const bad[] = {
+		"limits = { allowed_countries = [ \"+44\" ]; };",
+		"limits = { allowed_countries = [ \"0044\" ]; };",
+		"limits = { allowed_countries = [ \"1234567\" ]; };",
+		"limits = { allowed_countries = [ \"\" ]; };",
+		"limits = { allowed_countries = \"44\"; };",
+		"limits = { allowed_countries = [ 1.5 ]; };",
+		"limits = { global_sends_per_minute = -1; };",
+		"limits = { global_sends_per_day = 10000001; };",
+		"reveal_status = 1;",
+		"limits = { reveal_status = true; };",
+	};
+
+	assert_int_equal(f->conf.global_per_minute, 3);
+	assert_int_equal(f->conf.global_per_day, 5);
+	assert_int_equal(f->conf.nallowed, 2);
+	assert_string_equal(f->conf.allowed_countries[0], "44");
+	assert_string_equal(f->conf.allowed_countries[1], "1");
+	assert_int_equal(f->conf.reveal_status, 0);
+	/* defaults */
+	assert_int_equal(load_conf(f->dir, "", &c, &e, users, f->outbox), 0);
+	assert_int_equal(c.global_per_minute, 60);
+	assert_int_equal(c.global_per_day, 2000);
+	assert_int_equal(c.nallowed, 0);
+	assert_int_equal(c.reveal_status, 0);
+	smsotp_conf_free(&c);
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+		if (load_conf(f->dir, bad[i], &c, &e, users, f->outbox) == 0) {
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+			fail();
+		}
+	}
+	free(users);
+}
+
+static void
+test_countries(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(smsotp_country_allowed(&f->conf, "+447700900123"), 1);
+	assert_int_equal(smsotp_country_allowed(&f->conf, "+15005550006"), 1);
+	assert_int_equal(smsotp_country_allowed(&f->conf, "+33612345678"), 0);
+	assert_int_equal(smsotp_country_allowed(&f->conf, "+4"), 0);
+	assert_int_equal(smsotp_country_allowed(&f->conf, "447700900123"), 0);
+	f->conf.nallowed = 0;
+	assert_int_equal(smsotp_country_allowed(&f->conf, "+33612345678"), 1);
+}
+
+/* --- the counter in the state directory ---------------------------------- */
+
+static void
+test_take(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_global g;
+	char why[320], *path;
+	long retry;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0, 100,
+		    &retry), SMSOTP_LIM_OK);
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 59, 100,
+	    &retry), SMSOTP_LIM_OVER);
+	assert_int_equal(retry, 1);
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 60, 100,
+	    &retry), SMSOTP_LIM_OK);
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 120, 100,
+	    &retry), SMSOTP_LIM_OK);
+	/* 5 a day */
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 180, 100,
+	    &retry), SMSOTP_LIM_OVER);
+	smsotp_limits_note_send(&f->store, T0 + 180, 42, 100);
+	assert_int_equal(smsotp_limits_peek(&f->store, T0 + 180, &g, why,
+	    sizeof(why)), 1);
+	assert_int_equal(smsotp_global_day(&g), 5);
+	assert_int_equal(g.nms, 1);
+	assert_int_equal(g.ms[0], 42);
+	/* corrupt: every send refused, the file left alone */
+	path = tu_write(f->statedir, "global", "smsotp-global 1\n", 0660);
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
+	    &retry), SMSOTP_LIM_ERROR);
+	smsotp_limits_note_send(&f->store, T0 + 90000, 1, 100);
+	assert_int_equal(smsotp_limits_peek(&f->store, T0, &g, why,
+	    sizeof(why)), -1);
+	assert_non_null(strstr(why, "corrupt"));
+	/* a symlink in its place is refused, never followed */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
+	    &retry), SMSOTP_LIM_ERROR);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(smsotp_limits_reset(&f->store, 100, why, sizeof(why)), 0);
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
+	    &retry), SMSOTP_LIM_OK);
+	free(path);
+}
+
+/* --- decoys --------------------------------------------------------------- */
+
+static void
+test_decoy_ids(void **state)
+{
+	struct fx *f = *state;
+	char a[SMSOTP_CHALLENGE_HEXLEN + 1], b[SMSOTP_CHALLENGE_HEXLEN + 1];
+	char p1[SMSOTP_E164_SIZE], p2[SMSOTP_E164_SIZE], norm[SMSOTP_E164_SIZE];
+	const char *why;
+	int64_t made;
+
+	smsotp_decoy_id(f->key, "mallory", T0, a);
+	smsotp_decoy_id(f->key, "mallory", T0, b);
+	assert_true(smsotp_challenge_ok(a));
+	assert_string_not_equal(a, b);
+	assert_int_equal(smsotp_decoy_id_check(f->key, "mallory", a, &made), 1);
+	assert_int_equal(made, T0);
+	assert_int_equal(smsotp_decoy_id_check(f->key, "mallory2", a, &made), 0);
+	smsotp_challenge_new(b);
+	assert_int_equal(smsotp_decoy_id_check(f->key, "mallory", b, &made), 0);
+	a[31] = a[31] == '0' ? '1' : '0';
+	assert_int_equal(smsotp_decoy_id_check(f->key, "mallory", a, &made), 0);
+	/* deterministic, plausible, per user */
+	smsotp_decoy_phone(f->key, "mallory", &f->conf, p1);
+	smsotp_decoy_phone(f->key, "mallory", &f->conf, p2);
+	assert_string_equal(p1, p2);
+	assert_int_equal(strncmp(p1, "+44", 3), 0);
+	assert_int_equal(strlen(p1), 13);
+	assert_int_equal(smsotp_phone_normalize(p1, "", norm, &why), 0);
+	smsotp_decoy_phone(f->key, "trudy", &f->conf, p2);
+	assert_string_not_equal(p1, p2);
+}
+
+static void
+test_decoy_flows(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_reply r, v, real;
+	char chal[SMSOTP_CHALLENGE_HEXLEN + 1];
+
+	/* unknown user: SENT like a real one, no text, no user file */
+	assert_int_equal(smsotp_begin(&f->ctx, "alice", "sshd", &real),
+	    SMSOTP_SENT);
+	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &r),
+	    SMSOTP_SENT);
+	assert_int_equal(outbox_lines(f), 1);
+	assert_int_equal(user_files(f), 2);	/* alice's state and lock */
+	assert_int_equal(r.ttl, real.ttl);
+	assert_int_equal(r.resend_after, real.resend_after);
+	assert_int_equal(strlen(r.masked), strlen(real.masked));
+	memcpy(chal, r.challenge, sizeof(chal));
+	/* a code never works: BAD_CODE like a first wrong code, then EXPIRED */
+	assert_int_equal(smsotp_verify(&f->ctx, "mallory", chal, "123456", 6,
+	    &v), SMSOTP_BAD_CODE);
+	assert_int_equal(v.attempts_left, f->conf.code_max_attempts - 1);
+	assert_int_equal(smsotp_resend(&f->ctx, "mallory", chal, "sshd", &v),
+	    SMSOTP_SENT);
+	assert_int_equal(outbox_lines(f), 1);
+	f->ctx.now = T0 + f->conf.code_ttl;
+	assert_int_equal(smsotp_verify(&f->ctx, "mallory", chal, "123456", 6,
+	    &v), SMSOTP_EXPIRED);
+	assert_int_equal(user_files(f), 2);
+	/* the same masked number each time */
+	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &v),
+	    SMSOTP_SENT);
+	assert_string_equal(v.masked, r.masked);
+	/* with nullok the helper says NO_PHONE */
+	f->ctx.nullok = 1;
+	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &v),
+	    SMSOTP_NO_PHONE);
+	f->ctx.nullok = 0;
+	/* a number outside allowed_countries: decoy, never sent */
+	assert_int_equal(smsotp_begin(&f->ctx, "zed", "sshd", &v), SMSOTP_SENT);
+	assert_true(smsotp_decoy_id_check(f->key, "zed", v.challenge, &(int64_t){0}));
+	assert_int_equal(outbox_lines(f), 1);
+	/* global cap (3 a minute): the 4th real begin gets a decoy */
+	f->ctx.now = T0 + 1000;
+	assert_int_equal(smsotp_begin(&f->ctx, "alice", "sshd", &v), SMSOTP_SENT);
+	assert_int_equal(smsotp_begin(&f->ctx, "bob", "sshd", &v), SMSOTP_SENT);
+	assert_int_equal(smsotp_begin(&f->ctx, "bob", "sshd", &v), SMSOTP_SENT);
+	assert_int_equal(outbox_lines(f), 4);
+	assert_int_equal(smsotp_begin(&f->ctx, "alice", "sshd", &v), SMSOTP_SENT);
+	assert_int_equal(outbox_lines(f), 4);
+	assert_true(smsotp_decoy_id_check(f->key, "alice", v.challenge,
+	    &(int64_t){0}));
+	assert_string_equal(v.masked, real.masked);
+}
+
+static void
+test_reveal(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_reply v;
+	int i;
+
+	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &v),
+	    SMSOTP_NO_PHONE);
+	assert_int_equal(smsotp_begin(&f->ctx, "zed", "sshd", &v), SMSOTP_ERROR);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(smsotp_begin(&f->ctx, i == 1 ? "bob" : "alice",
+		    "sshd", &v), SMSOTP_SENT);
+	assert_int_equal(smsotp_begin(&f->ctx, "bob", "sshd", &v),
+	    SMSOTP_RATE_LIMITED);
+	assert_int_equal(v.retry_after, 60);
+	assert_int_equal(outbox_lines(f), 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_windows),
+		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_countries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reveal, setup_reveal,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
