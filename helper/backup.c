@@ -108,6 +108,20 @@ out:
 	return rv;
 }
 
+void
+smsotp_backup_dummy(const char *typed, size_t len)
+{
+	static const unsigned char salt[SMSOTP_BACKUP_SALT_LEN];
+	char digits[SMSOTP_BACKUP_DIGITS + 1];
+	unsigned char h[SMSOTP_BACKUP_HASH_LEN];
+
+	if (!smsotp_backup_form(typed, len, digits))
+		return;
+	(void)derive(salt, NEW_OPSLIMIT, NEW_MEMLIMIT, digits, h);
+	sodium_memzero(h, sizeof(h));
+	smsotp_wipe(digits, sizeof(digits));
+}
+
 int
 smsotp_backup_match(const struct smsotp_backup *b,
     const char digits[SMSOTP_BACKUP_DIGITS + 1])
@@ -423,8 +437,11 @@ smsotp_backup_try(struct smsotp_txn *txn, const char *user,
 		    why);
 		goto out;
 	}
-	if (!exists || b.n == 0)
+	if (!exists || b.n == 0) {
+		/* SECURITY: the same KDF cost whether a set exists or not */
+		smsotp_backup_dummy(typed, len);
 		goto out;
+	}
 	idx = smsotp_backup_match(&b, digits);
 	if (idx == -2)
 		smsotp_log(LOG_CRIT, "user=%s: backup code KDF failed (out of "

@@ -68,6 +68,13 @@ int smsotp_backup_generate(struct smsotp_backup *b, const char *user,
  * every unused hash. The index of the matching code, -1 when none, -2 when
  * the KDF failed.
  */
+/*
+ * SECURITY: when typed has backup form, spend one KDF run (fixed salt,
+ * current parameters) and forget it, so that users without a set, unknown
+ * users and decoys take as long as users with one.
+ */
+void smsotp_backup_dummy(const char *typed, size_t len);
+
 int smsotp_backup_match(const struct smsotp_backup *b,
     const char digits[SMSOTP_BACKUP_DIGITS + 1]) SMSOTP_WUR;
 

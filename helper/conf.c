@@ -458,6 +458,7 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	config_t cfg;
 	const config_setting_t *root;
 	char *text = NULL, why[320];
+	const char *lexwhy;
 	size_t len = 0;
 	int line, bad = 0;
 
@@ -470,6 +471,10 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	}
 	if (has_include(text, &line)) {
 		smsotp_errs_add(errs, "%s:%d: @include is not allowed", path, line);
+		goto out;
+	}
+	if (smsotp_conf_lex_check(text, &line, &lexwhy) != 0) {
+		smsotp_errs_add(errs, "%s:%d: %s", path, line, lexwhy);
 		goto out;
 	}
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {

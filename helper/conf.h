@@ -90,6 +90,13 @@ int smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
     struct smsotp_conf *conf, struct smsotp_errs *errs) SMSOTP_WUR;
 void smsotp_conf_free(struct smsotp_conf *conf);
 
+/*
+ * Lexical pre-check (conf_lex.c): refuses an unterminated comment or
+ * string and integers beyond 32 bits without L. 0, or -1 with *line, *why.
+ */
+int smsotp_conf_lex_check(const char *text, int *line, const char **why)
+    SMSOTP_WUR;
+
 /* Index of the gateway called name, or -1. */
 int smsotp_conf_gateway_index(const struct smsotp_conf *conf, const char *name);
 

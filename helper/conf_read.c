@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "proto.h"
@@ -157,9 +160,8 @@ int
 smsotp_cfg_file(struct smsotp_cfgctx *ctx, const config_setting_t *group,
     const char *name, int required, int secret, char **out)
 {
-	char *path = NULL, *buf = NULL, why[320];
-	size_t len = 0;
-	int rv;
+	char *path = NULL, why[320];
+	int rv, fd;
 
 	rv = smsotp_cfg_str(ctx, group, name, required, &path);
 	if (rv != 0 || path == NULL)
@@ -170,15 +172,21 @@ smsotp_cfg_file(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 		free(path);
 		return -1;
 	}
-	/* Open and check only; the size cap is large, the content unused. */
-	if (secret) {
-		rv = smsotp_secfile_read(path, ctx->owner, SMSOTP_SF_SECRET,
-		    SECRET_FILE_MAX, &buf, &len, why, sizeof(why));
-		smsotp_secfile_free(buf, len);
+	/*
+	 * Open and check only (owner, mode, regular file, no symlink): the
+	 * content is read where it is used. Reading it here would cost every
+	 * helper run a pass over the whole users file.
+	 */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY);
+	if (fd < 0) {
+		(void)smsotp_fmt(why, sizeof(why), "%s: %s", path,
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		rv = -1;
 	} else {
-		rv = smsotp_secfile_read(path, ctx->owner, 0, 64 * 1024 * 1024,
-		    &buf, &len, why, sizeof(why));
-		smsotp_secfile_free(buf, len);
+		rv = smsotp_secfile_check_fd(fd, path, ctx->owner,
+		    secret ? SMSOTP_SF_SECRET : 0, why, sizeof(why));
+		close(fd);
 	}
 	if (rv != 0) {
 		smsotp_cfg_error(ctx, member(group, name), "%s", why);

@@ -517,8 +517,10 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
 	char ulog[80];
 	int idx, match;
 
-	if (smsotp_decoy_verify(ctx, user, challenge, r))	/* abuse */
+	if (smsotp_decoy_verify(ctx, user, challenge, r)) {	/* abuse */
+		smsotp_backup_dummy(code, codelen);	/* same cost as a real try */
 		return r->status;
+	}
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(&st, 0, sizeof(st));
 	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)

@@ -358,6 +358,35 @@ test_syntax_and_include(void **state)
 }
 
 static void
+test_fail_open_syntax_refused(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_conf c;
+	struct smsotp_errs e;
+	const char *gw = "gateways = ( { name = \"o\"; type = \"outbox\"; "
+	    "path = \"/tmp/x\"; } );\n";
+	char text[512];
+
+	/* libconfig would wrap 2^32 to 0 ("no cap"): refused */
+	snprintf(text, sizeof(text), "%slimits = { sends_window = 4294967296; };\n", gw);
+	assert_int_equal(load(f, text, 0600, &c, &e), -1);
+	assert_true(has_error(&e, ":2: ", "out of range"));
+	snprintf(text, sizeof(text), "%slimits = {\n sends_per_user = -4294967295; };\n", gw);
+	assert_int_equal(load(f, text, 0600, &c, &e), -1);
+	assert_true(has_error(&e, ":3: ", "out of range"));
+	/* an unclosed comment would hide the rest of the file: refused */
+	snprintf(text, sizeof(text), "%s/* TODO\nlimits = { sends_per_user = 1; };\n", gw);
+	assert_int_equal(load(f, text, 0600, &c, &e), -1);
+	assert_true(has_error(&e, ":2: ", "unterminated comment"));
+	/* numbers inside strings, names and comments are not numbers */
+	snprintf(text, sizeof(text), "%s# 99999999999\nmessage = \"%%{code} 99999999999\";\n"
+	    "/* 99999999999 */ code = { length = 6; ttl = 0x12c; };\n", gw);
+	assert_int_equal(load(f, text, 0600, &c, &e), 0);
+	assert_int_equal(c.code_ttl, 300);
+	smsotp_conf_free(&c);
+}
+
+static void
 test_all_errors_reported(void **state)
 {
 	struct fx *f = *state;
@@ -389,6 +418,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_message_placeholders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gateways_and_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_and_include, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_open_syntax_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_errors_reported, setup, teardown),
 	};
 
