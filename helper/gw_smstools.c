@@ -28,6 +28,7 @@
 #include "gateway.h"
 #include "proto.h"
 #include "template.h"
+#include "util.h"
 
 #define FILE_PREFIX "pam_smsotp-"
 #define NAME_SIZE   (sizeof(FILE_PREFIX) + 32)
@@ -150,23 +151,6 @@ render(const char *to, const char *text, char *buf, size_t cap, size_t *len)
 }
 
 static int
-write_all(int fd, const char *b, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 move_in(int tfd, int sfd, const char *name)
 {
 	int r = (int)renameat2(tfd, name, sfd, name, RENAME_NOREPLACE);
@@ -223,7 +207,7 @@ smstools_send(const struct smsotp_gateway *gw, const char *to,
 		    (unsigned long)sst.st_uid, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+	if (smsotp_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
 		(void)smsotp_fmt(res->detail, sizeof(res->detail), "write: %s",
 		    strerror(errno));
 		goto out;

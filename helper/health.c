@@ -19,6 +19,7 @@
 #include "health.h"
 #include "log.h"
 #include "proto.h"
+#include "util.h"
 
 #define HDR_LINE    "smsotp-health 1\n"
 #define SUM_LEN     16
@@ -324,23 +325,6 @@ read_health(struct smsotp_store *s, const char *name, const char *gateway,
 	return rv;
 }
 
-static int
-write_all(int fd, const char *b, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* tmp, fsync, rename over name, fsync of the directory. 0 or -1. */
 static int
 write_health(struct smsotp_store *s, const char *name,
@@ -364,7 +348,7 @@ write_health(struct smsotp_store *s, const char *name,
 	fd = open_checked(s, tmp, O_WRONLY | O_CREAT | O_EXCL, &err);
 	if (fd < 0)
 		goto out;
-	if (write_all(fd, buf, len) != 0 || fsync(fd) != 0)
+	if (smsotp_write_all(fd, buf, len) != 0 || fsync(fd) != 0)
 		goto out;
 	if (close(fd) != 0) {
 		fd = -1;

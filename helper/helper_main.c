@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proto.h"
 #include "state.h"
+#include "util.h"
 
 #define HELPER_DEADLINE_S 30	/* the module waits 40 s */
 #define LOCK_WAIT_MS      3000
@@ -57,23 +58,6 @@ read_request(char *buf, size_t cap, size_t *len)
 	}
 	*len = used;	/* what main must wipe, also on failure */
 	return -1;
-}
-
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int
@@ -124,7 +108,7 @@ send_reply(const struct smsotp_reply *r)
 	}
 	if (bad)
 		return -1;
-	return write_all(STDOUT_FILENO, buf, used);
+	return smsotp_write_all(STDOUT_FILENO, buf, used);
 }
 
 /* Service name for the SMS text: only from a privileged caller. */

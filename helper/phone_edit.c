@@ -20,6 +20,7 @@
 
 #include "phone_edit.h"
 #include "secfile.h"
+#include "util.h"
 
 #define LOCK_WAIT_MS 5000
 #define OPEN_FLAGS (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
@@ -243,23 +244,6 @@ read_all(int fd, const char *path, char **buf, size_t *len, char *why,
 	return 0;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* tmp file in dirfd with owner/group/mode, data, fsync, rename, fsync dir. */
 static int
 replace_file(int dirfd, const char *dir, const char *base, uid_t uid,
@@ -288,7 +272,7 @@ replace_file(int dirfd, const char *dir, const char *base, uid_t uid,
 	}
 	created = 1;
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0 ||
-	    write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	    smsotp_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		say(why, whysz, "%s/%s: write: %s", dir, tmp, strerror(errno));
 		goto out;
 	}

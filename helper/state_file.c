@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "util.h"
 
 /* SECURITY: group rw so that every uid running the setgid helper shares it. */
 #define FILE_MODE 0660
@@ -347,27 +348,6 @@ out:
 	return rv;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 smsotp_store_write(struct smsotp_store *store, const char *name,
     const char *buf, size_t len, char *why, size_t whysz)
@@ -424,7 +404,7 @@ smsotp_store_write(struct smsotp_store *store, const char *name,
 		say(why, whysz, "%s/%s: fchmod: %s", path, tmp, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, buf, len) != 0) {
+	if (smsotp_write_all(fd, buf, len) != 0) {
 		say(why, whysz, "%s/%s: write: %s", path, tmp, strerror(errno));
 		goto out;
 	}

@@ -52,6 +52,12 @@ void smsotp_sanitize(char *dst, size_t dstsize, const char *src, size_t srclen);
  */
 int smsotp_user_ok(const char *user);
 
+/*
+ * write(2) all of buf, retrying on EINTR and short writes. 0, or -1 with
+ * errno set (EIO when write returned 0).
+ */
+int smsotp_write_all(int fd, const char *buf, size_t len) SMSOTP_WUR;
+
 /* Monotonic clock in seconds (for deadlines), and wall clock seconds. */
 double smsotp_mono(void);
 int64_t smsotp_now(void);
