@@ -121,12 +121,37 @@ class Prefix:
                 if e.name.startswith("u-") or e.name == "outbox":
                     os.unlink(e.path)
 
-    def write_users(self, lines):
+    def write_users(self, lines, index=True):
+        """The users file, and its index (smsotpctl index, as an admin
+        with many users runs it) unless index is False or the build has no
+        index: then any old index is removed."""
         tmp = self.users + ".new"
         with open(tmp, "w") as f:
             f.write("".join(l + "\n" for l in lines))
         os.chmod(tmp, 0o644)
         os.rename(tmp, self.users)
+        self.drop_index()
+        if index and self.has_index():
+            r = subprocess.run([self.ctl, "-c", self.conf, "index"],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, env=BASE_ENV)
+            if r.returncode != 0:
+                raise BenchError("smsotpctl index: %r" % r.stdout[-300:])
+
+    def has_index(self):
+        """Whether this build's smsotpctl knows the index verb."""
+        if getattr(self, "_has_index", None) is None:
+            r = subprocess.run([self.ctl, "--help"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, env=BASE_ENV)
+            self._has_index = re.search(rb"(?m)^\s+index\b", r.stdout) \
+                is not None
+        return self._has_index
+
+    def drop_index(self):
+        try:
+            os.unlink(self.users + ".cdb")
+        except FileNotFoundError:
+            pass
 
     def check_status(self, user):
         """False when smsotpctl status calls user's state corrupt."""

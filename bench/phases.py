@@ -117,6 +117,11 @@ def build_tools(b):
         subprocess.run([cc] + NULL_FLAGS + ["-o", exe, src] + libs,
                        check=True)
         b.null[name] = exe
+    b.loadgen = os.path.join(b.work, "loadgen")
+    subprocess.run([cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-o",
+                    b.loadgen, os.path.join(os.path.dirname(
+                        os.path.abspath(__file__)), "loadgen.c"), "-lpam"],
+                   check=True)
 
 
 def setup_services(b):
@@ -149,14 +154,16 @@ def cg_login(b, module, user, service=None):
     """Instructions of one whole login: pamtester and every process it
     starts (callgrind --trace-children=yes). The module's forked children
     are dumped just before their execve (--dump-before=execve, counted
-    from pam_modutil_sanitize_helper_fds on): their pre-exec work is the
-    module's too. Returns {total, pamtester, children_pre_exec, helpers:
+    from glibc's posix_spawn child, __spawni_child, or the module's
+    exec_helper where it forks):
+    their pre-exec work is the module's too. Returns {total, pamtester, children_pre_exec, helpers:
     [per helper process], files}."""
     for _ in range(3):
         d = b.tmpdir("cg-%s" % module)
         argv = callgrind_argv(d) + [
             "--dump-before=execve",
-            "--zero-before=pam_modutil_sanitize_helper_fds"]
+            "--zero-before=__spawni_child",
+            "--zero-before=exec_helper*"]
         r = one_login(b, module, user, argv, timeout=300.0, service=service)
         # pam_wrapper's /tmp/pam.X may be taken or removed by another test
         # run on a shared machine: try again

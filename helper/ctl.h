@@ -1,7 +1,7 @@
 /*
  * ctl.h - smsotpctl verbs that live outside smsotpctl.c: status, reset,
  * locked (ctl_status.c), set-phone, remove-phone (ctl_phone.c),
- * backup-codes (ctl_backup.c). Each returns the process exit status:
+ * backup-codes (ctl_backup.c), index (ctl_index.c). Each returns the process exit status:
  * 0 done, 1 failed (message on stderr), 2 usage error.
  */
 #ifndef SMSOTP_CTL_H
@@ -36,6 +36,15 @@ int smsotp_ctl_set_phone(const char *conf_path, const char *user,
     const char *number);
 int smsotp_ctl_remove_phone(const char *conf_path, const char *user);
 int smsotp_ctl_backup_codes(const char *user);
+
+/* index: build the users file index (users_index.h). */
+int smsotp_ctl_index(const char *conf_path);
+/*
+ * Rebuild the index of the users file at users_path; unless always, only
+ * when an index file exists already (after set-phone / remove-phone).
+ * Prints what it did. 0, or 1 with a message on stderr.
+ */
+int smsotp_ctl_index_refresh(const char *users_path, int always);
 /* abuse: "global [reset] [--json]" (ctl_global.c); -1 on bad arguments */
 int smsotp_ctl_global(const char *conf_path, int argc, char **argv);
 

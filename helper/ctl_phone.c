@@ -1,6 +1,7 @@
 /*
  * ctl_phone.c - smsotpctl set-phone and remove-phone: validate, then edit
- * the configured users file atomically (phone_edit.c).
+ * the configured users file atomically (phone_edit.c), and rebuild its
+ * index when there is one (ctl_index.c).
  */
 #include "config.h"
 
@@ -72,6 +73,8 @@ smsotp_ctl_set_phone(const char *conf_path, const char *user,
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	smsotp_log(LOG_NOTICE, "user=%s: phone set to %s by smsotpctl", ulog,
 	    masked);
+	/* the edit is done: a failed rebuild only warns (logins scan) */
+	(void)smsotp_ctl_index_refresh(conf.phones_file, 0);
 	rv = 0;
 out:
 	smsotp_conf_free(&conf);
@@ -99,6 +102,7 @@ smsotp_ctl_remove_phone(const char *conf_path, const char *user)
 		smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 		smsotp_log(LOG_NOTICE, "user=%s: phone removed by smsotpctl",
 		    ulog);
+		(void)smsotp_ctl_index_refresh(conf.phones_file, 0);
 		rv = 0;
 	}
 	smsotp_conf_free(&conf);

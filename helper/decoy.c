@@ -19,7 +19,12 @@
 #define TIME_LEN  4
 #define TAG_LEN   8
 #define MIMIC_LEN 420		/* about the size of a user's state file */
-#define BEGIN_WRITES 3		/* user state, global count, send time */
+/*
+ * A begin writes the user state (durable) and the global counts once, and
+ * a second time when it samples the send's duration.
+ */
+#define BEGIN_DURABLE 1
+#define BEGIN_COUNTER 1
 
 /* BLAKE2b keyed with key over label, 0, user, 0, a, b. */
 static void
@@ -112,11 +117,12 @@ smsotp_decoy_phone(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
 }
 
 /*
- * The cost of n state writes: lock "decoy", read it, write MIMIC_LEN random
- * hex bytes through the same temp + fsync + rename. Errors are ignored.
+ * The cost of n state writes, the first durable of them durable and the
+ * rest counter writes (state.h): lock "decoy", read it, write MIMIC_LEN
+ * random hex bytes the same way. Errors are ignored.
  */
 static void
-mimic_writes(const struct smsotp_ctx *ctx, int n)
+mimic_writes(const struct smsotp_ctx *ctx, int durable, int n)
 {
 	char buf[MIMIC_LEN + 1], why[320];
 	unsigned char rnd[MIMIC_LEN / 2];
@@ -132,25 +138,34 @@ mimic_writes(const struct smsotp_ctx *ctx, int n)
 		    sizeof(buf), &len, &exists, why, sizeof(why));
 		randombytes_buf(rnd, sizeof(rnd));
 		smsotp_hex(rnd, sizeof(rnd), buf);
-		r |= smsotp_store_write(ctx->store, SMSOTP_DECOY_NAME, buf,
-		    MIMIC_LEN, why, sizeof(why));
+		r |= smsotp_store_put(ctx->store, SMSOTP_DECOY_NAME, buf,
+		    MIMIC_LEN, i < durable ? SMSOTP_PUT_DURABLE :
+		    SMSOTP_PUT_COUNTER, why, sizeof(why));
 		close(fd);
 		(void)r;
 	}
 }
 
-/* Wait as long as a recent real send took (one picked at random). */
+/*
+ * What a real begin costs after the phone lookup: its writes (with the
+ * sample write drawn as smsotp_limits_take draws it), then as long as a
+ * recent real send took (one picked at random).
+ */
 static void
-send_delay(const struct smsotp_ctx *ctx)
+mimic_begin(const struct smsotp_ctx *ctx)
 {
 	struct smsotp_global g;
 	struct timespec ts;
 	char why[320];
 	double left;
+	int have;
 	long ms;
 
-	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why, sizeof(why)) < 1 ||
-	    g.nms == 0)
+	have = smsotp_limits_peek(ctx->store, ctx->now, &g, why,
+	    sizeof(why)) == 1;
+	mimic_writes(ctx, BEGIN_DURABLE, BEGIN_DURABLE + BEGIN_COUNTER +
+	    (have && smsotp_global_want_sample(&g) ? 1 : 0));
+	if (!have || g.nms == 0)
 		return;
 	ms = (long)g.ms[randombytes_uniform((uint32_t)g.nms)];
 	left = ctx->deadline - smsotp_mono();
@@ -191,8 +206,7 @@ smsotp_decoy_begin(const struct smsotp_ctx *ctx, const char *user,
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code sent", ulog,
 	    why);
-	mimic_writes(ctx, BEGIN_WRITES);
-	send_delay(ctx);
+	mimic_begin(ctx);
 	fill_sent(ctx, user, phone, r);
 	return r->status;
 }
@@ -208,7 +222,7 @@ smsotp_decoy_verify(const struct smsotp_ctx *ctx, const char *user,
 		return 0;
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(r, 0, sizeof(*r));
-	mimic_writes(ctx, 1);
+	mimic_writes(ctx, 1, 1);
 	if (ctx->now - made >= ctx->conf->code_ttl || made > ctx->now + 60) {
 		r->status = SMSOTP_EXPIRED;
 	} else {
@@ -243,8 +257,7 @@ smsotp_decoy_resend(const struct smsotp_ctx *ctx, const char *user,
 			found = smsotp_phone_lookup_file(ctx->conf->phones_file,
 			    ctx->conf_owner, user, ctx->conf->default_country,
 			    phone, why, sizeof(why)) == 1;
-		mimic_writes(ctx, BEGIN_WRITES);
-		send_delay(ctx);
+		mimic_begin(ctx);
 		fill_sent(ctx, user, found ? phone : NULL, r);
 	}
 	smsotp_log(LOG_NOTICE, "user=%s: resend at a decoy prompt: %s", ulog,

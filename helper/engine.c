@@ -187,13 +187,22 @@ static int
 lookup_phone(const struct smsotp_ctx *ctx, const char *user, const char *ulog,
     char phone[SMSOTP_E164_SIZE])
 {
+	struct smsotp_users_index_note note;
 	char why[320];
 	int rv;
 
 	if (ctx->conf->phones_file == NULL)
 		return SMSOTP_NO_PHONE;
-	rv = smsotp_phone_lookup_file(ctx->conf->phones_file, ctx->conf_owner,
-	    user, ctx->conf->default_country, phone, why, sizeof(why));
+	rv = smsotp_phone_lookup_file2(ctx->conf->phones_file, ctx->conf_owner,
+	    user, ctx->conf->default_country, phone, why, sizeof(why), &note);
+	/* perf: a stale or broken index costs a scan; say so (once a lookup) */
+	if (note.state == SMSOTP_UIDX_STALE)
+		smsotp_log(LOG_NOTICE, "users index %s%s is out of date: run "
+		    "'smsotpctl index'", ctx->conf->phones_file,
+		    SMSOTP_USERS_INDEX_SUFFIX);
+	else if (note.state == SMSOTP_UIDX_BROKEN)
+		smsotp_log(LOG_NOTICE, "users index %s%s is unusable: %s",
+		    ctx->conf->phones_file, SMSOTP_USERS_INDEX_SUFFIX, note.why);
 	if (rv == 1)
 		return SMSOTP_OK;
 	if (rv == 0)
@@ -268,13 +277,13 @@ unlock_expired(const struct smsotp_ctx *ctx, struct smsotp_state *st,
  */
 static int
 global_take(const struct smsotp_ctx *ctx, const char *user, const char *phone,
-    struct smsotp_txn *txn, struct smsotp_reply *r)
+    struct smsotp_txn *txn, int *sample, struct smsotp_reply *r)
 {
 	long retry;
 	int lim;
 
 	lim = smsotp_limits_take(ctx->store, ctx->conf, ctx->now,
-	    ctx->lock_wait_ms, &retry);
+	    ctx->lock_wait_ms, &retry, sample);
 	if (lim == SMSOTP_LIM_OK)
 		return 0;
 	smsotp_state_end(txn);
@@ -290,15 +299,18 @@ global_take(const struct smsotp_ctx *ctx, const char *user, const char *phone,
 	return -1;
 }
 
-/* send_code, and its duration noted for the decoys' timing (decoy.h). */
+/*
+ * send_code, and when sample, its duration noted for the decoys' timing
+ * (decoy.h, smsotp_global_want_sample).
+ */
 static int
 timed_send(const struct smsotp_ctx *ctx, const char *user, const char *service,
-    const char *phone, const char *code)
+    const char *phone, const char *code, int sample)
 {
 	double t0 = smsotp_mono();
 	int rv = send_code(ctx, user, service, phone, code);
 
-	if (rv == SMSOTP_SENT)
+	if (rv == SMSOTP_SENT && sample)
 		smsotp_limits_note_send(ctx->store, ctx->now,
 		    (long)((smsotp_mono() - t0) * 1000), ctx->lock_wait_ms);
 	return rv;
@@ -312,7 +324,7 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 	struct smsotp_challenge *c;
-	int rv, i, oldest;
+	int rv, i, oldest, sample = 0;
 
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
@@ -364,7 +376,7 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	c->attempts = 0;
 	record_send(ctx, &st);
 	/* abuse: the global caps, counted while the user's lock is held */
-	if (global_take(ctx, user, phone, &txn, r) != 0)
+	if (global_take(ctx, user, phone, &txn, &sample, r) != 0)
 		goto out;
 	reply_init(r, SMSOTP_SENT);
 	memcpy(r->challenge, c->id, sizeof(r->challenge));
@@ -374,7 +386,8 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 		reply_init(r, SMSOTP_ERROR);
 		goto out;
 	}
-	if (timed_send(ctx, user, service, phone, code) != SMSOTP_SENT) {
+	if (timed_send(ctx, user, service, phone, code, sample) !=
+	    SMSOTP_SENT) {
 		unreserve(ctx, user, r->challenge, ulog);
 		reply_init(r, SMSOTP_GATEWAY_DOWN);
 		goto out;
@@ -396,7 +409,7 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 	struct smsotp_challenge *c;
-	int rv, idx;
+	int rv, idx, sample = 0;
 	long wait;
 
 	if (smsotp_decoy_resend(ctx, user, challenge, r))
@@ -440,7 +453,7 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 		goto out;
 	}
 	/* abuse: the global caps, counted while the user's lock is held */
-	if (global_take(ctx, NULL, NULL, &txn, r) != 0)
+	if (global_take(ctx, NULL, NULL, &txn, &sample, r) != 0)
 		goto out;
 	/* New code, same challenge: the old code dies, attempts are kept. */
 	smsotp_code_generate(ctx->conf->code_length, code);
@@ -454,7 +467,8 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 		reply_init(r, SMSOTP_ERROR);
 		goto out;
 	}
-	if (timed_send(ctx, user, service, phone, code) != SMSOTP_SENT) {
+	if (timed_send(ctx, user, service, phone, code, sample) !=
+	    SMSOTP_SENT) {
 		reply_init(r, SMSOTP_GATEWAY_DOWN);
 		goto out;
 	}

@@ -391,6 +391,13 @@ smsotp_global_count(struct smsotp_global *g)
 		g->slot[0]++;
 }
 
+int
+smsotp_global_want_sample(const struct smsotp_global *g)
+{
+	return g->nms < SMSOTP_GLOBAL_MS ||
+	    randombytes_uniform(SMSOTP_GLOBAL_SAMPLE_EVERY) == 0;
+}
+
 void
 smsotp_global_note_ms(struct smsotp_global *g, long ms)
 {

@@ -50,14 +50,15 @@ save(struct smsotp_store *store, const struct smsotp_global *g, char *why,
 		    SMSOTP_GLOBAL_NAME);
 		return -1;
 	}
-	return smsotp_store_write(store, SMSOTP_GLOBAL_NAME, buf, len, why,
-	    whysz) == SMSOTP_ST_OK ? 0 : -1;
+	/* counts, not secrets: a crash may lose the last few (state.h) */
+	return smsotp_store_put(store, SMSOTP_GLOBAL_NAME, buf, len,
+	    SMSOTP_PUT_COUNTER, why, whysz) == SMSOTP_ST_OK ? 0 : -1;
 }
 
 int
 smsotp_limits_take(struct smsotp_store *store,
     const struct smsotp_conf *conf, int64_t now, int wait_ms,
-    long *retry_after)
+    long *retry_after, int *sample)
 {
 	struct smsotp_global g;
 	const char *which;
@@ -65,6 +66,8 @@ smsotp_limits_take(struct smsotp_store *store,
 	int fd = -1, rv = SMSOTP_LIM_ERROR;
 
 	*retry_after = 0;
+	if (sample != NULL)
+		*sample = 0;
 	if (smsotp_store_lock(store, SMSOTP_GLOBAL_NAME, wait_ms, &fd, why,
 	    sizeof(why)) != SMSOTP_ST_OK) {
 		smsotp_log(LOG_ERR, "global limits: %s: no code sent", why);
@@ -93,6 +96,8 @@ smsotp_limits_take(struct smsotp_store *store,
 		    "sent", why);
 		goto out;
 	}
+	if (sample != NULL)
+		*sample = smsotp_global_want_sample(&g);
 	rv = SMSOTP_LIM_OK;
 out:
 	if (fd >= 0)

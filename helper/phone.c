@@ -7,15 +7,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "phone.h"
 #include "secfile.h"
+#include "users_index.h"
 
 #define PHONE_IN_MAX   64	/* longest raw number accepted, bytes */
 #define E164_MIN       8	/* digits after '+' */
 #define E164_MAX       15
-#define USERS_LINE_MAX 1024	/* bytes per users file line, '\n' excluded */
+#define USERS_LINE_MAX SMSOTP_USERS_LINE_MAX
 #define USERS_CHUNK    (64 * 1024)
 
 static int
@@ -228,9 +230,9 @@ bad:
  * why = "PATH:LINE: what: detail" (LINE and detail optional); when that
  * does not fit, "what" alone, else empty. Never truncated.
  */
-static void
-set_why(char *why, size_t whysz, const char *path, unsigned long lineno,
-    const char *what, const char *detail)
+void
+smsotp_users_why(char *why, size_t whysz, const char *path,
+    unsigned long lineno, const char *what, const char *detail)
 {
 	char ln[24] = "";
 	const char *sep = detail != NULL ? ": " : "";
@@ -245,18 +247,11 @@ set_why(char *why, size_t whysz, const char *path, unsigned long lineno,
 		why[0] = '\0';
 }
 
-/*
- * One users file line (no '\n'). Returns 1 when it is user's line (out
- * filled), 0 when not, -1 on error.
- */
-static int
-users_line(const char *line, size_t len, const char *path, unsigned long lineno,
-    const char *user, size_t userlen, const char *cc,
-    char out[SMSOTP_E164_SIZE], char *why, size_t whysz)
+int
+smsotp_users_line_field(const char *line, size_t len, size_t *off,
+    size_t *flen)
 {
-	char num[USERS_LINE_MAX + 1];
-	const char *nwhy = NULL;
-	size_t i = 0, f, e;
+	size_t i = 0, f;
 
 	while (i < len && is_blank((unsigned char)line[i]))
 		i++;
@@ -265,10 +260,32 @@ users_line(const char *line, size_t len, const char *path, unsigned long lineno,
 	f = i;
 	while (i < len && !is_blank((unsigned char)line[i]))
 		i++;
-	if (i - f != userlen || memcmp(line + f, user, userlen) != 0)
+	*off = f;
+	*flen = i - f;
+	return 1;
+}
+
+int
+smsotp_users_line(const char *line, size_t len, const char *path,
+    unsigned long lineno, const char *user, size_t userlen, const char *cc,
+    char out[SMSOTP_E164_SIZE], char *why, size_t whysz)
+{
+	char num[USERS_LINE_MAX + 1];
+	const char *nwhy = NULL;
+	size_t i, f, flen, e;
+
+	if (!smsotp_users_line_field(line, len, &f, &flen) ||
+	    flen != userlen || memcmp(line + f, user, userlen) != 0)
 		return 0;
+	i = f + flen;
 	if (memchr(line, '\0', len) != NULL) {
-		set_why(why, whysz, path, lineno, "NUL byte in line", NULL);
+		smsotp_users_why(why, whysz, path, lineno, "NUL byte in line",
+		    NULL);
+		return -1;
+	}
+	if (len > USERS_LINE_MAX) {	/* only from a corrupt index */
+		smsotp_users_why(why, whysz, path, lineno,
+		    "line longer than 1024 bytes", NULL);
 		return -1;
 	}
 	while (i < len && is_blank((unsigned char)line[i]))
@@ -278,47 +295,35 @@ users_line(const char *line, size_t len, const char *path, unsigned long lineno,
 	    line[e - 1] == '\r'))
 		e--;
 	if (e == i) {
-		set_why(why, whysz, path, lineno, "no number for the user",
-		    NULL);
+		smsotp_users_why(why, whysz, path, lineno,
+		    "no number for the user", NULL);
 		return -1;
 	}
 	memcpy(num, line + i, e - i);
 	num[e - i] = '\0';
 	if (smsotp_phone_normalize(num, cc, out, &nwhy) != 0) {
-		set_why(why, whysz, path, lineno, "bad number", nwhy);
+		smsotp_users_why(why, whysz, path, lineno, "bad number", nwhy);
 		return -1;
 	}
 	return 1;
 }
 
 int
-smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
-    const char *default_country, char out[SMSOTP_E164_SIZE], char *why,
-    size_t whysz)
+smsotp_users_scan(int fd, const char *path, smsotp_users_line_cb cb,
+    void *arg, unsigned long *longline, char *why, size_t whysz)
 {
 	char *chunk = NULL;
 	char pend[USERS_LINE_MAX];	/* a line split across two reads */
-	size_t plen = 0, userlen;
+	size_t plen = 0;
 	unsigned long lineno = 0;
-	int fd = -1, rv = -1, r;
+	int rv = -1, r;
 	ssize_t n;
 
-	out[0] = '\0';
-	if (why != NULL && whysz > 0)
-		why[0] = '\0';
-	userlen = strlen(user);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY);
-	if (fd < 0) {
-		set_why(why, whysz, path, 0, errno == ELOOP ?
-		    "is a symbolic link" : strerror(errno), NULL);
-		goto out;
-	}
-	if (smsotp_secfile_check_fd(fd, path, owner, 0, why, whysz) != 0)
-		goto out;
+	*longline = 0;
 	chunk = malloc(USERS_CHUNK);
 	if (chunk == NULL) {
-		set_why(why, whysz, path, 0, "out of memory", NULL);
+		smsotp_users_why(why, whysz, path, 0, "out of memory",
+		    NULL);
 		goto out;
 	}
 	for (;;) {
@@ -328,7 +333,8 @@ smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_why(why, whysz, path, 0, "read", strerror(errno));
+			smsotp_users_why(why, whysz, path, 0, "read",
+			    strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -342,7 +348,8 @@ smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
 			nl = memchr(p, '\n', (size_t)(end - p));
 			len = (size_t)((nl != NULL ? nl : end) - p);
 			if (plen + len > USERS_LINE_MAX) {
-				set_why(why, whysz, path, lineno + 1,
+				*longline = lineno + 1;
+				smsotp_users_why(why, whysz, path, lineno + 1,
 				    "line longer than 1024 bytes", NULL);
 				goto out;
 			}
@@ -361,8 +368,7 @@ smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
 				line = p;
 			}
 			p = nl + 1;
-			r = users_line(line, len, path, lineno, user, userlen,
-			    default_country, out, why, whysz);
+			r = cb(arg, line, len, lineno);
 			if (r != 0) {
 				rv = r;
 				goto out;
@@ -371,8 +377,7 @@ smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
 	}
 	if (plen > 0) {		/* last line without '\n' */
 		lineno++;
-		r = users_line(pend, plen, path, lineno, user, userlen,
-		    default_country, out, why, whysz);
+		r = cb(arg, pend, plen, lineno);
 		if (r != 0) {
 			rv = r;
 			goto out;
@@ -380,10 +385,85 @@ smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
 	}
 	rv = 0;
 out:
+	free(chunk);
+	return rv;
+}
+
+/* The scan's state: one user looked up. */
+struct lookup {
+	const char *path, *user, *cc;
+	size_t userlen;
+	char *out, *why;
+	size_t whysz;
+};
+
+static int
+lookup_cb(void *arg, const char *line, size_t len, unsigned long lineno)
+{
+	struct lookup *l = arg;
+
+	return smsotp_users_line(line, len, l->path, lineno, l->user,
+	    l->userlen, l->cc, l->out, l->why, l->whysz);
+}
+
+int
+smsotp_phone_lookup_file2(const char *path, uid_t owner, const char *user,
+    const char *default_country, char out[SMSOTP_E164_SIZE], char *why,
+    size_t whysz, struct smsotp_users_index_note *note)
+{
+	struct smsotp_users_index_note ignored;
+	struct lookup l;
+	struct stat sb;
+	unsigned long longline;
+	int fd = -1, rv = -1;
+
+	if (note == NULL)
+		note = &ignored;
+	note->state = SMSOTP_UIDX_ABSENT;
+	note->why[0] = '\0';
+	out[0] = '\0';
+	if (why != NULL && whysz > 0)
+		why[0] = '\0';
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY);
+	if (fd < 0) {
+		smsotp_users_why(why, whysz, path, 0, errno == ELOOP ?
+		    "is a symbolic link" : strerror(errno), NULL);
+		goto out;
+	}
+	if (smsotp_secfile_check_fd(fd, path, owner, 0, why, whysz) != 0)
+		goto out;
+	if (fstat(fd, &sb) != 0) {
+		smsotp_users_why(why, whysz, path, 0, "fstat", strerror(errno));
+		goto out;
+	}
+	/* perf: the index answers in O(1); it falls back (-2) when absent,
+	 * stale or unusable, and then the scan gives the same answer. */
+	rv = smsotp_users_index_lookup(path, owner, &sb, user,
+	    default_country, out, why, whysz, note);
+	if (rv != -2)
+		goto out;
+	l.path = path;
+	l.user = user;
+	l.userlen = strlen(user);
+	l.cc = default_country;
+	l.out = out;
+	l.why = why;
+	l.whysz = whysz;
+	rv = smsotp_users_scan(fd, path, lookup_cb, &l, &longline, why, whysz);
+out:
 	if (rv != 1)
 		out[0] = '\0';
-	free(chunk);
 	if (fd >= 0)
 		close(fd);
 	return rv;
+}
+
+int
+smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
+    const char *default_country, char out[SMSOTP_E164_SIZE], char *why,
+    size_t whysz)
+{
+	return smsotp_phone_lookup_file2(path, owner, user, default_country,
+	    out, why, whysz, NULL);
 }

@@ -31,6 +31,32 @@ int smsotp_phone_normalize(const char *in, const char *default_country,
  */
 void smsotp_phone_mask(const char *e164, char *out, size_t outsz);
 
+/* The users file index is the users file's path and this (users_index.h). */
+#define SMSOTP_USERS_INDEX_SUFFIX ".cdb"
+
+/* Longest users file line, bytes, '\n' excluded. */
+#define SMSOTP_USERS_LINE_MAX 1024
+
+/*
+ * What the users index (PATH.cdb, users_index.h) did during a lookup.
+ * ABSENT: no index file (or the users file itself failed): scanned.
+ * USED: the answer came from the index. STALE: the index was built from
+ * another version of the users file: scanned. BROKEN: unusable (unsafe,
+ * unreadable, corrupt; why says what): scanned. The answer is the same in
+ * every case.
+ */
+enum smsotp_users_index_state {
+	SMSOTP_UIDX_ABSENT = 0,
+	SMSOTP_UIDX_USED,
+	SMSOTP_UIDX_STALE,
+	SMSOTP_UIDX_BROKEN
+};
+
+struct smsotp_users_index_note {
+	int state;		/* enum smsotp_users_index_state */
+	char why[160];		/* BROKEN: the reason, else "" */
+};
+
 /*
  * Look user up in the users file at path (checked: owned by owner, not
  * writable by group/others, regular, no symlink). Format: one
@@ -40,9 +66,52 @@ void smsotp_phone_mask(const char *e164, char *out, size_t outsz);
  * normalised number in out, 0 when the user has no line, -1 on an error
  * (unreadable/unsafe file, or the user's number does not normalise) with
  * why filled.
+ * perf: when PATH.cdb (smsotpctl index) is current it answers instead of
+ * a scan of the file, with the same result.
  */
 int smsotp_phone_lookup_file(const char *path, uid_t owner, const char *user,
     const char *default_country, char out[SMSOTP_E164_SIZE], char *why,
     size_t whysz) SMSOTP_WUR;
+
+/* The same, and note (may be NULL) says what the index did. */
+int smsotp_phone_lookup_file2(const char *path, uid_t owner, const char *user,
+    const char *default_country, char out[SMSOTP_E164_SIZE], char *why,
+    size_t whysz, struct smsotp_users_index_note *note) SMSOTP_WUR;
+
+/* --- the users file format, shared with users_index.c --------------- */
+
+/*
+ * 1 with the first field of line (len bytes, no '\n') at line + *off,
+ * *flen bytes, when line is a user line; 0 for a blank or comment line.
+ */
+int smsotp_users_line_field(const char *line, size_t len, size_t *off,
+    size_t *flen);
+
+/*
+ * One users file line (no '\n'), number lineno of path. Returns 1 when it
+ * is user's line (out filled), 0 when not, -1 when it is but is malformed
+ * (why = "PATH:LINE: ...").
+ */
+int smsotp_users_line(const char *line, size_t len, const char *path,
+    unsigned long lineno, const char *user, size_t userlen, const char *cc,
+    char out[SMSOTP_E164_SIZE], char *why, size_t whysz);
+
+/* Per-line callback of smsotp_users_scan: 0 goes on, anything else stops. */
+typedef int (*smsotp_users_line_cb)(void *arg, const char *line, size_t len,
+    unsigned long lineno);
+
+/*
+ * Read the users file fd from its offset to the end and call cb on each
+ * line (the last one may lack its '\n'), in order. Returns 0 at the end,
+ * cb's value when it stopped the scan, or -1 with why on a read error or
+ * at a line longer than SMSOTP_USERS_LINE_MAX (then *longline is its
+ * number, else 0; the lines after it are not read).
+ */
+int smsotp_users_scan(int fd, const char *path, smsotp_users_line_cb cb,
+    void *arg, unsigned long *longline, char *why, size_t whysz);
+
+/* why = "PATH:LINE: what: detail" (LINE 0 and detail NULL left out). */
+void smsotp_users_why(char *why, size_t whysz, const char *path,
+    unsigned long lineno, const char *what, const char *detail);
 
 #endif

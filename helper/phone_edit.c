@@ -196,6 +196,28 @@ lock_dir(int fd)
 	return 0;
 }
 
+int
+smsotp_users_dir_lock(const char *path, uid_t owner, char *dir, size_t dirsz,
+    char *base, size_t basesz, char *why, size_t whysz)
+{
+	int dirfd = -1;
+
+	if (split_path(path, dir, dirsz, base, basesz) != 0) {
+		say(why, whysz, "%s: not a usable file path", path);
+		goto out;
+	}
+	dirfd = open_dir(dir, owner, why, whysz);
+	if (dirfd < 0)
+		goto out;
+	if (lock_dir(dirfd) != 0) {
+		say(why, whysz, "%s: cannot lock: %s", dir, strerror(errno));
+		close(dirfd);
+		dirfd = -1;
+	}
+out:
+	return dirfd;
+}
+
 /* Read the checked file (fd) whole. 0 with *buf, or -1 with why. */
 static int
 read_all(int fd, const char *path, char **buf, size_t *len, char *why,
@@ -318,17 +340,10 @@ smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
 		say(why, whysz, "invalid user name");
 		goto out;
 	}
-	if (split_path(path, dir, sizeof(dir), base, sizeof(base)) != 0) {
-		say(why, whysz, "%s: not a usable file path", path);
-		goto out;
-	}
-	dirfd = open_dir(dir, owner, why, whysz);
+	dirfd = smsotp_users_dir_lock(path, owner, dir, sizeof(dir), base,
+	    sizeof(base), why, whysz);
 	if (dirfd < 0)
 		goto out;
-	if (lock_dir(dirfd) != 0) {
-		say(why, whysz, "%s: cannot lock: %s", dir, strerror(errno));
-		goto out;
-	}
 	fd = openat(dirfd, base, O_RDONLY | OPEN_FLAGS);
 	if (fd < 0 && errno != ENOENT) {
 		say(why, whysz, "%s: %s", path, errno == ELOOP ?

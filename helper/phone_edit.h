@@ -49,4 +49,15 @@ int smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
     const char *e164, gid_t new_gid, mode_t new_mode, char *why, size_t whysz)
     SMSOTP_WUR;
 
+/*
+ * Split path into its directory and base name, open the directory with
+ * O_NOFOLLOW (owned by owner, not writable by group or others: else
+ * refused) and flock it exclusively, waiting at most 5 s (the lock every
+ * users file edit and index build holds). Returns the directory fd
+ * (closing it releases the lock) or -1 with why.
+ */
+int smsotp_users_dir_lock(const char *path, uid_t owner, char *dir,
+    size_t dirsz, char *base, size_t basesz, char *why, size_t whysz)
+    SMSOTP_WUR;
+
 #endif

@@ -76,6 +76,14 @@ int smsotp_global_over(const struct smsotp_global *g, int per_minute,
 void smsotp_global_count(struct smsotp_global *g);
 /* Remember the duration of one real send (ms, capped). */
 void smsotp_global_note_ms(struct smsotp_global *g, long ms);
+/*
+ * Whether the next send's duration should be recorded: always until
+ * SMSOTP_GLOBAL_MS samples exist, then one send in
+ * SMSOTP_GLOBAL_SAMPLE_EVERY at random (a sample costs a second locked
+ * write of the file; the decoys draw the same way, decoy.c).
+ */
+#define SMSOTP_GLOBAL_SAMPLE_EVERY 8
+int smsotp_global_want_sample(const struct smsotp_global *g);
 
 /*
  * 1 when e164 ("+" digits) starts with one of conf's allowed_countries
@@ -100,11 +108,12 @@ int smsotp_cfg_countries(struct smsotp_cfgctx *ctx, const config_setting_t *g,
 /*
  * Take one global send at now: locked read, check, count, write. Returns
  * SMSOTP_LIM_OK, SMSOTP_LIM_OVER with *retry_after (logged), or
- * SMSOTP_LIM_ERROR (logged; the caller denies).
+ * SMSOTP_LIM_ERROR (logged; the caller denies). *sample (may be NULL):
+ * smsotp_global_want_sample, 0 unless SMSOTP_LIM_OK.
  */
 int smsotp_limits_take(struct smsotp_store *store,
     const struct smsotp_conf *conf, int64_t now, int wait_ms,
-    long *retry_after);
+    long *retry_after, int *sample);
 
 /* Record how long a real send took (best effort, logged on failure). */
 void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,

@@ -1,6 +1,7 @@
 /*
  * smsotpctl.c - the administrator's tool: options, init, check-config, and the
- * dispatch of the verbs in ctl_*.c (status, reset, locked, phones, backup codes).
+ * dispatch of the verbs in ctl_*.c (status, reset, locked, phones, backup
+ * codes, index).
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "phone.h"
 #include "state.h"
+#include "users_index.h"
 
 #define LOCK_WAIT_MS 5000
 
@@ -43,6 +45,9 @@ usage(FILE *f)
 	    "  locked            list locked users (--json: a JSON array)\n"
 	    "  set-phone USER NUMBER  set USER's number in the users file\n"
 	    "  remove-phone USER      remove USER's number from the users file\n"
+	    "  index             build the users file index (USERS.cdb): "
+	    "constant-time\n"
+	    "                    lookups with many users\n"
 	    "  backup-codes USER      print 10 new backup codes (replaces the "
 	    "old ones)\n"
 	    "  test-send NUMBER [--gateway NAME]  send a test message, print "
@@ -192,6 +197,27 @@ cmd_init(void)
 	return rv;
 }
 
+/* perf: a stale or broken users index is a warning (logins still work). */
+static void
+check_index(const char *users)
+{
+	struct smsotp_users_index_note note;
+	char why[512];
+	int st = smsotp_users_index_check(users, 0, &note, why, sizeof(why));
+
+	if (st == SMSOTP_UIDX_USED)
+		printf("users index %s%s: up to date\n", users,
+		    SMSOTP_USERS_INDEX_SUFFIX);
+	else if (st == SMSOTP_UIDX_STALE)
+		fprintf(stderr, "smsotpctl: warning: users index %s%s is out of "
+		    "date: run 'smsotpctl index'\n", users,
+		    SMSOTP_USERS_INDEX_SUFFIX);
+	else if (st == SMSOTP_UIDX_BROKEN)
+		fprintf(stderr, "smsotpctl: warning: users index %s%s is "
+		    "unusable (%s): run 'smsotpctl index'\n", users,
+		    SMSOTP_USERS_INDEX_SUFFIX, note.why);
+}
+
 static int
 cmd_check_config(void)
 {
@@ -211,6 +237,8 @@ cmd_check_config(void)
 	printf("%s: OK (%d gateway%s, %d route%s)\n", conf_path, conf.ngateways,
 	    conf.ngateways == 1 ? "" : "s", conf.nroutes,
 	    conf.nroutes == 1 ? "" : "s");
+	if (conf.phones_file != NULL)
+		check_index(conf.phones_file);
 	smsotp_conf_free(&conf);
 	return 0;
 }
@@ -257,6 +285,8 @@ main(int argc, char **argv)
 		return cmd_init();
 	if (strcmp(cmd, "check-config") == 0 && i == argc)
 		return cmd_check_config();
+	if (strcmp(cmd, "index") == 0 && i == argc)
+		return smsotp_ctl_index(conf_path);
 	if (strcmp(cmd, "test-send") == 0)	/* gwspool */
 		return smsotp_ctl_test_send(conf_path, argc - i, argv + i);
 	if (strcmp(cmd, "global") == 0 &&	/* abuse */

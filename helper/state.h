@@ -135,6 +135,20 @@ int smsotp_store_read(struct smsotp_store *store, const char *name, char *buf,
 int smsotp_store_write(struct smsotp_store *store, const char *name,
     const char *buf, size_t len, char *why, size_t whysz) SMSOTP_WUR;
 
+/*
+ * smsotp_store_put: smsotp_store_write with a choice. SMSOTP_PUT_DURABLE is
+ * smsotp_store_write. SMSOTP_PUT_COUNTER skips the fsync of the directory:
+ * the data is fsync'ed before the rename, so a crash leaves the old file
+ * or the new one, never a torn or empty one, but the last updates before
+ * a crash may be lost. For counters whose loss only loosens a cost cap for
+ * a moment (the global send counts), never for a user's state: a lost
+ * update there would bring back a used code.
+ */
+#define SMSOTP_PUT_DURABLE 0
+#define SMSOTP_PUT_COUNTER 1
+int smsotp_store_put(struct smsotp_store *store, const char *name,
+    const char *buf, size_t len, int how, char *why, size_t whysz) SMSOTP_WUR;
+
 /* Remove the user's state file (reset). 0 or SMSOTP_ST_ERROR. */
 int smsotp_state_remove(struct smsotp_txn *txn, char *why, size_t whysz)
     SMSOTP_WUR;

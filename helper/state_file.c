@@ -352,6 +352,14 @@ int
 smsotp_store_write(struct smsotp_store *store, const char *name,
     const char *buf, size_t len, char *why, size_t whysz)
 {
+	return smsotp_store_put(store, name, buf, len, SMSOTP_PUT_DURABLE, why,
+	    whysz);
+}
+
+int
+smsotp_store_put(struct smsotp_store *store, const char *name,
+    const char *buf, size_t len, int how, char *why, size_t whysz)
+{
 	char tmp[SMSOTP_STATE_NAME_SIZE];
 	const char *path = store->path;
 	sigset_t blk, old;
@@ -425,7 +433,7 @@ smsotp_store_write(struct smsotp_store *store, const char *name,
 	}
 	created = 0;
 	/* The new state is in place; without this it may not survive a crash. */
-	if (fsync(dirfd) != 0 && errno != EINVAL) {
+	if (how == SMSOTP_PUT_DURABLE && fsync(dirfd) != 0 && errno != EINVAL) {
 		say(why, whysz, "%s: fsync of directory: %s", path,
 		    strerror(errno));
 		goto out;

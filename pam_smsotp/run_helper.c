@@ -6,8 +6,10 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -272,7 +274,11 @@ ms_left(const struct timespec *deadline)
 	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-/* Child side: only async-signal-safe calls between fork and execve. */
+#ifndef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+/*
+ * Child side (without posix_spawn_file_actions_addclosefrom_np, glibc <
+ * 2.34): only async-signal-safe calls between fork and execve.
+ */
 static void __attribute__((noreturn))
 exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 {
@@ -314,6 +320,72 @@ exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(SMSOTP_HELPER_PATH, argv, envp);
 	_exit(127);
+}
+#endif
+
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+/*
+ * posix_spawn instead of fork: glibc runs the child on the parent's
+ * memory until execve (CLONE_VM | CLONE_VFORK), so a big host (sshd with
+ * many sessions, a desktop locker) does not copy its page tables for
+ * every helper run. The child gets what exec_helper gives it: the pipes
+ * as stdin and stdout (both above 2 already), stderr on /dev/null, no
+ * other fd, every signal at its default, an empty mask and environment.
+ * 0, or an errno value (the helper could not be run; no child is left).
+ */
+static int
+spawn_helper(int in_rd, int out_wr, pid_t *pid)
+{
+	static char arg0[] = "smsotp-helper";
+	char *const argv[] = { arg0, NULL };
+	char *const envp[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, none;
+	int e, fa_ok = 0, at_ok = 0;
+
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		goto out;
+	fa_ok = 1;
+	if ((e = posix_spawnattr_init(&at)) != 0)
+		goto out;
+	at_ok = 1;
+	sigfillset(&all);
+	sigemptyset(&none);
+	if ((e = posix_spawn_file_actions_adddup2(&fa, in_rd, 0)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(&fa, out_wr, 1)) != 0 ||
+	    (e = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null",
+	    O_RDWR, 0)) != 0 ||
+	    (e = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
+	    (e = posix_spawnattr_setsigdefault(&at, &all)) != 0 ||
+	    (e = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
+	    (e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK)) != 0)
+		goto out;
+	e = posix_spawn(pid, SMSOTP_HELPER_PATH, &fa, &at, argv, envp);
+out:
+	if (at_ok)
+		(void)posix_spawnattr_destroy(&at);
+	if (fa_ok)
+		(void)posix_spawn_file_actions_destroy(&fa);
+	return e;
+}
+#endif
+
+/* Move *fd above stdio (a host may run with 0-2 closed). 0 or -1. */
+static int
+above_stdio(int *fd)
+{
+	int n;
+
+	if (*fd > STDERR_FILENO)
+		return 0;
+	n = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (n < 0)
+		return -1;
+	(void)close(*fd);
+	*fd = n;
+	return 0;
 }
 
 /* Read the reply until EOF, the size cap or the deadline. */
@@ -359,27 +431,62 @@ read_reply(int fd, char *buf, size_t cap, size_t *len,
 }
 
 /*
+ * Wait until pid has exited or the deadline passed: a pidfd (Linux 5.3)
+ * wakes us the moment it exits; without one, naps from 100 us up.
+ */
+static void
+wait_exit(pid_t pid, const struct timespec *deadline)
+{
+	struct timespec nap = { 0, 100000 };
+	struct pollfd pfd;
+	siginfo_t si;
+	long left;
+	int fd = -1;
+
+#ifdef SYS_pidfd_open
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT)
+		    != 0 && errno != EINTR)
+			break;		/* not our child (any more): reap says */
+		if (si.si_pid == pid || (left = ms_left(deadline)) <= 0)
+			break;
+		if (fd >= 0) {
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			(void)poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+			continue;
+		}
+		(void)nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 32000000)
+			nap.tv_nsec *= 2;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
  * Reap the child before the deadline; after it (or when kill_it), SIGKILL
  * and reap. Returns the wait status, or -1 when waitpid failed.
  */
 static int
 reap(pid_t pid, const struct timespec *deadline, int kill_it)
 {
-	struct timespec nap = { 0, 1000000 };
 	pid_t r;
 	int status;
 
-	while (!kill_it) {
-		r = waitpid(pid, &status, WNOHANG);
+	if (!kill_it) {
+		wait_exit(pid, deadline);
+		do {
+			r = waitpid(pid, &status, WNOHANG);
+		} while (r < 0 && errno == EINTR);
 		if (r == pid)
 			return status;
-		if (r < 0 && errno != EINTR)
+		if (r < 0)
 			return -1;
-		if (ms_left(deadline) <= 0)
-			break;
-		(void)nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 32000000)
-			nap.tv_nsec *= 2;
 	}
 	(void)kill(pid, SIGKILL);
 	do {
@@ -417,6 +524,9 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 	why = "pipe failed";
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
 		goto out;
+	why = "pipe failed";
+	if (above_stdio(&in[0]) != 0 || above_stdio(&out[1]) != 0)
+		goto out;
 	why = "request does not fit the pipe";
 	if (write_all_nonblock(in[1], rq, rqlen) != 0)
 		goto out;
@@ -435,12 +545,20 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 		    SMSOTP_HELPER_PATH, opname);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += SMSOTP_HELPER_TIMEOUT_MS / 1000;
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	why = "helper could not be run";
+	if ((errno = spawn_helper(in[0], out[1], &pid)) != 0) {
+		pam_syslog(pamh, LOG_ERR, "%s: %m", SMSOTP_HELPER_PATH);
+		goto out;
+	}
+#else
 	why = "fork failed";
 	pid = fork();
 	if (pid < 0)
 		goto out;
 	if (pid == 0)
 		exec_helper(pamh, in[0], out[1]);
+#endif
 
 	close(in[0]);
 	in[0] = -1;

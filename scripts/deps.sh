@@ -4,6 +4,7 @@
 set -e
 want="build-essential autoconf automake libtool pkg-config
       libpam0g-dev libcurl4-openssl-dev libsodium-dev libconfig-dev libjansson-dev
+      libcdb-dev
       pamtester libpam-wrapper ca-certificates"
 if [ "${1:-build}" = test ]; then
 	want="$want libcmocka-dev expect clang openssl python3 util-linux"

@@ -60,7 +60,7 @@ core_sources() {
 		tr ' \t' '\n\n' | grep '\.c$'
 }
 
-deps="libcurl libsodium libconfig jansson pam"
+deps="libcurl libsodium libconfig jansson libcdb pam"
 if ! dep_cflags=$(pkg-config --cflags $deps) || ! dep_libs=$(pkg-config --libs $deps); then
 	echo "fuzz: pkg-config failed for: $deps" >&2
 	failed=1

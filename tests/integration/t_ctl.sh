@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_ctl.sh - smsotpctl set-phone / remove-phone (atomic users file edits),
 # backup-codes (accepted by the module at the SMS prompt, single use,
-# counted like any try), status and locked with --json; through the
+# counted like any try), status and locked with --json, index (the users
+# file index, kept current by set-phone/remove-phone); through the
 # installed module and helper (pamtester under pam_wrapper, as root).
 . "$(dirname "$0")/lib.sh"
 
@@ -157,11 +158,57 @@ check eval '[ "$(echo "$js" | jget state)" = corrupt ] && [ "$(echo "$js" | jget
 	[ "$(echo "$js" | jget failures)" = null ] && $CTL_ locked --json | grep -q "\"corrupt\": true"'
 reset_state
 
+# perf: the users index (USERS.cdb): used at login, kept current by
+# set-phone, stale after a hand edit (logins still work, one notice)
+tid=index_then_login
+rm -f "$USERS.cdb"
+iout=$($CTL_ index 2>&1); irc=$?
+reset_state
+mark
+login smsotp alice code
+check eval '[ $irc -eq 0 ] && [ "$iout" = "$USERS.cdb: 2 users indexed" ] &&
+	[ "$(stat -c %U:%G:%a "$USERS.cdb")" = "$(stat -c %U:%G:%a "$USERS")" ] &&
+	result_is "$OK" && grep -q "	+447700900123	" "$OUTBOX" && ! logged "users index" &&
+	$CTL_ check-config 2>&1 | grep -q "^users index $USERS.cdb: up to date$"'
+
+tid=index_kept_current_by_set_phone
+sout=$($CTL_ set-phone alice +447700900888 2>&1); src=$?
+reset_state
+mark
+login smsotp alice code
+check eval '[ $src -eq 0 ] && echo "$sout" | grep -q "^$USERS.cdb: 2 users indexed$" &&
+	result_is "$OK" && grep -q "	+447700900888	" "$OUTBOX" && ! logged "users index" &&
+	[ -z "$($CTL_ check-config 2>&1 >/dev/null)" ]'
+
+tid=index_stale_after_hand_edit
+echo "carol 07700 900321" >>"$USERS"
+reset_state
+mark
+login smsotp carol code
+cc_err=$($CTL_ check-config 2>&1 >/dev/null); ccrc=$?
+check eval 'result_is "$OK" && grep -q "	+447700900321	" "$OUTBOX" &&
+	logged "users index $USERS.cdb is out of date: run .smsotpctl index." &&
+	[ $ccrc -eq 0 ] && echo "$cc_err" | grep -q "warning: users index $USERS.cdb is out of date"'
+
+tid=index_rebuilt_and_remove_phone
+$CTL_ index >/dev/null
+$CTL_ remove-phone carol >"$T/rm.out" 2>&1
+reset_state
+mark
+login smsotp carol =123456
+check eval 'grep -q "^$USERS.cdb: 2 users indexed$" "$T/rm.out" && ! result_is "$OK" &&
+	[ "$(outbox_lines)" -eq 0 ] && ! logged "users index"'
+
+tid=set_phone_without_index_makes_none
+rm -f "$USERS.cdb"
+$CTL_ set-phone alice +447700900123 >"$T/sp.out" 2>&1
+check eval '[ ! -e "$USERS.cdb" ] && ! grep -q "indexed" "$T/sp.out"'
+
 tid=usage_errors
 $CTL_ backup-codes >/dev/null 2>&1; r1=$?
 $CTL_ set-phone alice >/dev/null 2>&1; r2=$?
 $CTL_ locked extra >/dev/null 2>&1; r3=$?
 check eval '[ $r1 -eq 2 ] && [ $r2 -eq 2 ] && [ $r3 -eq 2 ]'
 
-rm -f "$STATE"/b-*
+rm -f "$STATE"/b-* "$USERS.cdb"
 finish

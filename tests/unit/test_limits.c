@@ -328,17 +328,17 @@ test_take(void **state)
 
 	for (i = 0; i < 3; i++)
 		assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0, 100,
-		    &retry), SMSOTP_LIM_OK);
+		    &retry, NULL), SMSOTP_LIM_OK);
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 59, 100,
-	    &retry), SMSOTP_LIM_OVER);
+	    &retry, NULL), SMSOTP_LIM_OVER);
 	assert_int_equal(retry, 1);
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 60, 100,
-	    &retry), SMSOTP_LIM_OK);
+	    &retry, NULL), SMSOTP_LIM_OK);
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 120, 100,
-	    &retry), SMSOTP_LIM_OK);
+	    &retry, NULL), SMSOTP_LIM_OK);
 	/* 5 a day */
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 180, 100,
-	    &retry), SMSOTP_LIM_OVER);
+	    &retry, NULL), SMSOTP_LIM_OVER);
 	smsotp_limits_note_send(&f->store, T0 + 180, 42, 100);
 	assert_int_equal(smsotp_limits_peek(&f->store, T0 + 180, &g, why,
 	    sizeof(why)), 1);
@@ -348,7 +348,7 @@ test_take(void **state)
 	/* corrupt: every send refused, the file left alone */
 	path = tu_write(f->statedir, "global", "smsotp-global 1\n", 0660);
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
-	    &retry), SMSOTP_LIM_ERROR);
+	    &retry, NULL), SMSOTP_LIM_ERROR);
 	smsotp_limits_note_send(&f->store, T0 + 90000, 1, 100);
 	assert_int_equal(smsotp_limits_peek(&f->store, T0, &g, why,
 	    sizeof(why)), -1);
@@ -357,12 +357,50 @@ test_take(void **state)
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(symlink("/etc/passwd", path), 0);
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
-	    &retry), SMSOTP_LIM_ERROR);
+	    &retry, NULL), SMSOTP_LIM_ERROR);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(smsotp_limits_reset(&f->store, 100, why, sizeof(why)), 0);
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
-	    &retry), SMSOTP_LIM_OK);
+	    &retry, NULL), SMSOTP_LIM_OK);
 	free(path);
+}
+
+/* Send times: every send until the ring is full, then about 1 in 8. */
+static void
+test_sample(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_global g;
+	char why[320];
+	long retry;
+	int i, sample, hits = 0;
+
+	f->conf.global_per_minute = 0;
+	f->conf.global_per_day = 0;
+	for (i = 0; i < SMSOTP_GLOBAL_MS; i++) {
+		sample = -1;
+		assert_int_equal(smsotp_limits_take(&f->store, &f->conf,
+		    T0 + i, 100, &retry, &sample), SMSOTP_LIM_OK);
+		assert_int_equal(sample, 1);
+		smsotp_limits_note_send(&f->store, T0 + i, 10 + i, 100);
+	}
+	assert_int_equal(smsotp_limits_peek(&f->store, T0 + i, &g, why,
+	    sizeof(why)), 1);
+	assert_int_equal(g.nms, SMSOTP_GLOBAL_MS);
+	/* binomial(800, 1/8): mean 100, sd 9.4; the bounds are 6 sd away */
+	for (i = 0; i < 800; i++) {
+		hits += smsotp_global_want_sample(&g);
+		assert_int_equal(smsotp_limits_take(&f->store, &f->conf,
+		    T0 + 100, 100, &retry, &sample), SMSOTP_LIM_OK);
+		hits += sample;
+	}
+	assert_in_range(hits, 2 * 100 - 2 * 57, 2 * 100 + 2 * 57);
+	/* over a cap: no sample asked for */
+	f->conf.global_per_minute = 1;
+	sample = -1;
+	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 100, 100,
+	    &retry, &sample), SMSOTP_LIM_OVER);
+	assert_int_equal(sample, 0);
 }
 
 /* --- decoys --------------------------------------------------------------- */
@@ -481,6 +519,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_countries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reveal, setup_reveal,
