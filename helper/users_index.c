@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,6 +29,71 @@
 static const char meta_key[] = "\0smsotp users index";
 #define META_KEYLEN (sizeof(meta_key) - 1)
 #define META_VERSION "v1"
+
+/*
+ * perf: tinycdb is loaded (dlopen, fixed soname) when an index is first
+ * opened or built, not linked: linked, its symbol binding cost every
+ * helper run ~35,000 instructions (bench/README.md), verify included,
+ * which never looks a user up. Once per process (the helper and smsotpctl
+ * are single-threaded); a failure is remembered.
+ */
+#define LIBCDB_SONAME "libcdb.so.1"
+static struct {
+	int state;			/* 0 not tried, 1 loaded, -1 failed */
+	int (*init)(struct cdb *, int);
+	void (*free)(struct cdb *);
+	int (*find)(struct cdb *, const void *, unsigned);
+	const void *(*get)(const struct cdb *, unsigned, unsigned);
+	int (*make_start)(struct cdb_make *, int);
+	int (*make_add)(struct cdb_make *, const void *, unsigned,
+	    const void *, unsigned);
+	int (*make_exists)(struct cdb_make *, const void *, unsigned);
+	int (*make_finish)(struct cdb_make *);
+} cdbf;
+
+/* dlsym into a function pointer without an object-to-function cast. */
+static int
+cdbf_sym(void *dl, const char *name, void *fp, size_t fpsize)
+{
+	void *p = dlsym(dl, name);
+
+	if (p == NULL || fpsize != sizeof(p))
+		return -1;
+	memcpy(fp, &p, fpsize);
+	return 0;
+}
+
+/* 0 when tinycdb is usable, else -1 (why: a constant string). */
+static int
+cdbf_load(const char **why)
+{
+	void *dl;
+	int bad = 0;
+
+	*why = "cannot load " LIBCDB_SONAME;
+	if (cdbf.state != 0)
+		return cdbf.state > 0 ? 0 : -1;
+	cdbf.state = -1;
+	dl = dlopen(LIBCDB_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL)
+		return -1;
+#define SYM(f, n) (bad |= cdbf_sym(dl, n, &cdbf.f, sizeof(cdbf.f)))
+	SYM(init, "cdb_init");
+	SYM(free, "cdb_free");
+	SYM(find, "cdb_find");
+	SYM(get, "cdb_get");
+	SYM(make_start, "cdb_make_start");
+	SYM(make_add, "cdb_make_add");
+	SYM(make_exists, "cdb_make_exists");
+	SYM(make_finish, "cdb_make_finish");
+#undef SYM
+	if (bad) {
+		*why = LIBCDB_SONAME " lacks a needed function";
+		return -1;	/* dl stays loaded: harmless, the process is short */
+	}
+	cdbf.state = 1;
+	return 0;
+}
 
 int
 smsotp_users_index_path(const char *users_path, char *buf, size_t bufsz)
@@ -119,14 +185,18 @@ index_open(const char *path, uid_t owner, const struct stat *ust, int *fdp,
 		note_set(note, SMSOTP_UIDX_BROKEN, reason);
 		goto out;
 	}
-	if (cdb_init(cdb, fd) != 0) {
+	if (cdbf_load(&reason) != 0) {
+		note_set(note, SMSOTP_UIDX_BROKEN, reason);
+		goto out;
+	}
+	if (cdbf.init(cdb, fd) != 0) {
 		note_set(note, SMSOTP_UIDX_BROKEN, "not a cdb file (truncated "
 		    "or corrupt)");
 		goto out;
 	}
 	inited = 1;
-	r = cdb_find(cdb, meta_key, META_KEYLEN);
-	v = r > 0 ? cdb_get(cdb, cdb_datalen(cdb), cdb_datapos(cdb)) : NULL;
+	r = cdbf.find(cdb, meta_key, META_KEYLEN);
+	v = r > 0 ? cdbf.get(cdb, cdb_datalen(cdb), cdb_datapos(cdb)) : NULL;
 	vlen = r > 0 ? cdb_datalen(cdb) : 0;
 	if (v == NULL) {
 		note_set(note, SMSOTP_UIDX_BROKEN, r == 0 ? "no metadata record"
@@ -155,7 +225,7 @@ index_open(const char *path, uid_t owner, const struct stat *ust, int *fdp,
 	rv = 0;
 out:
 	if (inited)
-		cdb_free(cdb);
+		cdbf.free(cdb);
 	if (fd >= 0)
 		close(fd);
 	return rv;
@@ -179,7 +249,7 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 	note_set(note, SMSOTP_UIDX_ABSENT, "");
 	if (index_open(path, owner, ust, &fd, &cdb, &longline, note) != 0)
 		goto out;
-	r = userlen < 65536 ? cdb_find(&cdb, user, (unsigned)userlen) : 0;
+	r = userlen < 65536 ? cdbf.find(&cdb, user, (unsigned)userlen) : 0;
 	if (r < 0) {
 		note_set(note, SMSOTP_UIDX_BROKEN, "corrupt");
 		goto out;
@@ -199,7 +269,7 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 		rv = 0;
 		goto out;
 	}
-	v = cdb_get(&cdb, cdb_datalen(&cdb), cdb_datapos(&cdb));
+	v = cdbf.get(&cdb, cdb_datalen(&cdb), cdb_datapos(&cdb));
 	vlen = cdb_datalen(&cdb);
 	sp = v != NULL ? memchr(v, ' ', vlen < 12 ? vlen : 12) : NULL;
 	if (sp == NULL || parse_ulong(v, (size_t)(sp - v), &lineno) != 0 ||
@@ -219,7 +289,7 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 	rv = r;
 out:
 	if (fd >= 0) {
-		cdb_free(&cdb);
+		cdbf.free(&cdb);
 		close(fd);
 	}
 	if (rv != 1)
@@ -251,7 +321,7 @@ smsotp_users_index_check(const char *path, uid_t owner,
 	}
 	if (index_open(path, owner, &sb, &ifd, &cdb, &longline, note) == 0) {
 		note_set(note, SMSOTP_UIDX_USED, "");
-		cdb_free(&cdb);
+		cdbf.free(&cdb);
 		close(ifd);
 	}
 	rv = note->state;
@@ -284,7 +354,7 @@ build_cb(void *arg, const char *line, size_t len, unsigned long lineno)
 	/* a name with a NUL byte can never be looked up (nor be meta_key) */
 	if (memchr(line + f, '\0', flen) != NULL)
 		return 0;
-	r = cdb_make_exists(&b->cm, line + f, (unsigned)flen);
+	r = cdbf.make_exists(&b->cm, line + f, (unsigned)flen);
 	if (r > 0)
 		return 0;	/* the first line of a user wins */
 	if (r == 0) {
@@ -292,7 +362,7 @@ build_cb(void *arg, const char *line, size_t len, unsigned long lineno)
 			return -1;
 		hlen = strlen(val);
 		memcpy(val + hlen, line, len);
-		r = cdb_make_add(&b->cm, line + f, (unsigned)flen, val,
+		r = cdbf.make_add(&b->cm, line + f, (unsigned)flen, val,
 		    (unsigned)(hlen + len));
 	}
 	if (r < 0) {
@@ -322,6 +392,7 @@ write_index(int ufd, const char *path, const struct stat *before, int fd,
 {
 	struct build b;
 	struct stat after;
+	const char *lwhy;
 	char meta[META_SIZE];
 	unsigned long longline = 0;
 	size_t mlen;
@@ -332,7 +403,11 @@ write_index(int ufd, const char *path, const struct stat *before, int fd,
 	b.tmp = tmp;
 	b.why = why;
 	b.whysz = whysz;
-	if (cdb_make_start(&b.cm, fd) != 0) {
+	if (cdbf_load(&lwhy) != 0) {
+		smsotp_users_why(why, whysz, tmp, 0, lwhy, NULL);
+		goto out;
+	}
+	if (cdbf.make_start(&b.cm, fd) != 0) {
 		smsotp_users_why(why, whysz, tmp, 0, "cdb_make_start",
 		    strerror(errno));
 		goto out;
@@ -352,17 +427,17 @@ write_index(int ufd, const char *path, const struct stat *before, int fd,
 	if (smsotp_fmt(meta + mlen, sizeof(meta) - mlen, " long=%lu",
 	    longline) != 0)
 		goto out;
-	r = cdb_make_add(&b.cm, meta_key, META_KEYLEN, meta,
+	r = cdbf.make_add(&b.cm, meta_key, META_KEYLEN, meta,
 	    (unsigned)strlen(meta));
 	started = 0;
-	if (cdb_make_finish(&b.cm) != 0 || r != 0) {
+	if (cdbf.make_finish(&b.cm) != 0 || r != 0) {
 		smsotp_users_why(why, whysz, tmp, 0, "write", strerror(errno));
 		goto out;
 	}
 	rv = b.n;
 out:
 	if (started)
-		(void)cdb_make_finish(&b.cm);	/* frees its memory */
+		(void)cdbf.make_finish(&b.cm);	/* frees its memory */
 	return rv;
 }
 
