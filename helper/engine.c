@@ -283,7 +283,8 @@ global_take(const struct smsotp_ctx *ctx, const char *user, const char *phone,
 	int lim;
 
 	lim = smsotp_limits_take(ctx->store, ctx->conf, ctx->now,
-	    ctx->lock_wait_ms, &retry, sample);
+	    ctx->global_wait_ms > 0 ? ctx->global_wait_ms : ctx->lock_wait_ms,
+	    &retry, sample);
 	if (lim == SMSOTP_LIM_OK)
 		return 0;
 	smsotp_state_end(txn);

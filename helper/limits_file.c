@@ -4,11 +4,34 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "smsotp_limits.h"
+
+/*
+ * 1 when the file was last written before this boot: its damage is then
+ * a crash's doing (the file is replaced without fsync, state.h), not a
+ * tampering or a bug, which leave a newer mtime.
+ */
+static int
+written_before_boot(struct smsotp_store *store)
+{
+	struct timespec real, up;
+	struct stat sb;
+
+	if (fstatat(store->dirfd, SMSOTP_GLOBAL_NAME, &sb,
+	    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
+	    clock_gettime(CLOCK_REALTIME, &real) != 0 ||
+	    clock_gettime(CLOCK_BOOTTIME, &up) != 0)
+		return 0;
+	/* 2 s of slack for the two clocks read one after the other */
+	return sb.st_mtim.tv_sec < real.tv_sec - up.tv_sec - 2;
+}
 
 /*
  * Read and parse the file (lock held or not). 1 read, 0 none (g fresh),
@@ -31,6 +54,13 @@ load(struct smsotp_store *store, struct smsotp_global *g, char *why,
 	if (!exists)
 		return 0;
 	if (smsotp_global_parse(buf, len, g, &perr) != 0) {
+		if (written_before_boot(store)) {
+			smsotp_log(LOG_WARNING, "%s/%s: damaged by a crash "
+			    "before this boot (%s): counting afresh",
+			    store->path, SMSOTP_GLOBAL_NAME, perr);
+			smsotp_global_init(g);
+			return 0;
+		}
 		(void)smsotp_fmt(why, whysz, "%s/%s: corrupt: %s", store->path,
 		    SMSOTP_GLOBAL_NAME, perr);
 		return -1;

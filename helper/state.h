@@ -137,12 +137,15 @@ int smsotp_store_write(struct smsotp_store *store, const char *name,
 
 /*
  * smsotp_store_put: smsotp_store_write with a choice. SMSOTP_PUT_DURABLE is
- * smsotp_store_write. SMSOTP_PUT_COUNTER skips the fsync of the directory:
- * the data is fsync'ed before the rename, so a crash leaves the old file
- * or the new one, never a torn or empty one, but the last updates before
- * a crash may be lost. For counters whose loss only loosens a cost cap for
- * a moment (the global send counts), never for a user's state: a lost
- * update there would bring back a used code.
+ * smsotp_store_write. SMSOTP_PUT_COUNTER writes the temp file and renames
+ * it without any fsync: readers still see the old file or the new one,
+ * never a mix, and the lock around it is held for microseconds instead of
+ * two disk flushes; but a crash may lose the last updates, or (on a
+ * filesystem that does not flush a file renamed over another) leave it
+ * empty or damaged. For counters whose loss only loosens a cost cap for a
+ * while (the global send counts: limits_file.c takes a damaged file last
+ * written before the current boot as such a loss), never for a user's
+ * state: a lost update there would bring back a used code.
  */
 #define SMSOTP_PUT_DURABLE 0
 #define SMSOTP_PUT_COUNTER 1

@@ -416,7 +416,7 @@ smsotp_store_put(struct smsotp_store *store, const char *name,
 		say(why, whysz, "%s/%s: write: %s", path, tmp, strerror(errno));
 		goto out;
 	}
-	if (fsync(fd) != 0) {
+	if (how == SMSOTP_PUT_DURABLE && fsync(fd) != 0) {
 		say(why, whysz, "%s/%s: fsync: %s", path, tmp, strerror(errno));
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,40 @@ test_take(void **state)
 	free(path);
 }
 
+/*
+ * The counts are written without fsync: a file damaged by a crash (last
+ * written before this boot) counts afresh; damage since the boot stays
+ * fatal (tampering, a bug).
+ */
+static void
+test_crash_damage(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_global g;
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	char why[320], *path;
+	long retry;
+	int i;
+
+	for (i = 0; i < 2; i++) {	/* empty, then garbage */
+		path = tu_write(f->statedir, "global", i == 0 ? "" :
+		    "smsotp-global 1\nminute 12", 0660);
+		assert_int_equal(smsotp_limits_take(&f->store, &f->conf,
+		    T0, 100, &retry, NULL), SMSOTP_LIM_ERROR);
+		assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+		assert_int_equal(smsotp_limits_peek(&f->store, T0, &g, why,
+		    sizeof(why)), 0);
+		assert_int_equal(smsotp_global_day(&g), 0);
+		assert_int_equal(smsotp_limits_take(&f->store, &f->conf,
+		    T0, 100, &retry, NULL), SMSOTP_LIM_OK);
+		/* rewritten whole: one send counted, a valid file again */
+		assert_int_equal(smsotp_limits_peek(&f->store, T0, &g, why,
+		    sizeof(why)), 1);
+		assert_int_equal(smsotp_global_day(&g), 1);
+		free(path);
+	}
+}
+
 /* Send times: every send until the ring is full, then about 1 in 8. */
 static void
 test_sample(void **state)
@@ -520,6 +555,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_countries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_damage, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reveal, setup_reveal,
