@@ -176,8 +176,10 @@ class Prefix:
             gateway = ('( { name = "bench"; type = "outbox"; path = "%s"; } );'
                        % self.outbox)
         opt = self.probe_optional()
+        # send_deadline at its maximum: under the N = 128 overload a login
+        # waits its turn (for the global counts) longer than the default 15 s
         limits = ("resend_cooldown = 0; sends_per_user = 64; "
-                  "sends_window = 60; max_live_codes = 8; "
+                  "sends_window = 60; max_live_codes = 8; send_deadline = 25; "
                   + opt.get("limits", "") + extra_limits)
         text = ("code = { length = 6; ttl = 300; max_attempts = 3; };\n"
                 'message = "%%{code} is your %%{service} login code for '
