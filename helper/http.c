@@ -42,18 +42,6 @@ static struct {
 	void (*slist_free_all)(struct curl_slist *);
 } lc;
 
-/* dlsym into a function pointer without an object-to-function cast. */
-static int
-lc_sym(void *dl, const char *name, void *fp, size_t fpsize)
-{
-	void *p = dlsym(dl, name);
-
-	if (p == NULL || fpsize != sizeof(p))
-		return -1;
-	memcpy(fp, &p, fpsize);
-	return 0;
-}
-
 /*
  * Load libcurl and call curl_global_init, once per process (the helper and
  * smsotpctl are single-threaded). 0 when usable; a failure is remembered
@@ -74,7 +62,7 @@ lc_load(void)
 		    ": HTTP gateways unavailable");
 		return -1;
 	}
-#define SYM(f, n) (bad |= lc_sym(dl, n, &lc.f, sizeof(lc.f)))
+#define SYM(f, n) (bad |= smsotp_dlsym_fn(dl, n, &lc.f, sizeof(lc.f)))
 	SYM(global_init, "curl_global_init");
 	SYM(easy_init, "curl_easy_init");
 	SYM(easy_setopt, "curl_easy_setopt");

@@ -407,6 +407,31 @@ lookup_cb(void *arg, const char *line, size_t len, unsigned long lineno)
 }
 
 int
+smsotp_users_open(const char *path, uid_t owner, struct stat *sb, char *why,
+    size_t whysz)
+{
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY);
+	if (fd < 0) {
+		smsotp_users_why(why, whysz, path, 0, errno == ELOOP ?
+		    "is a symbolic link" : strerror(errno), NULL);
+		return -1;
+	}
+	if (smsotp_secfile_check_fd(fd, path, owner, 0, why, whysz) != 0)
+		goto fail;
+	if (fstat(fd, sb) != 0) {
+		smsotp_users_why(why, whysz, path, 0, "fstat", strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
 smsotp_phone_lookup_file2(const char *path, uid_t owner, const char *user,
     const char *default_country, char out[SMSOTP_E164_SIZE], char *why,
     size_t whysz, struct smsotp_users_index_note *note)
@@ -424,19 +449,9 @@ smsotp_phone_lookup_file2(const char *path, uid_t owner, const char *user,
 	out[0] = '\0';
 	if (why != NULL && whysz > 0)
 		why[0] = '\0';
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY);
-	if (fd < 0) {
-		smsotp_users_why(why, whysz, path, 0, errno == ELOOP ?
-		    "is a symbolic link" : strerror(errno), NULL);
+	fd = smsotp_users_open(path, owner, &sb, why, whysz);
+	if (fd < 0)
 		goto out;
-	}
-	if (smsotp_secfile_check_fd(fd, path, owner, 0, why, whysz) != 0)
-		goto out;
-	if (fstat(fd, &sb) != 0) {
-		smsotp_users_why(why, whysz, path, 0, "fstat", strerror(errno));
-		goto out;
-	}
 	/* perf: the index answers in O(1); it falls back (-2) when absent,
 	 * stale or unusable, and then the scan gives the same answer. */
 	rv = smsotp_users_index_lookup(path, owner, &sb, user,

@@ -5,6 +5,7 @@
 #define SMSOTP_PHONE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -109,6 +110,14 @@ typedef int (*smsotp_users_line_cb)(void *arg, const char *line, size_t len,
  */
 int smsotp_users_scan(int fd, const char *path, smsotp_users_line_cb cb,
     void *arg, unsigned long *longline, char *why, size_t whysz);
+
+/*
+ * Open the users file at path for reading (no symlink followed) and check
+ * it like a configuration file owned by owner (secfile.h); *sb its fstat.
+ * The fd, or -1 with why.
+ */
+int smsotp_users_open(const char *path, uid_t owner, struct stat *sb,
+    char *why, size_t whysz) SMSOTP_WUR;
 
 /* why = "PATH:LINE: what: detail" (LINE 0 and detail NULL left out). */
 void smsotp_users_why(char *why, size_t whysz, const char *path,

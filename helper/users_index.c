@@ -51,18 +51,6 @@ static struct {
 	int (*make_finish)(struct cdb_make *);
 } cdbf;
 
-/* dlsym into a function pointer without an object-to-function cast. */
-static int
-cdbf_sym(void *dl, const char *name, void *fp, size_t fpsize)
-{
-	void *p = dlsym(dl, name);
-
-	if (p == NULL || fpsize != sizeof(p))
-		return -1;
-	memcpy(fp, &p, fpsize);
-	return 0;
-}
-
 /* 0 when tinycdb is usable, else -1 (why: a constant string). */
 static int
 cdbf_load(const char **why)
@@ -77,7 +65,7 @@ cdbf_load(const char **why)
 	dl = dlopen(LIBCDB_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL)
 		return -1;
-#define SYM(f, n) (bad |= cdbf_sym(dl, n, &cdbf.f, sizeof(cdbf.f)))
+#define SYM(f, n) (bad |= smsotp_dlsym_fn(dl, n, &cdbf.f, sizeof(cdbf.f)))
 	SYM(init, "cdb_init");
 	SYM(free, "cdb_free");
 	SYM(find, "cdb_find");
@@ -307,18 +295,9 @@ smsotp_users_index_check(const char *path, uid_t owner,
 	int fd = -1, ifd = -1, rv = -1;
 
 	note_set(note, SMSOTP_UIDX_ABSENT, "");
-	fd = open(path, O_RDONLY | OPEN_FLAGS);
-	if (fd < 0) {
-		smsotp_users_why(why, whysz, path, 0, errno == ELOOP ?
-		    "is a symbolic link" : strerror(errno), NULL);
+	fd = smsotp_users_open(path, owner, &sb, why, whysz);
+	if (fd < 0)
 		goto out;
-	}
-	if (smsotp_secfile_check_fd(fd, path, owner, 0, why, whysz) != 0)
-		goto out;
-	if (fstat(fd, &sb) != 0) {
-		smsotp_users_why(why, whysz, path, 0, "fstat", strerror(errno));
-		goto out;
-	}
 	if (index_open(path, owner, &sb, &ifd, &cdb, &longline, note) == 0) {
 		note_set(note, SMSOTP_UIDX_USED, "");
 		cdbf.free(&cdb);

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,5 +151,16 @@ smsotp_write_all(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int
+smsotp_dlsym_fn(void *dl, const char *name, void *fp, size_t fpsize)
+{
+	void *p = dlsym(dl, name);
+
+	if (p == NULL || fpsize != sizeof(p))
+		return -1;
+	memcpy(fp, &p, fpsize);
 	return 0;
 }

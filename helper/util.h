@@ -62,4 +62,11 @@ int smsotp_write_all(int fd, const char *buf, size_t len) SMSOTP_WUR;
 double smsotp_mono(void);
 int64_t smsotp_now(void);
 
+/*
+ * dlsym(dl, name) into the function pointer at fp (fpsize bytes), without
+ * an object-to-function cast. 0, or -1 when the symbol is missing.
+ */
+int smsotp_dlsym_fn(void *dl, const char *name, void *fp, size_t fpsize)
+    SMSOTP_WUR;
+
 #endif
