@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "smsotp_limits.h"
+#include "textfmt.h"
 
 #define HDR_LINE   "smsotp-global 1\n"
 #define SUM_LEN    16
@@ -24,77 +25,9 @@ smsotp_global_init(struct smsotp_global *g)
 
 /* --- parsing ------------------------------------------------------------- */
 
-/* A cursor over one line [p, e), tokens separated by single spaces. */
-struct cur {
-	const char *p;
-	const char *e;
-};
-
-/* 1 token taken, 0 end of line, -1 empty token (stray space). */
-static int
-next_tok(struct cur *c, const char **t, size_t *n)
-{
-	const char *s = c->p;
-
-	if (s == c->e)
-		return 0;
-	while (c->p < c->e && *c->p != ' ')
-		c->p++;
-	*t = s;
-	*n = (size_t)(c->p - s);
-	if (*n == 0)
-		return -1;
-	if (c->p < c->e && ++c->p == c->e)
-		return -1;		/* trailing space */
-	return 1;
-}
-
-/* Canonical unsigned decimal (no sign, no leading zero) in [0, max]. */
-static int
-num(const char *t, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 20 || (n > 1 && t[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned d;
-		if (t[i] < '0' || t[i] > '9')
-			return -1;
-		d = (unsigned)(t[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Exactly 2n lower-case hex digits. */
-static int
-lhex(const char *t, unsigned char *out, size_t n)
-{
-	size_t i;
-	int k, d;
-
-	for (i = 0; i < 2 * n; i++) {
-		char ch = t[i];
-		if (ch >= '0' && ch <= '9')
-			d = ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			d = ch - 'a' + 10;
-		else
-			return -1;
-		k = (int)(i / 2);
-		out[k] = (unsigned char)(i % 2 == 0 ? d << 4 : out[k] | d);
-	}
-	return 0;
-}
-
 /* The next line (without its LF) starting with word and a space. */
 static int
-line(const char **p, const char *end, const char *word, struct cur *c)
+line(const char **p, const char *end, const char *word, struct smsotp_cur *c)
 {
 	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
 	size_t w = strlen(word);
@@ -110,22 +43,22 @@ line(const char **p, const char *end, const char *word, struct cur *c)
 
 /* "<base> <c0> ... <c(n-1)>": exactly n counts. */
 static int
-parse_ring(struct cur *c, int64_t *base, uint32_t *v, int n)
+parse_ring(struct smsotp_cur *c, int64_t *base, uint32_t *v, int n)
 {
 	const char *t;
 	size_t len;
 	uint64_t x;
 	int i;
 
-	if (next_tok(c, &t, &len) != 1 || num(t, len, INT64_MAX, &x) != 0)
+	if (smsotp_tok_next(c, &t, &len) != 1 || smsotp_parse_u64(t, len, INT64_MAX, &x) != 0)
 		return -1;
 	*base = (int64_t)x;
 	for (i = 0; i < n; i++) {
-		if (next_tok(c, &t, &len) != 1 || num(t, len, MAX_COUNT, &x) != 0)
+		if (smsotp_tok_next(c, &t, &len) != 1 || smsotp_parse_u64(t, len, MAX_COUNT, &x) != 0)
 			return -1;
 		v[i] = (uint32_t)x;
 	}
-	return next_tok(c, &t, &len) == 0 ? 0 : -1;
+	return smsotp_tok_next(c, &t, &len) == 0 ? 0 : -1;
 }
 
 int
@@ -134,7 +67,7 @@ smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
 {
 	unsigned char want[SUM_LEN], got[SUM_LEN];
 	const char *p = buf, *end, *t;
-	struct cur c;
+	struct smsotp_cur c;
 	size_t n, body;
 	uint64_t x;
 	int k, rv = -1;
@@ -150,7 +83,8 @@ smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
 		goto out;
 	body = len - (5 + SUM_HEXLEN);
 	if (memcmp(buf + body, "end ", 4) != 0 || (body > 0 &&
-	    buf[body - 1] != '\n') || lhex(buf + body + 4, want, SUM_LEN) != 0)
+	    buf[body - 1] != '\n') || smsotp_parse_lhex(buf + body + 4,
+	    SUM_HEXLEN, want, SUM_LEN) != 0)
 		goto out;
 	crypto_generichash(got, SUM_LEN, (const unsigned char *)buf, body,
 	    NULL, 0);
@@ -177,9 +111,9 @@ smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
 	} else {
 		if (line(&p, end, "sendms", &c) != 0)
 			goto out;
-		while ((k = next_tok(&c, &t, &n)) == 1) {
+		while ((k = smsotp_tok_next(&c, &t, &n)) == 1) {
 			if (g->nms == SMSOTP_GLOBAL_MS ||
-			    num(t, n, MAX_MS, &x) != 0)
+			    smsotp_parse_u64(t, n, MAX_MS, &x) != 0)
 				goto out;
 			g->ms[g->nms++] = (uint32_t)x;
 		}

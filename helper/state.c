@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "state.h"
+#include "textfmt.h"
 
 /*
  * The format is canonical: numbers have no sign and no leading zero, the
@@ -31,12 +32,6 @@ static const char *const rec_names[R_NREC] = {
 	"sends", "challenge",
 };
 
-/* A cursor over one line [p, e) split on single spaces. */
-struct cur {
-	const char *p;
-	const char *e;
-};
-
 static int
 plain_char(unsigned char c)
 {
@@ -53,81 +48,6 @@ uhex(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-static int
-lhex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/*
- * Next token into [*t, *t + *tlen). 1 when a token was taken, 0 at the end
- * of the line, -1 on an empty token (leading, double or trailing space).
- */
-static int
-next_tok(struct cur *c, const char **t, size_t *tlen)
-{
-	const char *s = c->p;
-
-	if (s == c->e)
-		return 0;
-	while (c->p < c->e && *c->p != ' ')
-		c->p++;
-	*t = s;
-	*tlen = (size_t)(c->p - s);
-	if (*tlen == 0)
-		return -1;
-	if (c->p < c->e) {		/* at a space: skip it, demand more */
-		c->p++;
-		if (c->p == c->e)
-			return -1;
-	}
-	return 1;
-}
-
-/* Canonical unsigned decimal in [0, max]. */
-static int
-parse_num(const char *t, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 20 || (n > 1 && t[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned d;
-		if (t[i] < '0' || t[i] > '9')
-			return -1;
-		d = (unsigned)(t[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Exactly 2n lower-case hex digits in t[0..tlen). */
-static int
-parse_lhex(const char *t, size_t tlen, unsigned char *out, size_t n)
-{
-	size_t i;
-
-	if (tlen != 2 * n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		int hi = lhex((unsigned char)t[2 * i]);
-		int lo = lhex((unsigned char)t[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 /* Canonical percent decoding of the user name into out (NUL-terminated). */
@@ -174,7 +94,7 @@ rec_lookup(const char *t, size_t n)
 
 /* Parse the fields after "challenge". */
 static int
-parse_challenge(struct cur *c, struct smsotp_challenge *ch, const char **why)
+parse_challenge(struct smsotp_cur *c, struct smsotp_challenge *ch, const char **why)
 {
 	const char *t;
 	size_t n;
@@ -182,21 +102,21 @@ parse_challenge(struct cur *c, struct smsotp_challenge *ch, const char **why)
 	int i;
 
 	*why = "bad challenge id";
-	if (next_tok(c, &t, &n) != 1 || n != SMSOTP_CHALLENGE_HEXLEN)
+	if (smsotp_tok_next(c, &t, &n) != 1 || n != SMSOTP_CHALLENGE_HEXLEN)
 		return -1;
 	for (i = 0; i < SMSOTP_CHALLENGE_HEXLEN; i++)
-		if (lhex((unsigned char)t[i]) < 0)
+		if (smsotp_lhex_digit((unsigned char)t[i]) < 0)
 			return -1;
 	memcpy(ch->id, t, n);
 	ch->id[n] = '\0';
 	*why = "bad challenge hash";
-	if (next_tok(c, &t, &n) != 1 ||
-	    parse_lhex(t, n, ch->hash, SMSOTP_HASH_LEN) != 0)
+	if (smsotp_tok_next(c, &t, &n) != 1 ||
+	    smsotp_parse_lhex(t, n, ch->hash, SMSOTP_HASH_LEN) != 0)
 		return -1;
 	*why = "bad number in challenge";
 	for (i = 0; i < 4; i++) {
-		if (next_tok(c, &t, &n) != 1 ||
-		    parse_num(t, n, i < 3 ? INT64_MAX : MAX_ATTEMPTS, &v[i]) != 0)
+		if (smsotp_tok_next(c, &t, &n) != 1 ||
+		    smsotp_parse_u64(t, n, i < 3 ? INT64_MAX : MAX_ATTEMPTS, &v[i]) != 0)
 			return -1;
 	}
 	ch->created = (int64_t)v[0];
@@ -204,14 +124,14 @@ parse_challenge(struct cur *c, struct smsotp_challenge *ch, const char **why)
 	ch->last_sent = (int64_t)v[2];
 	ch->attempts = (int)v[3];
 	*why = "extra fields in challenge";
-	if (next_tok(c, &t, &n) != 0)
+	if (smsotp_tok_next(c, &t, &n) != 0)
 		return -1;
 	return 0;
 }
 
 /* One record line [p, e) whose keyword is r; fills st. */
 static int
-parse_record(int r, struct cur *c, struct smsotp_state *st, const char **why)
+parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **why)
 {
 	const char *t;
 	size_t n;
@@ -221,18 +141,18 @@ parse_record(int r, struct cur *c, struct smsotp_state *st, const char **why)
 	switch (r) {
 	case R_HDR:
 		*why = "bad header (not smsotp-state 1)";
-		if (next_tok(c, &t, &n) != 1 || n != 1 || t[0] != '1')
+		if (smsotp_tok_next(c, &t, &n) != 1 || n != 1 || t[0] != '1')
 			return -1;
 		break;
 	case R_USER:
 		*why = "bad user name";
-		if (next_tok(c, &t, &n) != 1 || decode_user(t, n, st->user) != 0)
+		if (smsotp_tok_next(c, &t, &n) != 1 || decode_user(t, n, st->user) != 0)
 			return -1;
 		break;
 	case R_FAILURES:
 	case R_LOCKOUTS:
 		*why = "bad failures/lockouts number";
-		if (next_tok(c, &t, &n) != 1 || parse_num(t, n, UINT32_MAX, &v) != 0)
+		if (smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_u64(t, n, UINT32_MAX, &v) != 0)
 			return -1;
 		if (r == R_FAILURES)
 			st->failures = (uint32_t)v;
@@ -241,17 +161,17 @@ parse_record(int r, struct cur *c, struct smsotp_state *st, const char **why)
 		break;
 	case R_LOCKED_UNTIL:
 		*why = "bad locked_until time";
-		if (next_tok(c, &t, &n) != 1 || parse_num(t, n, INT64_MAX, &v) != 0)
+		if (smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_u64(t, n, INT64_MAX, &v) != 0)
 			return -1;
 		st->locked_until = (int64_t)v;
 		break;
 	case R_SENDS:
 		for (;;) {
-			k = next_tok(c, &t, &n);
+			k = smsotp_tok_next(c, &t, &n);
 			if (k == 0)
 				break;
 			*why = "bad sends list";
-			if (k < 0 || parse_num(t, n, INT64_MAX, &v) != 0)
+			if (k < 0 || smsotp_parse_u64(t, n, INT64_MAX, &v) != 0)
 				return -1;
 			*why = "too many sends";
 			if (st->nsends == SMSOTP_MAX_SENDS)
@@ -279,7 +199,7 @@ parse_record(int r, struct cur *c, struct smsotp_state *st, const char **why)
 		return -1;
 	}
 	*why = "extra fields in record";
-	return next_tok(c, &t, &n) == 0 ? 0 : -1;
+	return smsotp_tok_next(c, &t, &n) == 0 ? 0 : -1;
 }
 
 /* Check the "end" line at buf[start..len) against the bytes before it. */
@@ -292,7 +212,7 @@ check_end(const char *buf, size_t start, size_t len, const char **why)
 		*why = "missing or malformed end line";
 		return -1;
 	}
-	if (parse_lhex(buf + start + 4, SUM_HEXLEN, want, SUM_LEN) != 0) {
+	if (smsotp_parse_lhex(buf + start + 4, SUM_HEXLEN, want, SUM_LEN) != 0) {
 		*why = "malformed checksum";
 		return -1;
 	}
@@ -343,7 +263,7 @@ smsotp_state_parse(const char *buf, size_t len, struct smsotp_state *st,
 	while (pos < end) {
 		const char *line = buf + pos;
 		const char *nl = memchr(line, '\n', end - pos);
-		struct cur c;
+		struct smsotp_cur c;
 		const char *t;
 		size_t n;
 		int r;
@@ -355,7 +275,7 @@ smsotp_state_parse(const char *buf, size_t len, struct smsotp_state *st,
 		}
 		c.p = line;
 		c.e = nl;
-		if (next_tok(&c, &t, &n) != 1) {
+		if (smsotp_tok_next(&c, &t, &n) != 1) {
 			*why = "empty line or stray space";
 			goto out;
 		}
@@ -409,7 +329,7 @@ state_valid(const struct smsotp_state *st)
 		    ch->attempts < 0 || ch->attempts > MAX_ATTEMPTS)
 			return 0;
 		for (k = 0; k < SMSOTP_CHALLENGE_HEXLEN; k++)
-			if (lhex((unsigned char)ch->id[k]) < 0)
+			if (smsotp_lhex_digit((unsigned char)ch->id[k]) < 0)
 				return 0;
 		if (ch->id[SMSOTP_CHALLENGE_HEXLEN] != '\0')
 			return 0;

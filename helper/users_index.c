@@ -20,6 +20,7 @@
 #include "phone.h"
 #include "phone_edit.h"
 #include "secfile.h"
+#include "textfmt.h"
 #include "users_index.h"
 
 #define OPEN_FLAGS (O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
@@ -111,20 +112,15 @@ meta_prefix(const struct stat *st, char *buf, size_t bufsz)
 	    (intmax_t)st->st_ctim.tv_sec, (long)st->st_ctim.tv_nsec);
 }
 
-/* Decimal digits s[0..n) without sign or excess, into *v. 0 or -1. */
+/* A line number: canonical decimal of at most 9 digits. 0 or -1. */
 static int
-parse_ulong(const char *s, size_t n, unsigned long *v)
+parse_lineno(const char *s, size_t n, unsigned long *v)
 {
-	size_t i;
+	uint64_t x;
 
-	*v = 0;
-	if (n == 0 || n > 9 || (n > 1 && s[0] == '0'))
+	if (smsotp_parse_u64(s, n, 999999999, &x) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (unsigned long)(s[i] - '0');
-	}
+	*v = (unsigned long)x;
 	return 0;
 }
 
@@ -203,7 +199,7 @@ index_open(const char *path, uid_t owner, const struct stat *ust, int *fdp,
 	}
 	rlen = vlen - plen - 6;
 	if (memcmp(v + plen, " long=", 6) != 0 ||
-	    parse_ulong(v + plen + 6, rlen, longline) != 0) {
+	    parse_lineno(v + plen + 6, rlen, longline) != 0) {
 		note_set(note, SMSOTP_UIDX_BROKEN, "corrupt metadata record");
 		goto out;
 	}
@@ -260,7 +256,7 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 	v = cdbf.get(&cdb, cdb_datalen(&cdb), cdb_datapos(&cdb));
 	vlen = cdb_datalen(&cdb);
 	sp = v != NULL ? memchr(v, ' ', vlen < 12 ? vlen : 12) : NULL;
-	if (sp == NULL || parse_ulong(v, (size_t)(sp - v), &lineno) != 0 ||
+	if (sp == NULL || parse_lineno(v, (size_t)(sp - v), &lineno) != 0 ||
 	    lineno == 0 || vlen - (unsigned)(sp + 1 - v) >
 	    SMSOTP_USERS_LINE_MAX) {
 		note_set(note, SMSOTP_UIDX_BROKEN, "corrupt record");
