@@ -24,7 +24,6 @@ struct smsotp_ctx {
 	const char *host;		/* %{host} */
 	uid_t conf_owner;		/* owner required of the users file */
 	int lock_wait_ms;		/* bounded wait for the user's lock */
-	int global_wait_ms;		/* ... and for the global counts' */
 	double deadline;		/* smsotp_mono() time for sends */
 	int nullok;			/* begin: module has nullok (decoy.h) */
 };

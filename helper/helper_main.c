@@ -298,13 +298,6 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	ctx.host = host;
 	ctx.conf_owner = 0;
 	ctx.lock_wait_ms = LOCK_WAIT_MS;
-	/*
-	 * Every begin takes the global lock for microseconds (no fsync under
-	 * it): a queue for it means more logins at once than the machine runs.
-	 * They wait their turn, up to the send deadline that would end them
-	 * anyway, rather than fail (bench/README.md, load at N = 128).
-	 */
-	ctx.global_wait_ms = conf.send_deadline * 1000;
 	ctx.deadline = smsotp_mono() + conf.send_deadline;
 	ctx.nullok = nullok;
 	if (strcmp(op, "verify") == 0) {
