@@ -493,10 +493,16 @@ out:
 	return r->status;
 }
 
-/* A wrong code: count it, maybe end the challenge or lock the user. */
+/*
+ * Count a wrong code in st: the challenge's attempts and the user's
+ * consecutive failures; the challenge dies at its last attempt and the
+ * user is locked at lockout_after (lockout_time doubling per further
+ * lockout, capped). r is the answer this wrong code gets. Nothing logged:
+ * the count is written before the code is compared (smsotp_verify).
+ */
 static void
 count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
-    const char *ulog, struct smsotp_reply *r)
+    struct smsotp_reply *r)
 {
 	struct smsotp_challenge *c = &st->chal[idx];
 	long t;
@@ -510,11 +516,8 @@ count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
 		r->attempts_left = 0;
 		drop_challenge(st, idx);
 	}
-	smsotp_log(LOG_NOTICE, "user=%s: wrong code (%u consecutive, %ld left "
-	    "for this code)", ulog, st->failures, r->attempts_left);
 	if (st->failures < (uint32_t)ctx->conf->lockout_after)
 		return;
-	/* Lockout: lockout_time doubling per further lockout, capped. */
 	t = ctx->conf->lockout_time;
 	for (k = 0; k < st->lockouts && t < ctx->conf->lockout_max; k++)
 		t *= 2;
@@ -523,11 +526,26 @@ count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
 	st->lockouts++;
 	st->failures = 0;
 	st->locked_until = ctx->now + t;
-	smsotp_log(LOG_NOTICE, "user=%s: locked out for %ld s after %d wrong "
-	    "codes (lockout %u)", ulog, t, ctx->conf->lockout_after,
-	    st->lockouts);
 	reply_init(r, SMSOTP_LOCKED);
 	r->until = st->locked_until;
+}
+
+/* The log lines of a wrong code counted by count_failure. */
+static void
+log_failure(const struct smsotp_ctx *ctx, const struct smsotp_state *counted,
+    const struct smsotp_reply *r, const char *ulog)
+{
+	if (r->status == SMSOTP_LOCKED) {
+		smsotp_log(LOG_NOTICE, "user=%s: wrong code (%d consecutive)",
+		    ulog, ctx->conf->lockout_after);
+		smsotp_log(LOG_NOTICE, "user=%s: locked out for %ld s after %d "
+		    "wrong codes (lockout %u)", ulog,
+		    (long)(counted->locked_until - ctx->now),
+		    ctx->conf->lockout_after, counted->lockouts);
+		return;
+	}
+	smsotp_log(LOG_NOTICE, "user=%s: wrong code (%u consecutive, %ld left "
+	    "for this code)", ulog, counted->failures, r->attempts_left);
 }
 
 int
@@ -536,7 +554,7 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
     struct smsotp_reply *r)
 {
 	struct smsotp_txn txn;
-	struct smsotp_state st;
+	struct smsotp_state st, ok;
 	char ulog[80];
 	int idx, match;
 
@@ -546,6 +564,7 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
 	}
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(&st, 0, sizeof(st));
+	memset(&ok, 0, sizeof(ok));
 	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
 		goto out;
 	if (locked(ctx, &st, r)) {
@@ -564,9 +583,22 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
 		}
 		goto end;
 	}
+	/*
+	 * SECURITY: the attempt is counted, durably, before the code is
+	 * compared: a caller that kills the helper (or lets a resource limit
+	 * do it) once it guesses the answer from timing or file sizes has
+	 * spent the attempt all the same. A right code then writes the state
+	 * again, without the failure.
+	 */
+	ok = st;
+	count_failure(ctx, &st, idx, r);
+	if (commit(&txn, &st, ulog) != 0) {
+		reply_init(r, SMSOTP_ERROR);
+		goto end;
+	}
 	match = smsotp_code_check(ctx->key, challenge, code, codelen,
-	    ctx->conf->code_length, st.chal[idx].hash);
-	/* clients: a backup code at the same prompt, under the same lock */
+	    ctx->conf->code_length, ok.chal[idx].hash);
+	/* a backup code at the same prompt, under the same lock */
 	if (!match) {
 		match = smsotp_backup_try(&txn, user, code, codelen);
 		if (match < 0) {
@@ -574,22 +606,23 @@ smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
 			goto end;
 		}
 	}
-	if (match) {
-		drop_challenge(&st, idx);
-		st.failures = 0;
-		st.lockouts = 0;
-		reply_init(r, SMSOTP_OK);
-	} else {
-		count_failure(ctx, &st, idx, ulog, r);
+	if (!match) {
+		log_failure(ctx, &st, r, ulog);
+		goto end;
 	}
+	drop_challenge(&ok, idx);
+	ok.failures = 0;
+	ok.lockouts = 0;
+	reply_init(r, SMSOTP_OK);
 	/* SECURITY: single use holds only if the state reached the disk. */
-	if (commit(&txn, &st, ulog) != 0)
+	if (commit(&txn, &ok, ulog) != 0)
 		reply_init(r, SMSOTP_ERROR);
-	else if (r->status == SMSOTP_OK)
+	else
 		smsotp_log(LOG_INFO, "user=%s: code accepted", ulog);
 end:
 	smsotp_state_end(&txn);
 out:
 	smsotp_wipe(&st, sizeof(st));
+	smsotp_wipe(&ok, sizeof(ok));
 	return r->status;
 }
