@@ -1,6 +1,6 @@
 /*
- * limits_file.c - the global send counters in the state directory: locked
- * read-modify-write of the "global" file (smsotp_limits.h).
+ * limits_file.c - the global send counters in the state directory: a
+ * lock-free versioned record (store_swap.h, smsotp_limits.h).
  */
 #include "config.h"
 
@@ -12,77 +12,137 @@
 
 #include "log.h"
 #include "smsotp_limits.h"
+#include "store_swap.h"
+
+#define GLOBAL_CAP (SMSOTP_GLOBAL_MAX_SIZE + 1)
 
 /*
- * 1 when the file was last written before this boot: its damage is then
- * a crash's doing (the file is replaced without fsync, state.h), not a
+ * 1 when a version was written before this boot: its damage is then a
+ * crash's doing (versions are written without fsync, store_swap.h), not a
  * tampering or a bug, which leave a newer mtime.
  */
 static int
-written_before_boot(struct smsotp_store *store)
+written_before_boot(time_t mtime)
 {
 	struct timespec real, up;
-	struct stat sb;
 
-	if (fstatat(store->dirfd, SMSOTP_GLOBAL_NAME, &sb,
-	    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
-	    clock_gettime(CLOCK_REALTIME, &real) != 0 ||
+	if (clock_gettime(CLOCK_REALTIME, &real) != 0 ||
 	    clock_gettime(CLOCK_BOOTTIME, &up) != 0)
 		return 0;
 	/* 2 s of slack for the two clocks read one after the other */
-	return sb.st_mtim.tv_sec < real.tv_sec - up.tv_sec - 2;
+	return mtime < real.tv_sec - up.tv_sec - 2;
 }
 
 /*
- * Read and parse the file (lock held or not). 1 read, 0 none (g fresh),
- * -1 refused, unreadable or corrupt (why).
+ * The counts of the newest version: 1 read, 0 none or damaged by a crash
+ * before this boot (g fresh, logged), -1 corrupt (why).
  */
 static int
-load(struct smsotp_store *store, struct smsotp_global *g, char *why,
+decode(struct smsotp_store *store, const char *buf, size_t len,
+    const struct smsotp_swap_cur *cur, struct smsotp_global *g, char *why,
     size_t whysz)
 {
-	char buf[SMSOTP_GLOBAL_MAX_SIZE + 1];
 	const char *perr = "?";
-	size_t len;
-	int exists, r;
 
 	smsotp_global_init(g);
-	r = smsotp_store_read(store, SMSOTP_GLOBAL_NAME, buf, sizeof(buf), &len,
-	    &exists, why, whysz);
-	if (r != SMSOTP_ST_OK)
-		return -1;
-	if (!exists)
+	if (!cur->exists)
 		return 0;
-	if (smsotp_global_parse(buf, len, g, &perr) != 0) {
-		if (written_before_boot(store)) {
-			smsotp_log(LOG_WARNING, "%s/%s: damaged by a crash "
-			    "before this boot (%s): counting afresh",
-			    store->path, SMSOTP_GLOBAL_NAME, perr);
-			smsotp_global_init(g);
-			return 0;
-		}
-		(void)smsotp_fmt(why, whysz, "%s/%s: corrupt: %s", store->path,
+	if (len + 1 >= GLOBAL_CAP)
+		perr = "too large";
+	else if (smsotp_global_parse(buf, len, g, &perr) == 0)
+		return 1;
+	if (written_before_boot(cur->mtime)) {
+		smsotp_log(LOG_WARNING, "%s/%s.d: damaged by a crash before "
+		    "this boot (%s): counting afresh", store->path,
 		    SMSOTP_GLOBAL_NAME, perr);
-		return -1;
+		smsotp_global_init(g);
+		return 0;
 	}
-	return 1;
+	(void)smsotp_fmt(why, whysz, "%s/%s.d/%llu: corrupt: %s", store->path,
+	    SMSOTP_GLOBAL_NAME, (unsigned long long)cur->seq, perr);
+	return -1;
+}
+
+/* g into buf as the next version: SMSOTP_SWAP_WRITE, or _FAIL (why). */
+static int
+encode(const struct smsotp_global *g, char *buf, size_t cap, size_t *len,
+    char *why, size_t whysz)
+{
+	if (smsotp_global_format(g, buf, cap, len) == 0)
+		return SMSOTP_SWAP_WRITE;
+	(void)smsotp_fmt(why, whysz, "global counts: cannot format");
+	return SMSOTP_SWAP_FAIL;
+}
+
+struct upd {
+	struct smsotp_store *store;
+	const struct smsotp_conf *conf;	/* take */
+	int64_t now;
+	long ms;			/* note */
+	int over, sample;		/* take: results */
+	long retry;
+	const char *which;
+	uint32_t seen;			/* take: the count that was over */
+	char why[320];
+};
+
+/* One send counted, unless a cap is reached. */
+static int
+take_fn(char *buf, size_t cap, size_t *len, const struct smsotp_swap_cur *cur,
+    void *arg)
+{
+	struct upd *u = arg;
+	struct smsotp_global g;
+
+	u->over = 0;
+	u->sample = 0;
+	/* SECURITY: unknown counts never mean "no limit". */
+	if (decode(u->store, buf, *len, cur, &g, u->why, sizeof(u->why)) < 0)
+		return SMSOTP_SWAP_FAIL;
+	smsotp_global_advance(&g, u->now);
+	if (smsotp_global_over(&g, u->conf->global_per_minute,
+	    u->conf->global_per_day, u->now, &u->retry, &u->which)) {
+		u->over = 1;
+		u->seen = strcmp(u->which, "day") == 0 ?
+		    smsotp_global_day(&g) : smsotp_global_minute(&g);
+		return SMSOTP_SWAP_DONE;
+	}
+	smsotp_global_count(&g);
+	u->sample = smsotp_global_want_sample(&g);
+	return encode(&g, buf, cap, len, u->why, sizeof(u->why));
+}
+
+/* One send duration noted; a corrupt version stays as it is. */
+static int
+note_fn(char *buf, size_t cap, size_t *len, const struct smsotp_swap_cur *cur,
+    void *arg)
+{
+	struct upd *u = arg;
+	struct smsotp_global g;
+
+	if (decode(u->store, buf, *len, cur, &g, u->why, sizeof(u->why)) < 0)
+		return SMSOTP_SWAP_DONE;
+	smsotp_global_advance(&g, u->now);
+	smsotp_global_note_ms(&g, u->ms);
+	return encode(&g, buf, cap, len, u->why, sizeof(u->why));
 }
 
 static int
-save(struct smsotp_store *store, const struct smsotp_global *g, char *why,
-    size_t whysz)
+reset_fn(char *buf, size_t cap, size_t *len, const struct smsotp_swap_cur *cur,
+    void *arg)
 {
-	char buf[SMSOTP_GLOBAL_MAX_SIZE + 1];
-	size_t len;
+	struct upd *u = arg;
+	struct smsotp_global g;
 
-	if (smsotp_global_format(g, buf, sizeof(buf), &len) != 0) {
-		(void)smsotp_fmt(why, whysz, "%s/%s: cannot format", store->path,
-		    SMSOTP_GLOBAL_NAME);
-		return -1;
-	}
-	/* counts, not secrets: a crash may lose the last few (state.h) */
-	return smsotp_store_put(store, SMSOTP_GLOBAL_NAME, buf, len,
-	    SMSOTP_PUT_COUNTER, why, whysz) == SMSOTP_ST_OK ? 0 : -1;
+	(void)cur;
+	smsotp_global_init(&g);
+	return encode(&g, buf, cap, len, u->why, sizeof(u->why));
+}
+
+static double
+deadline_of(int wait_ms)
+{
+	return smsotp_mono() + (wait_ms > 0 ? wait_ms : 0) / 1000.0;
 }
 
 int
@@ -90,81 +150,71 @@ smsotp_limits_take(struct smsotp_store *store,
     const struct smsotp_conf *conf, int64_t now, int wait_ms,
     long *retry_after, int *sample)
 {
-	struct smsotp_global g;
-	const char *which;
+	struct upd u;
 	char why[320];
-	int fd = -1, rv = SMSOTP_LIM_ERROR;
+	int r;
 
+	memset(&u, 0, sizeof(u));
+	u.store = store;
+	u.conf = conf;
+	u.now = now;
 	*retry_after = 0;
 	if (sample != NULL)
 		*sample = 0;
-	if (smsotp_store_lock(store, SMSOTP_GLOBAL_NAME, wait_ms, &fd, why,
-	    sizeof(why)) != SMSOTP_ST_OK) {
-		smsotp_log(LOG_ERR, "global limits: %s: no code sent", why);
-		goto out;
+	why[0] = '\0';
+	r = smsotp_store_swap(store, SMSOTP_GLOBAL_NAME, GLOBAL_CAP, take_fn,
+	    &u, deadline_of(wait_ms), why, sizeof(why));
+	if (r != SMSOTP_ST_OK) {
+		smsotp_log(LOG_ERR, "global limits: %s: no code sent%s",
+		    u.why[0] != '\0' ? u.why : why, u.why[0] != '\0' ?
+		    " until 'smsotpctl global reset'" : "");
+		return SMSOTP_LIM_ERROR;
 	}
-	if (load(store, &g, why, sizeof(why)) < 0) {
-		/* SECURITY: unknown counts never mean "no limit". */
-		smsotp_log(LOG_ERR, "global limits: %s: no code sent until "
-		    "'smsotpctl reset-global'", why);
-		goto out;
-	}
-	smsotp_global_advance(&g, now);
-	if (smsotp_global_over(&g, conf->global_per_minute, conf->global_per_day,
-	    now, retry_after, &which)) {
+	if (u.over) {
+		*retry_after = u.retry;
 		smsotp_log(LOG_WARNING, "global send limit reached: %u sends in "
 		    "the last %s (limit %d): no code sent, retry in %ld s",
-		    strcmp(which, "day") == 0 ? smsotp_global_day(&g) :
-		    smsotp_global_minute(&g), which, strcmp(which, "day") == 0 ?
-		    conf->global_per_day : conf->global_per_minute, *retry_after);
-		rv = SMSOTP_LIM_OVER;
-		goto out;
-	}
-	smsotp_global_count(&g);
-	if (save(store, &g, why, sizeof(why)) != 0) {
-		smsotp_log(LOG_ERR, "global limits: cannot write: %s: no code "
-		    "sent", why);
-		goto out;
+		    u.seen, u.which, strcmp(u.which, "day") == 0 ?
+		    conf->global_per_day : conf->global_per_minute, u.retry);
+		return SMSOTP_LIM_OVER;
 	}
 	if (sample != NULL)
-		*sample = smsotp_global_want_sample(&g);
-	rv = SMSOTP_LIM_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rv;
+		*sample = u.sample;
+	return SMSOTP_LIM_OK;
 }
 
 void
 smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long ms,
     int wait_ms)
 {
-	struct smsotp_global g;
+	struct upd u;
 	char why[320];
-	int fd = -1;
 
-	if (smsotp_store_lock(store, SMSOTP_GLOBAL_NAME, wait_ms, &fd, why,
-	    sizeof(why)) != SMSOTP_ST_OK)
-		goto out;
-	/* A corrupt file stays as it is: rewriting it would clear the counts. */
-	if (load(store, &g, why, sizeof(why)) < 0)
-		goto out;
-	smsotp_global_advance(&g, now);
-	smsotp_global_note_ms(&g, ms);
-	if (save(store, &g, why, sizeof(why)) != 0)
+	memset(&u, 0, sizeof(u));
+	u.store = store;
+	u.now = now;
+	u.ms = ms;
+	why[0] = '\0';
+	if (smsotp_store_swap(store, SMSOTP_GLOBAL_NAME, GLOBAL_CAP, note_fn,
+	    &u, deadline_of(wait_ms), why, sizeof(why)) != SMSOTP_ST_OK)
 		smsotp_log(LOG_WARNING, "global limits: send time not "
-		    "recorded: %s", why);
-out:
-	if (fd >= 0)
-		close(fd);
+		    "recorded: %s", u.why[0] != '\0' ? u.why : why);
 }
 
 int
 smsotp_limits_peek(struct smsotp_store *store, int64_t now,
     struct smsotp_global *g, char *why, size_t whysz)
 {
-	int r = load(store, g, why, whysz);
+	struct smsotp_swap_cur cur;
+	char buf[GLOBAL_CAP];
+	size_t len;
+	int r;
 
+	smsotp_global_init(g);
+	if (smsotp_store_swap_read(store, SMSOTP_GLOBAL_NAME, buf, sizeof(buf),
+	    &len, &cur, why, whysz) != SMSOTP_ST_OK)
+		return -1;
+	r = decode(store, buf, len, &cur, g, why, whysz);
 	if (r >= 0)
 		smsotp_global_advance(g, now);
 	return r;
@@ -174,16 +224,10 @@ int
 smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
     size_t whysz)
 {
-	struct smsotp_global g;
-	int fd = -1, rv = -1;
+	struct upd u;
 
-	if (smsotp_store_lock(store, SMSOTP_GLOBAL_NAME, wait_ms, &fd, why,
-	    whysz) != SMSOTP_ST_OK)
-		goto out;
-	smsotp_global_init(&g);
-	rv = save(store, &g, why, whysz);
-out:
-	if (fd >= 0)
-		close(fd);
-	return rv;
+	memset(&u, 0, sizeof(u));
+	u.store = store;
+	return smsotp_store_swap(store, SMSOTP_GLOBAL_NAME, GLOBAL_CAP, reset_fn,
+	    &u, deadline_of(wait_ms), why, whysz) == SMSOTP_ST_OK ? 0 : -1;
 }

@@ -4,13 +4,13 @@
  * allowed destination countries. (Not named limits.h: the helper/ include
  * path would shadow the system <limits.h>.)
  *
- * The global counters live in the state directory, file "global", updated
- * like a user's state (state.h): flock(LOCK_EX) of "global.lock" for the
- * whole read-modify-write, "global.tmp", fsync, rename, fsync of the
- * directory. Lock order: a user's lock first, then "global" (never the
- * other way round), so parallel logins cannot deadlock or exceed a limit.
+ * The global counters live in the state directory as a lock-free
+ * versioned record, "global.d/<n>" (store_swap.h): no login ever waits
+ * for a lock another process holds, so a caller that stops its own helper
+ * delays nobody. Versions are written without fsync (a crash may lose the
+ * last few counts, never add any).
  *
- * File format (text, LF, canonical numbers like state.h):
+ * Record format (text, LF, canonical numbers like state.h):
  *   smsotp-global 1
  *   minute <t> <c0> ... <c59>     sends in second t, t-1, ..., t-59
  *   day <s> <c0> ... <c143>       sends in 10-minute slot s (= time / 600),
@@ -19,8 +19,9 @@
  *                                 first (at most SMSOTP_GLOBAL_MS), for
  *                                 the decoy's timing (decoy.h)
  *   end <hex BLAKE2b-128 of every byte before this line>
- * SECURITY: a corrupt file stops every send (fail closed, logged) until
- * `smsotpctl reset-global`.
+ * SECURITY: a corrupt record stops every send (fail closed, logged) until
+ * `smsotpctl global reset`; one damaged by a crash before this boot counts
+ * afresh.
  */
 #ifndef SMSOTP_SMSOTP_LIMITS_H
 #define SMSOTP_SMSOTP_LIMITS_H
@@ -127,7 +128,7 @@ void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,
 int smsotp_limits_peek(struct smsotp_store *store, int64_t now,
     struct smsotp_global *g, char *why, size_t whysz);
 
-/* Clear the global counters (smsotpctl reset-global). 0 or -1 (why). */
+/* Clear the global counters (smsotpctl global reset). 0 or -1 (why). */
 int smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
     size_t whysz);
 

@@ -28,7 +28,7 @@ restore() {
 	if [ -L "$STATE" ] && [ -d "$STATE.real" ]; then rm -f "$STATE" && mv "$STATE.real" "$STATE"; fi
 	chown root:smsotp "$STATE" 2>/dev/null
 	chmod "$MODE0" "$STATE"
-	rm -f "$STATE"/u-* "$STATE/global" "$STATE/decoy" "$STATE"/*.tmp "$STATE/fill" "$OUTBOX"
+	rm -rf "$STATE"/u-* "$STATE/global.d" "$STATE/decoy" "$STATE"/*.tmp "$STATE/fill" "$OUTBOX"
 	write_conf			# the plain test config
 	cleanup_lib
 }
@@ -272,20 +272,20 @@ attack() {
 	tid="fs_$name (login ${ms} ms)"
 	check eval 'result_is "$want" && [ "$ms" -lt 5000 ] && [ "$(cat "$OUT/target")" = precious ] &&
 		[ "$(cat "$OUT/hard")" = precious ]'
-	rm -f "$H" "$H.lock" "$H.tmp" "$STATE/global" "$STATE/decoy"
+	rm -rf "$H" "$H.lock" "$H.tmp" "$STATE/global.d" "$STATE/decoy"
 }
 UNAV="Authentication service cannot retrieve authentication info"
 OK="successfully authenticated"
 attack symlink_state "$UNAV" 'ln -s "$OUT/target" "$H"'
 attack symlink_lock "$UNAV" 'ln -s "$OUT/target" "$H.lock"'
 attack symlink_tmp "$OK" 'ln -s "$OUT/target" "$H.tmp"'
-attack symlink_global "$UNAV" 'ln -s "$OUT/target" "$STATE/global"'
+attack symlink_global "$UNAV" 'ln -s "$OUT" "$STATE/global.d"'
 attack hardlink_state "$UNAV" 'ln "$OUT/hard" "$H"'
 attack hardlink_lock "$UNAV" 'ln "$OUT/hard" "$H.lock"'
 attack hardlink_tmp "$OK" 'ln "$OUT/hard" "$H.tmp"'
 attack fifo_state "$UNAV" 'mkfifo "$H"'
 attack fifo_lock "$UNAV" 'mkfifo "$H.lock"'
-attack fifo_global "$UNAV" 'mkfifo "$STATE/global"'
+attack fifo_global "$UNAV" 'mkfifo "$STATE/global.d"'
 attack statedir_symlink "$UNAV" 'mv "$STATE" "$STATE.real" && ln -s "$STATE.real" "$STATE"'
 rm -f "$STATE" && mv "$STATE.real" "$STATE"
 attack statedir_world_writable "$UNAV" 'chmod o+w "$STATE"'
@@ -403,7 +403,7 @@ for sc in fchmod write fsync rename,renameat,renameat2; do
 	done
 done
 corrupt=$( (status_of victim; "$CTL" -c "$CONF" global) | grep -c CORRUPT)
-empty=$(find "$STATE" -maxdepth 1 \( -name 'u-*' -o -name global \) ! -name '*.lock' ! -name '*.tmp' -size 0 | wc -l)
+empty=$(find "$STATE" -maxdepth 1 \( -name 'u-*' -o -path "*/global.d/*" \) ! -name "t.*" ! -name '*.lock' ! -name '*.tmp' -size 0 | wc -l)
 tid="$tid ($killed random + $injected syscall kills, $corrupt corrupt, $empty empty)"
 # a begin makes 3 fsyncs and 2 fchmods, and 2 or 3 renames: >= 10 kills land
 check eval '[ "$corrupt" -eq 0 ] && [ "$empty" -eq 0 ] && [ "$killed" -ge 20 ] && [ "$injected" -ge 10 ]'

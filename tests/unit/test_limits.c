@@ -318,6 +318,21 @@ test_countries(void **state)
 
 /* --- the counter in the state directory ---------------------------------- */
 
+/* Plant content as the newest version of the global record (path returned). */
+static char *
+plant_global(const struct fx *f, const char *content)
+{
+	static int seq = 1000;
+	char dir[512], name[32];
+
+	assert_true(snprintf(dir, sizeof(dir), "%s/global.d", f->statedir) <
+	    (int)sizeof(dir));
+	(void)mkdir(dir, 0770);
+	assert_true(snprintf(name, sizeof(name), "%d", seq++) <
+	    (int)sizeof(name));
+	return tu_write(dir, name, content, 0660);
+}
+
 static void
 test_take(void **state)
 {
@@ -347,7 +362,7 @@ test_take(void **state)
 	assert_int_equal(g.nms, 1);
 	assert_int_equal(g.ms[0], 42);
 	/* corrupt: every send refused, the file left alone */
-	path = tu_write(f->statedir, "global", "smsotp-global 1\n", 0660);
+	path = plant_global(f, "smsotp-global 1\n");
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
 	    &retry, NULL), SMSOTP_LIM_ERROR);
 	smsotp_limits_note_send(&f->store, T0 + 90000, 1, 100);
@@ -382,8 +397,8 @@ test_crash_damage(void **state)
 	int i;
 
 	for (i = 0; i < 2; i++) {	/* empty, then garbage */
-		path = tu_write(f->statedir, "global", i == 0 ? "" :
-		    "smsotp-global 1\nminute 12", 0660);
+		path = plant_global(f, i == 0 ? "" :
+		    "smsotp-global 1\nminute 12");
 		assert_int_equal(smsotp_limits_take(&f->store, &f->conf,
 		    T0, 100, &retry, NULL), SMSOTP_LIM_ERROR);
 		assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
