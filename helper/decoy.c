@@ -18,13 +18,6 @@
 #define NONCE_LEN 4
 #define TIME_LEN  4
 #define TAG_LEN   8
-#define MIMIC_LEN 420		/* about the size of a user's state file */
-/*
- * A begin writes the user state (durable) and the global counts once, and
- * a second time when it samples the send's duration.
- */
-#define BEGIN_DURABLE 1
-#define BEGIN_COUNTER 1
 
 /* BLAKE2b keyed with key over label, 0, user, 0, a, b. */
 static void
@@ -116,56 +109,36 @@ smsotp_decoy_phone(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
 	out[o] = '\0';
 }
 
-/*
- * The cost of n state writes, the first durable of them durable and the
- * rest counter writes (state.h): lock "decoy", read it, write MIMIC_LEN
- * random hex bytes the same way. Errors are ignored.
- */
-static void
-mimic_writes(const struct smsotp_ctx *ctx, int durable, int n)
+void
+smsotp_decoy_challenge(const struct smsotp_ctx *ctx, const char *user,
+    struct smsotp_challenge *c)
 {
-	char buf[MIMIC_LEN + 1], why[320];
-	unsigned char rnd[MIMIC_LEN / 2];
-	size_t len;
-	int i, fd, exists, r;
-
-	for (i = 0; i < n; i++) {
-		if (smsotp_store_lock(ctx->store, SMSOTP_DECOY_NAME,
-		    ctx->lock_wait_ms, &fd, why, sizeof(why)) != SMSOTP_ST_OK)
-			continue;
-		/* what a real request does; the outcome does not matter */
-		r = smsotp_store_read(ctx->store, SMSOTP_DECOY_NAME, buf,
-		    sizeof(buf), &len, &exists, why, sizeof(why));
-		randombytes_buf(rnd, sizeof(rnd));
-		smsotp_hex(rnd, sizeof(rnd), buf);
-		r |= smsotp_store_put(ctx->store, SMSOTP_DECOY_NAME, buf,
-		    MIMIC_LEN, i < durable ? SMSOTP_PUT_DURABLE :
-		    SMSOTP_PUT_COUNTER, why, sizeof(why));
-		close(fd);
-		(void)r;
-	}
+	smsotp_decoy_id(ctx->key, user, ctx->now, c->id);
+	/* SECURITY: a random hash: no code, typed or guessed, ever matches */
+	randombytes_buf(c->hash, sizeof(c->hash));
 }
 
-/*
- * What a real begin costs after the phone lookup: its writes (with the
- * sample write drawn as smsotp_limits_take draws it), then as long as a
- * recent real send took (one picked at random).
- */
-static void
-mimic_begin(const struct smsotp_ctx *ctx)
+void
+smsotp_decoy_slot(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
+    char out[SMSOTP_STATE_NAME_SIZE])
+{
+	unsigned char h[1];
+
+	keyed(key, "smsotp-decoy-slot", user, NULL, 0, NULL, 0, h, sizeof(h));
+	(void)smsotp_fmt(out, SMSOTP_STATE_NAME_SIZE, "d-%02x", h[0]);
+}
+
+void
+smsotp_decoy_send(const struct smsotp_ctx *ctx)
 {
 	struct smsotp_global g;
 	struct timespec ts;
 	char why[320];
 	double left;
-	int have;
 	long ms;
 
-	have = smsotp_limits_peek(ctx->store, ctx->now, &g, why,
-	    sizeof(why)) == 1;
-	mimic_writes(ctx, BEGIN_DURABLE, BEGIN_DURABLE + BEGIN_COUNTER +
-	    (have && smsotp_global_want_sample(&g) ? 1 : 0));
-	if (!have || g.nms == 0)
+	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
+	    sizeof(why)) != 1 || g.nms == 0)
 		return;
 	ms = (long)g.ms[randombytes_uniform((uint32_t)g.nms)];
 	left = ctx->deadline - smsotp_mono();
@@ -179,12 +152,16 @@ mimic_begin(const struct smsotp_ctx *ctx)
 		;
 }
 
-static void
-fill_sent(const struct smsotp_ctx *ctx, const char *user, const char *phone,
-    struct smsotp_reply *r)
+int
+smsotp_decoy_stateless(const struct smsotp_ctx *ctx, const char *user,
+    const char *phone, const char *why, struct smsotp_reply *r)
 {
-	char fake[SMSOTP_E164_SIZE];
+	char ulog[80], fake[SMSOTP_E164_SIZE];
 
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code sent", ulog,
+	    why);
+	smsotp_decoy_send(ctx);
 	memset(r, 0, sizeof(*r));
 	r->status = SMSOTP_SENT;
 	smsotp_decoy_id(ctx->key, user, ctx->now, r->challenge);
@@ -195,72 +172,5 @@ fill_sent(const struct smsotp_ctx *ctx, const char *user, const char *phone,
 	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
 	r->ttl = ctx->conf->code_ttl;
 	r->resend_after = ctx->conf->resend_cooldown;
-}
-
-int
-smsotp_decoy_begin(const struct smsotp_ctx *ctx, const char *user,
-    const char *phone, const char *why, struct smsotp_reply *r)
-{
-	char ulog[80];
-
-	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-	smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code sent", ulog,
-	    why);
-	mimic_begin(ctx);
-	fill_sent(ctx, user, phone, r);
 	return r->status;
-}
-
-int
-smsotp_decoy_verify(const struct smsotp_ctx *ctx, const char *user,
-    const char *challenge, struct smsotp_reply *r)
-{
-	char ulog[80];
-	int64_t made;
-
-	if (!smsotp_decoy_id_check(ctx->key, user, challenge, &made))
-		return 0;
-	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-	memset(r, 0, sizeof(*r));
-	mimic_writes(ctx, 1, 1);
-	if (ctx->now - made >= ctx->conf->code_ttl || made > ctx->now + 60) {
-		r->status = SMSOTP_EXPIRED;
-	} else {
-		r->status = SMSOTP_BAD_CODE;
-		r->attempts_left = ctx->conf->code_max_attempts - 1;
-	}
-	smsotp_log(LOG_NOTICE, "user=%s: code typed at a decoy prompt: refused",
-	    ulog);
-	return 1;
-}
-
-int
-smsotp_decoy_resend(const struct smsotp_ctx *ctx, const char *user,
-    const char *challenge, struct smsotp_reply *r)
-{
-	char phone[SMSOTP_E164_SIZE], why[320], ulog[80];
-	int64_t made, age;
-	int found = 0;
-
-	if (!smsotp_decoy_id_check(ctx->key, user, challenge, &made))
-		return 0;
-	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-	memset(r, 0, sizeof(*r));
-	age = ctx->now - made;
-	if (age >= ctx->conf->code_ttl || made > ctx->now + 60) {
-		r->status = SMSOTP_EXPIRED;
-	} else if (age < ctx->conf->resend_cooldown) {
-		r->status = SMSOTP_RATE_LIMITED;
-		r->retry_after = (long)(ctx->conf->resend_cooldown - age);
-	} else {
-		if (ctx->conf->phones_file != NULL)
-			found = smsotp_phone_lookup_file(ctx->conf->phones_file,
-			    ctx->conf_owner, user, ctx->conf->default_country,
-			    phone, why, sizeof(why)) == 1;
-		mimic_begin(ctx);
-		fill_sent(ctx, user, found ? phone : NULL, r);
-	}
-	smsotp_log(LOG_NOTICE, "user=%s: resend at a decoy prompt: %s", ulog,
-	    smsotp_status_name(r->status));
-	return 1;
 }

@@ -1,29 +1,31 @@
 /*
- * decoy.h - the same answer for everyone (issue 4, item 2).
+ * decoy.h - the same answers for everyone.
  *
- * Unless the configuration says `reveal_status = true`, a begin for a user
- * without a phone (when the module was not given nullok), a locked user, a
- * user over a send limit, or a number outside allowed_countries is answered
- * SENT like a real begin, with a decoy challenge that can never succeed:
+ * Unless the configuration says `reveal_status = true`, a begin for a
+ * name unknown to NSS, a user without a phone (when the module was not
+ * given nullok), a locked user, a user over a send limit, or a number
+ * outside allowed_countries is a decoy. The engine decides that once and
+ * then runs the SAME path as for a real login (OpenSSH's fakepw()): the
+ * decoy challenge is stored in the user's state with its attempts, the
+ * user's failures and lockout and sends count exactly as a real user's,
+ * and verify, resend, limits and lockout give the same answers. Only two
+ * things are substituted:
+ *  - the challenge: its id is a decoy id (below) and its hash random, so
+ *    no code ever matches (a backup code neither: a locked user stays
+ *    locked), and the engine knows it for a decoy without storing a flag;
+ *  - the sender: nothing is sent; the request waits as long as a recent
+ *    real send took (one of the samples in the global counts, drawn at
+ *    random), so its answer time follows the real distribution.
+ * An unknown name's state lives in one of 256 shared slot files ("d-XX",
+ * XX from a keyed hash of the name), so that guessing names cannot fill
+ * the disk: two names in one slot evict each other.
  *
- *  - the challenge id is 4 random bytes n, the creation time masked with
- *    BLAKE2b(key, "decoy-time" user n), and an 8-byte tag BLAKE2b(key,
- *    "decoy-tag" user n time): the helper recognises its own decoys for
- *    that user without storing anything (no file per unknown user name),
- *    and another user's decoy, or a real challenge, is never one (2^-64);
- *  - the masked number is the user's real one when there is one, else a
- *    number derived from BLAKE2b(key, user) (same country as
- *    phones.default_country), so repeated logins show the same number;
- *  - verify of a decoy answers BAD_CODE with the attempts a first wrong
- *    code gets (EXPIRED after code.ttl); resend answers RATE_LIMITED
- *    within resend_cooldown, EXPIRED after code.ttl, else SENT;
- *  - cost: a decoy does the same locked write + fsync of a state-sized
- *    file ("decoy" in the state directory) as many times as the real
- *    request writes, and a decoy begin then waits for the duration of a
- *    recent real send picked at random (smsotp_limits.h: "sendms"), so its answer
- *    time follows the real distribution.
- * SECURITY: nothing in a decoy is stored per user; the decoy file holds
- * random bytes only.
+ * Decoy ids: 4 random bytes n, the creation time masked with BLAKE2b(key,
+ * "decoy-time" user n), and an 8-byte tag BLAKE2b(key, "decoy-tag" user n
+ * time): another user's decoy, or a real challenge, is never one (2^-64).
+ * The masked number is the user's real one when there is one, else one
+ * derived from BLAKE2b(key, user) (the country of phones.default_country),
+ * so repeated logins show the same number.
  */
 #ifndef SMSOTP_DECOY_H
 #define SMSOTP_DECOY_H
@@ -34,8 +36,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "phone.h"
-
-#define SMSOTP_DECOY_NAME "decoy"
+#include "state.h"
 
 /* --- pure functions (unit-tested) --------------------------------------- */
 
@@ -49,21 +50,21 @@ void smsotp_decoy_phone(const unsigned char key[SMSOTP_KEY_LEN],
     const char *user, const struct smsotp_conf *conf,
     char out[SMSOTP_E164_SIZE]);
 
-/* --- requests ------------------------------------------------------------ */
+/* --- the substitutes the engine uses ------------------------------------ */
 
+/* A decoy challenge for user at ctx->now: decoy id, random hash. */
+void smsotp_decoy_challenge(const struct smsotp_ctx *ctx, const char *user,
+    struct smsotp_challenge *c);
+/* The slot file of an unknown name ("d-" + 2 hex). */
+void smsotp_decoy_slot(const unsigned char key[SMSOTP_KEY_LEN],
+    const char *user, char out[SMSOTP_STATE_NAME_SIZE]);
+/* The time a real send takes (a recent sample), within ctx->deadline. */
+void smsotp_decoy_send(const struct smsotp_ctx *ctx);
 /*
- * Answer a begin with a decoy: SENT with a decoy id, masked from phone (or
- * from smsotp_decoy_phone when phone is NULL), the configured ttl and
- * resend_after; logs "user=U: <why>: decoy prompt, no code sent". Costs
- * like a real begin (see above). Returns SMSOTP_SENT.
+ * When the user's state cannot be used (corrupt): SENT with a decoy id
+ * that no state holds, logged with why. Returns SMSOTP_SENT.
  */
-int smsotp_decoy_begin(const struct smsotp_ctx *ctx, const char *user,
+int smsotp_decoy_stateless(const struct smsotp_ctx *ctx, const char *user,
     const char *phone, const char *why, struct smsotp_reply *r);
-
-/* When challenge is a decoy of user: fill r, return 1. Else 0. */
-int smsotp_decoy_verify(const struct smsotp_ctx *ctx, const char *user,
-    const char *challenge, struct smsotp_reply *r);
-int smsotp_decoy_resend(const struct smsotp_ctx *ctx, const char *user,
-    const char *challenge, struct smsotp_reply *r);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * engine.c - begin, resend and verify: the locked read-modify-write of a
- * user's state around code generation, checking and sending.
+* engine.c - begin and resend: the locked read-modify-write of a user's
+ * state around code generation and sending, decoys on the same path.
  */
 #include "config.h"
 
@@ -9,145 +9,17 @@
 
 #include "backup.h"
 #include "decoy.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "gateway.h"
 #include "log.h"
 #include "smsotp_limits.h"
 #include "template.h"
 
-static void
-reply_init(struct smsotp_reply *r, int status)
-{
-	memset(r, 0, sizeof(*r));
-	r->status = status;
-}
-
-/* Drop expired challenges and sends that left the window. */
-static void
-prune(const struct smsotp_ctx *ctx, struct smsotp_state *st)
-{
-	int i, o;
-
-	for (i = 0, o = 0; i < st->nchal; i++)
-		if (st->chal[i].expires > ctx->now)
-			st->chal[o++] = st->chal[i];
-	for (i = o; i < st->nchal; i++)
-		smsotp_wipe(&st->chal[i], sizeof(st->chal[i]));
-	st->nchal = o;
-	for (i = 0, o = 0; i < st->nsends; i++)
-		if (st->sends[i] > ctx->now - ctx->conf->sends_window)
-			st->sends[o++] = st->sends[i];
-	st->nsends = o;
-}
-
-static int
-find_challenge(const struct smsotp_state *st, const char *id)
-{
-	int i;
-
-	for (i = 0; i < st->nchal; i++)
-		if (strcmp(st->chal[i].id, id) == 0)
-			return i;
-	return -1;
-}
-
-static void
-drop_challenge(struct smsotp_state *st, int idx)
-{
-	int i;
-
-	for (i = idx; i + 1 < st->nchal; i++)
-		st->chal[i] = st->chal[i + 1];
-	st->nchal--;
-	smsotp_wipe(&st->chal[st->nchal], sizeof(st->chal[st->nchal]));
-}
-
-static void
-record_send(const struct smsotp_ctx *ctx, struct smsotp_state *st)
-{
-	if (st->nsends == SMSOTP_MAX_SENDS) {
-		memmove(&st->sends[0], &st->sends[1],
-		    sizeof(st->sends[0]) * (SMSOTP_MAX_SENDS - 1));
-		st->nsends--;
-	}
-	st->sends[st->nsends++] = ctx->now;
-}
-
-/* RATE_LIMITED when the user's send budget is used up; else 0. */
-static int
-over_send_limit(const struct smsotp_ctx *ctx, const struct smsotp_state *st,
-    struct smsotp_reply *r)
-{
-	if (st->nsends < ctx->conf->sends_per_user)
-		return 0;
-	reply_init(r, SMSOTP_RATE_LIMITED);
-	r->retry_after = (long)(st->sends[st->nsends - ctx->conf->sends_per_user] +
-	    ctx->conf->sends_window - ctx->now);
-	if (r->retry_after < 1)
-		r->retry_after = 1;
-	return 1;
-}
-
 /*
- * Lock and read; maps store problems to a reply. Returns 0 when the caller
- * holds the transaction, else the reply is final.
+ * Render and send code to phone. SENT; GATEWAY_DOWN only when gateways
+ * were tried and each failed temporarily; ERROR for everything else (a
+ * local fault, a refusal by the provider: DESIGN.md 5.3).
  */
-static int
-open_txn(const struct smsotp_ctx *ctx, const char *user, struct smsotp_txn *txn,
-    struct smsotp_state *st, const char *ulog, struct smsotp_reply *r)
-{
-	char why[320];
-	int rv;
-
-	rv = smsotp_state_begin(ctx->store, user, ctx->lock_wait_ms, txn, st,
-	    why, sizeof(why));
-	switch (rv) {
-	case SMSOTP_ST_OK:
-		return 0;
-	case SMSOTP_ST_CORRUPT:
-		smsotp_state_end(txn);
-		/* SECURITY: corrupt state never means "no limits". */
-		smsotp_log(LOG_ERR, "user=%s: state file is corrupt (%s): "
-		    "treating the user as locked until 'smsotpctl reset'", ulog,
-		    why);
-		reply_init(r, SMSOTP_LOCKED);
-		return -1;
-	case SMSOTP_ST_BUSY:
-		smsotp_log(LOG_ERR, "user=%s: state is locked by another "
-		    "login for more than %d ms: denied", ulog, ctx->lock_wait_ms);
-		break;
-	default:
-		smsotp_log(LOG_ERR, "user=%s: state: %s", ulog, why);
-		break;
-	}
-	reply_init(r, SMSOTP_ERROR);
-	return -1;
-}
-
-/* Commit or log why not; 0 on success. */
-static int
-commit(struct smsotp_txn *txn, const struct smsotp_state *st, const char *ulog)
-{
-	char why[320];
-
-	if (smsotp_state_commit(txn, st, why, sizeof(why)) == 0)
-		return 0;
-	smsotp_log(LOG_ERR, "user=%s: cannot write state: %s: denied", ulog, why);
-	return -1;
-}
-
-static int
-locked(const struct smsotp_ctx *ctx, const struct smsotp_state *st,
-    struct smsotp_reply *r)
-{
-	if (st->locked_until <= ctx->now)
-		return 0;
-	reply_init(r, SMSOTP_LOCKED);
-	r->until = st->locked_until;
-	return 1;
-}
-
-/* Render and send code to phone. Returns SENT or GATEWAY_DOWN. */
 static int
 send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
     const char *phone, const char *code)
@@ -155,11 +27,11 @@ send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
 	char text[SMSOTP_TEXT_MAX + 1], minutes[16];
 	struct smsotp_tvars v;
 	struct smsotp_gw_opts gwo;
-	int gw, rv = SMSOTP_GATEWAY_DOWN;
+	int gw, rv = SMSOTP_ERROR;
 
 	if (smsotp_fmt(minutes, sizeof(minutes), "%d",
 	    (ctx->conf->code_ttl + 59) / 60) != 0)
-		return SMSOTP_GATEWAY_DOWN;
+		return SMSOTP_ERROR;
 	v.code = code;
 	v.service = service;
 	v.host = ctx->host;
@@ -170,14 +42,23 @@ send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
 		smsotp_log(LOG_ERR, "message template renders too long: not sent");
 		goto out;
 	}
-	/* gwspool: the circuit breaker lives in the state directory. */
+	/* the circuit breaker lives in the state directory */
 	memset(&gwo, 0, sizeof(gwo));
 	gwo.store = ctx->store;
 	gwo.now = ctx->now;
 	gwo.only = -1;
-	if (smsotp_gw_send_opts(ctx->conf, phone, text, ctx->deadline, &gwo,
-	    &gw) == SMSOTP_GW_SENT)
+	switch (smsotp_gw_send_opts(ctx->conf, phone, text, ctx->deadline,
+	    &gwo, &gw)) {
+	case SMSOTP_GW_SENT:
 		rv = SMSOTP_SENT;
+		break;
+	case SMSOTP_GW_TEMPFAIL:
+		rv = SMSOTP_GATEWAY_DOWN;
+		break;
+	default:
+		rv = SMSOTP_ERROR;
+		break;
+	}
 out:
 	smsotp_wipe(text, sizeof(text));
 	return rv;
@@ -221,18 +102,18 @@ unreserve(const struct smsotp_ctx *ctx, const char *user, const char *id,
 	struct smsotp_reply ignored;
 	int idx;
 
-	if (open_txn(ctx, user, &txn, &st, ulog, &ignored) != 0)
+	if (smsotp_eng_open_txn(ctx, user, &txn, &st, ulog, &ignored) != 0)
 		return;
-	idx = find_challenge(&st, id);
+	idx = smsotp_eng_find_challenge(&st, id);
 	if (idx >= 0) {
-		drop_challenge(&st, idx);
-		(void)commit(&txn, &st, ulog);
+		smsotp_eng_drop_challenge(&st, idx);
+		(void)smsotp_eng_commit(&txn, &st, ulog);
 	}
 	smsotp_state_end(&txn);
 	smsotp_wipe(&st, sizeof(st));
 }
 
-/* --- abuse (issue 4): countries, global caps, unlock log, send timing --- */
+/* --- countries, global caps, unlock log, send timing, decoys ----------- */
 
 static void
 log_country(const char *phone, const char *ulog)
@@ -242,21 +123,6 @@ log_country(const char *phone, const char *ulog)
 	smsotp_phone_mask(phone, masked, sizeof(masked));
 	smsotp_log(LOG_WARNING, "user=%s: number %s is outside "
 	    "limits.allowed_countries: no code sent", ulog, masked);
-}
-
-/* 1 when phone may get a text; else 0 and r is the final answer. */
-static int
-country_ok(const struct smsotp_ctx *ctx, const char *user, const char *phone,
-    const char *ulog, struct smsotp_reply *r)
-{
-	if (smsotp_country_allowed(ctx->conf, phone))
-		return 1;
-	log_country(phone, ulog);
-	if (ctx->conf->reveal_status)
-		reply_init(r, SMSOTP_ERROR);
-	else
-		smsotp_decoy_begin(ctx, user, phone, "country not allowed", r);
-	return 0;
 }
 
 /* A lockout that ran out ends at the next login: say so once. */
@@ -271,58 +137,171 @@ unlock_expired(const struct smsotp_ctx *ctx, struct smsotp_state *st,
 }
 
 /*
- * Count one global send (the caller holds the user's lock). 0, or -1 with
- * the lock released and r final: the decoy (begin, user given) or
- * RATE_LIMITED when over a cap, ERROR when the counters are unusable.
+ * Count one global send (the caller holds the user's lock; the global
+ * counts take no lock: store_swap.h). SMSOTP_LIM_OK, _OVER (*retry) or
+ * _ERROR.
  */
 static int
-global_take(const struct smsotp_ctx *ctx, const char *user, const char *phone,
-    struct smsotp_txn *txn, int *sample, struct smsotp_reply *r)
+global_take(const struct smsotp_ctx *ctx, long *retry, int *sample)
 {
 	double left = ctx->deadline - smsotp_mono();
-	long retry;
-	int lim, wait_ms = ctx->lock_wait_ms;
+	int wait_ms = ctx->lock_wait_ms;
 
-	/*
-	 * The global lock is held for microseconds (no fsync under it): a
-	 * queue for it means more logins at once than the machine runs. They
-	 * wait their turn up to the send deadline, which would end them anyway,
-	 * rather than fail (bench/README.md, load at N = 128).
-	 */
+	/* lost races are retried up to the send deadline, which ends it anyway */
 	if (left * 1000 > wait_ms)
 		wait_ms = (int)(left * 1000);
-	lim = smsotp_limits_take(ctx->store, ctx->conf, ctx->now, wait_ms,
-	    &retry, sample);
-	if (lim == SMSOTP_LIM_OK)
-		return 0;
-	smsotp_state_end(txn);
-	if (lim == SMSOTP_LIM_OVER && user != NULL &&
-	    !ctx->conf->reveal_status) {
-		smsotp_decoy_begin(ctx, user, phone, "global send limit", r);
-	} else if (lim == SMSOTP_LIM_OVER) {
-		reply_init(r, SMSOTP_RATE_LIMITED);
-		r->retry_after = retry;
-	} else {
-		reply_init(r, SMSOTP_ERROR);
-	}
-	return -1;
+	return smsotp_limits_take(ctx->store, ctx->conf, ctx->now, wait_ms,
+	    retry, sample);
 }
 
 /*
  * send_code, and when sample, its duration noted for the decoys' timing
- * (decoy.h, smsotp_global_want_sample).
+ * (decoy.h, smsotp_global_want_sample). A decoy sends nothing and takes
+ * as long as a real send.
  */
 static int
 timed_send(const struct smsotp_ctx *ctx, const char *user, const char *service,
-    const char *phone, const char *code, int sample)
+    const char *phone, const char *code, int sample, int decoy)
 {
 	double t0 = smsotp_mono();
-	int rv = send_code(ctx, user, service, phone, code);
+	int rv;
 
+	if (decoy) {
+		smsotp_decoy_send(ctx);
+		return SMSOTP_SENT;
+	}
+	rv = send_code(ctx, user, service, phone, code);
 	if (rv == SMSOTP_SENT && sample)
 		smsotp_limits_note_send(ctx->store, ctx->now,
 		    (long)((smsotp_mono() - t0) * 1000), ctx->lock_wait_ms);
 	return rv;
+}
+
+/*
+ * The number for user: SMSOTP_OK (phone), or the reply when none may be
+ * used. *decoy is set (with a stand-in number) when the login must be a
+ * decoy: a name unknown to NSS, no number without nullok, a country not
+ * allowed. DESIGN.md 6: nullok applies to known users without a phone.
+ */
+static int
+phone_for(const struct smsotp_ctx *ctx, const char *user, const char *ulog,
+    char phone[SMSOTP_E164_SIZE], const char **decoy)
+{
+	int rv;
+
+	*decoy = NULL;
+	if (ctx->unknown_user) {
+		*decoy = "unknown user";
+		smsotp_decoy_phone(ctx->key, user, ctx->conf, phone);
+		return SMSOTP_OK;
+	}
+	rv = lookup_phone(ctx, user, ulog, phone);
+	if (rv == SMSOTP_NO_PHONE) {
+		if (ctx->nullok || ctx->conf->reveal_status) {
+			smsotp_log(LOG_NOTICE, "user=%s: no phone number", ulog);
+			return SMSOTP_NO_PHONE;
+		}
+		*decoy = "no phone number";
+		smsotp_decoy_phone(ctx->key, user, ctx->conf, phone);
+		return SMSOTP_OK;
+	}
+	if (rv != SMSOTP_OK)
+		return rv;
+	if (!smsotp_country_allowed(ctx->conf, phone)) {
+		log_country(phone, ulog);
+		if (ctx->conf->reveal_status)
+			return SMSOTP_ERROR;
+		*decoy = "country not allowed";
+	}
+	return SMSOTP_OK;
+}
+
+static void
+log_decoy(const char *ulog, const char *why)
+{
+	smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code sent", ulog,
+	    why);
+}
+
+/* Make room for a challenge (max_live_codes) and add it; returns it. */
+static struct smsotp_challenge *
+add_challenge(const struct smsotp_ctx *ctx, struct smsotp_state *st)
+{
+	struct smsotp_challenge *c;
+	int i, oldest;
+
+	while (st->nchal >= ctx->conf->max_live_codes) {
+		for (i = 1, oldest = 0; i < st->nchal; i++)
+			if (st->chal[i].created < st->chal[oldest].created)
+				oldest = i;
+		smsotp_eng_drop_challenge(st, oldest);
+	}
+	c = &st->chal[st->nchal++];
+	memset(c, 0, sizeof(*c));
+	c->created = ctx->now;
+	c->expires = ctx->now + ctx->conf->code_ttl;
+	c->last_sent = ctx->now;
+	return c;
+}
+
+/*
+ * A new code for c (a fresh one, or a resend), or for a decoy the decoy's
+ * random hash. code receives the digits (empty for a decoy).
+ */
+static void
+new_code(const struct smsotp_ctx *ctx, const char *user,
+    struct smsotp_challenge *c, int decoy, char *code)
+{
+	char id[SMSOTP_CHALLENGE_HEXLEN + 1];
+
+	code[0] = '\0';
+	if (decoy) {
+		memcpy(id, c->id, sizeof(id));
+		smsotp_decoy_challenge(ctx, user, c);
+		if (id[0] != '\0')	/* a resend keeps its id */
+			memcpy(c->id, id, sizeof(id));
+		return;
+	}
+	smsotp_code_generate(ctx->conf->code_length, code);
+	smsotp_code_hash(ctx->key, c->id, code, strlen(code), c->hash);
+}
+
+/*
+ * The global caps for a real send, or for a decoy nothing. 0 to go on
+ * (a cap reached turns the login into a decoy unless reveal_status, then
+ * r is final), -1 with r final.
+ */
+static int
+global_gate(const struct smsotp_ctx *ctx, int may_decoy, const char **decoy,
+    int *sample, struct smsotp_reply *r)
+{
+	long retry = 0;
+	int lim;
+
+	if (*decoy != NULL)
+		return 0;
+	lim = global_take(ctx, &retry, sample);
+	if (lim == SMSOTP_LIM_OK)
+		return 0;
+	if (lim == SMSOTP_LIM_OVER && may_decoy && !ctx->conf->reveal_status) {
+		*decoy = "global send limit";
+		return 0;
+	}
+	smsotp_eng_reply_init(r, lim == SMSOTP_LIM_OVER ? SMSOTP_RATE_LIMITED :
+	    SMSOTP_ERROR);
+	r->retry_after = retry;
+	return -1;
+}
+
+static void
+reply_sent(const struct smsotp_ctx *ctx, const char *id, const char *phone,
+    struct smsotp_reply *r)
+{
+	smsotp_eng_reply_init(r, SMSOTP_SENT);
+	memcpy(r->challenge, id, sizeof(r->challenge));
+	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
+	r->ttl = ctx->conf->code_ttl;
+	r->resend_after = ctx->conf->resend_cooldown;
 }
 
 int
@@ -330,80 +309,68 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
     const char *service, struct smsotp_reply *r)
 {
 	char phone[SMSOTP_E164_SIZE], code[SMSOTP_CODE_MAX + 1], ulog[80];
+	char id[SMSOTP_CHALLENGE_HEXLEN + 1];
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 	struct smsotp_challenge *c;
-	int rv, i, oldest, sample = 0;
+	const char *decoy;
+	int rv, sample = 0;
 
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
 	memset(&st, 0, sizeof(st));
-	rv = lookup_phone(ctx, user, ulog, phone);
-	/* abuse: no phone looks like a phone unless nullok (decoy.h) */
-	if (rv == SMSOTP_NO_PHONE && !ctx->nullok && !ctx->conf->reveal_status)
-		return smsotp_decoy_begin(ctx, user, NULL, "no phone number", r);
+	rv = phone_for(ctx, user, ulog, phone, &decoy);
 	if (rv != SMSOTP_OK) {
-		reply_init(r, rv);
-		if (rv == SMSOTP_NO_PHONE)
-			smsotp_log(LOG_NOTICE, "user=%s: no phone number", ulog);
+		smsotp_eng_reply_init(r, rv);
 		return r->status;
 	}
-	if (!country_ok(ctx, user, phone, ulog, r))
-		goto out;
-	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0) {
+	if (smsotp_eng_open_txn(ctx, user, &txn, &st, ulog, r) != 0) {
 		if (r->status == SMSOTP_LOCKED && !ctx->conf->reveal_status)
-			smsotp_decoy_begin(ctx, user, phone, "corrupt state", r);
+			smsotp_decoy_stateless(ctx, user, phone, "corrupt state",
+			    r);
 		goto out;
 	}
-	prune(ctx, &st);
+	smsotp_eng_prune(ctx, &st);
 	unlock_expired(ctx, &st, ulog);
-	if (locked(ctx, &st, r) || over_send_limit(ctx, &st, r)) {
-		smsotp_state_end(&txn);
-		if (!ctx->conf->reveal_status)
-			smsotp_decoy_begin(ctx, user, phone,
-			    r->status == SMSOTP_LOCKED ? "locked out" :
-			    "send limit reached", r);
-		else
+	if (decoy == NULL && (smsotp_eng_locked(ctx, &st, r) ||
+	    smsotp_eng_over_send_limit(ctx, &st, r))) {
+		if (ctx->conf->reveal_status) {
+			smsotp_state_end(&txn);
 			smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", ulog,
 			    smsotp_status_name(r->status));
+			goto out;
+		}
+		decoy = r->status == SMSOTP_LOCKED ? "locked out" :
+		    "send limit reached";
+	}
+	/* the same path for a decoy: its challenge, attempts and sends count */
+	c = add_challenge(ctx, &st);
+	if (decoy == NULL)
+		smsotp_challenge_new(c->id);
+	smsotp_eng_record_send(ctx, &st);
+	if (global_gate(ctx, 1, &decoy, &sample, r) != 0) {
+		smsotp_state_end(&txn);
 		goto out;
 	}
-	/* Keep at most max_live_codes: the oldest live code makes room. */
-	while (st.nchal >= ctx->conf->max_live_codes) {
-		for (i = 1, oldest = 0; i < st.nchal; i++)
-			if (st.chal[i].created < st.chal[oldest].created)
-				oldest = i;
-		drop_challenge(&st, oldest);
-	}
-	c = &st.chal[st.nchal++];
-	smsotp_challenge_new(c->id);
-	smsotp_code_generate(ctx->conf->code_length, code);
-	smsotp_code_hash(ctx->key, c->id, code, strlen(code), c->hash);
-	c->created = ctx->now;
-	c->expires = ctx->now + ctx->conf->code_ttl;
-	c->last_sent = ctx->now;
-	c->attempts = 0;
-	record_send(ctx, &st);
-	/* abuse: the global caps, counted while the user's lock is held */
-	if (global_take(ctx, user, phone, &txn, &sample, r) != 0)
-		goto out;
-	reply_init(r, SMSOTP_SENT);
-	memcpy(r->challenge, c->id, sizeof(r->challenge));
-	rv = commit(&txn, &st, ulog);
+	if (decoy != NULL)
+		c->id[0] = '\0';	/* a decoy id, made by new_code */
+	new_code(ctx, user, c, decoy != NULL, code);
+	memcpy(id, c->id, sizeof(id));
+	rv = smsotp_eng_commit(&txn, &st, ulog);
 	smsotp_state_end(&txn);
 	if (rv != 0) {
-		reply_init(r, SMSOTP_ERROR);
+		smsotp_eng_reply_init(r, SMSOTP_ERROR);
 		goto out;
 	}
-	if (timed_send(ctx, user, service, phone, code, sample) !=
-	    SMSOTP_SENT) {
-		unreserve(ctx, user, r->challenge, ulog);
-		reply_init(r, SMSOTP_GATEWAY_DOWN);
+	if (decoy != NULL)
+		log_decoy(ulog, decoy);
+	rv = timed_send(ctx, user, service, phone, code, sample, decoy != NULL);
+	if (rv != SMSOTP_SENT) {
+		unreserve(ctx, user, id, ulog);
+		smsotp_eng_reply_init(r, rv);
 		goto out;
 	}
-	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
-	r->ttl = ctx->conf->code_ttl;
-	r->resend_after = ctx->conf->resend_cooldown;
+	reply_sent(ctx, id, phone, r);
 out:
 	smsotp_wipe(code, sizeof(code));
 	smsotp_wipe(&st, sizeof(st));
@@ -418,32 +385,38 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 	struct smsotp_challenge *c;
-	int rv, idx, sample = 0;
+	const char *decoy;
+	int64_t made;
+	int rv, idx, sample = 0, is_decoy;
 	long wait;
 
-	if (smsotp_decoy_resend(ctx, user, challenge, r))
-		return r->status;
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
 	memset(&st, 0, sizeof(st));
-	rv = lookup_phone(ctx, user, ulog, phone);
-	if (rv != SMSOTP_OK) {
+	is_decoy = smsotp_decoy_id_check(ctx->key, user, challenge, &made);
+	rv = phone_for(ctx, user, ulog, phone, &decoy);
+	if (rv != SMSOTP_OK && !is_decoy) {
 		/* the number went away since begin */
-		reply_init(r, rv == SMSOTP_NO_PHONE ? SMSOTP_EXPIRED : rv);
+		smsotp_eng_reply_init(r, rv == SMSOTP_NO_PHONE ? SMSOTP_EXPIRED : rv);
 		return r->status;
 	}
-	if (!smsotp_country_allowed(ctx->conf, phone)) {
-		log_country(phone, ulog);
-		reply_init(r, SMSOTP_GATEWAY_DOWN);
+	if (rv != SMSOTP_OK)	/* a decoy's number is a stand-in */
+		smsotp_decoy_phone(ctx->key, user, ctx->conf, phone);
+	if (is_decoy)
+		decoy = "decoy challenge";
+	else if (decoy != NULL) {
+		/* a real challenge whose number became unusable */
+		smsotp_eng_reply_init(r, SMSOTP_EXPIRED);
 		return r->status;
 	}
-	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
+	if (smsotp_eng_open_txn(ctx, user, &txn, &st, ulog, r) != 0)
 		goto out;
-	prune(ctx, &st);
-	idx = find_challenge(&st, challenge);
-	if (locked(ctx, &st, r) || idx < 0) {
+	smsotp_eng_prune(ctx, &st);
+	idx = smsotp_eng_find_challenge(&st, challenge);
+	/* a live decoy answers as a real user who is not locked (decoy.h) */
+	if ((!(is_decoy && idx >= 0) && smsotp_eng_locked(ctx, &st, r)) || idx < 0) {
 		if (idx < 0 && r->status != SMSOTP_LOCKED)
-			reply_init(r, SMSOTP_EXPIRED);
+			smsotp_eng_reply_init(r, SMSOTP_EXPIRED);
 		smsotp_state_end(&txn);
 		goto out;
 	}
@@ -451,178 +424,42 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	wait = (long)(c->last_sent + ctx->conf->resend_cooldown - ctx->now);
 	if (wait > 0) {
 		smsotp_state_end(&txn);
-		reply_init(r, SMSOTP_RATE_LIMITED);
+		smsotp_eng_reply_init(r, SMSOTP_RATE_LIMITED);
 		r->retry_after = wait;
 		goto out;
 	}
-	if (over_send_limit(ctx, &st, r)) {
+	if (smsotp_eng_over_send_limit(ctx, &st, r)) {
 		smsotp_state_end(&txn);
 		smsotp_log(LOG_NOTICE, "user=%s: resend refused: send limit",
 		    ulog);
 		goto out;
 	}
-	/* abuse: the global caps, counted while the user's lock is held */
-	if (global_take(ctx, NULL, NULL, &txn, &sample, r) != 0)
+	/* a real code that cannot be resent stays valid: RATE_LIMITED */
+	if (global_gate(ctx, 0, &decoy, &sample, r) != 0) {
+		smsotp_state_end(&txn);
 		goto out;
+	}
 	/* New code, same challenge: the old code dies, attempts are kept. */
-	smsotp_code_generate(ctx->conf->code_length, code);
-	smsotp_code_hash(ctx->key, c->id, code, strlen(code), c->hash);
+	new_code(ctx, user, c, decoy != NULL, code);
 	c->expires = ctx->now + ctx->conf->code_ttl;
 	c->last_sent = ctx->now;
-	record_send(ctx, &st);
-	rv = commit(&txn, &st, ulog);
+	smsotp_eng_record_send(ctx, &st);
+	rv = smsotp_eng_commit(&txn, &st, ulog);
 	smsotp_state_end(&txn);
 	if (rv != 0) {
-		reply_init(r, SMSOTP_ERROR);
+		smsotp_eng_reply_init(r, SMSOTP_ERROR);
 		goto out;
 	}
-	if (timed_send(ctx, user, service, phone, code, sample) !=
-	    SMSOTP_SENT) {
-		reply_init(r, SMSOTP_GATEWAY_DOWN);
+	rv = timed_send(ctx, user, service, phone, code, sample, decoy != NULL);
+	if (rv != SMSOTP_SENT) {
+		smsotp_eng_reply_init(r, rv);
 		goto out;
 	}
-	reply_init(r, SMSOTP_SENT);
-	memcpy(r->challenge, challenge, sizeof(r->challenge));
-	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
-	r->ttl = ctx->conf->code_ttl;
-	r->resend_after = ctx->conf->resend_cooldown;
-	smsotp_log(LOG_INFO, "user=%s: code resent", ulog);
+	reply_sent(ctx, challenge, phone, r);
+	smsotp_log(LOG_INFO, "user=%s: code resent%s", ulog,
+	    decoy != NULL ? " (decoy: nothing sent)" : "");
 out:
 	smsotp_wipe(code, sizeof(code));
 	smsotp_wipe(&st, sizeof(st));
-	return r->status;
-}
-
-/*
- * Count a wrong code in st: the challenge's attempts and the user's
- * consecutive failures; the challenge dies at its last attempt and the
- * user is locked at lockout_after (lockout_time doubling per further
- * lockout, capped). r is the answer this wrong code gets. Nothing logged:
- * the count is written before the code is compared (smsotp_verify).
- */
-static void
-count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
-    struct smsotp_reply *r)
-{
-	struct smsotp_challenge *c = &st->chal[idx];
-	long t;
-	uint32_t k;
-
-	c->attempts++;
-	st->failures++;
-	reply_init(r, SMSOTP_BAD_CODE);
-	r->attempts_left = ctx->conf->code_max_attempts - c->attempts;
-	if (r->attempts_left <= 0) {
-		r->attempts_left = 0;
-		drop_challenge(st, idx);
-	}
-	if (st->failures < (uint32_t)ctx->conf->lockout_after)
-		return;
-	t = ctx->conf->lockout_time;
-	for (k = 0; k < st->lockouts && t < ctx->conf->lockout_max; k++)
-		t *= 2;
-	if (t > ctx->conf->lockout_max)
-		t = ctx->conf->lockout_max;
-	st->lockouts++;
-	st->failures = 0;
-	st->locked_until = ctx->now + t;
-	reply_init(r, SMSOTP_LOCKED);
-	r->until = st->locked_until;
-}
-
-/* The log lines of a wrong code counted by count_failure. */
-static void
-log_failure(const struct smsotp_ctx *ctx, const struct smsotp_state *counted,
-    const struct smsotp_reply *r, const char *ulog)
-{
-	if (r->status == SMSOTP_LOCKED) {
-		smsotp_log(LOG_NOTICE, "user=%s: wrong code (%d consecutive)",
-		    ulog, ctx->conf->lockout_after);
-		smsotp_log(LOG_NOTICE, "user=%s: locked out for %ld s after %d "
-		    "wrong codes (lockout %u)", ulog,
-		    (long)(counted->locked_until - ctx->now),
-		    ctx->conf->lockout_after, counted->lockouts);
-		return;
-	}
-	smsotp_log(LOG_NOTICE, "user=%s: wrong code (%u consecutive, %ld left "
-	    "for this code)", ulog, counted->failures, r->attempts_left);
-}
-
-int
-smsotp_verify(const struct smsotp_ctx *ctx, const char *user,
-    const char *challenge, const char *code, size_t codelen,
-    struct smsotp_reply *r)
-{
-	struct smsotp_txn txn;
-	struct smsotp_state st, ok;
-	char ulog[80];
-	int idx, match;
-
-	if (smsotp_decoy_verify(ctx, user, challenge, r)) {	/* abuse */
-		smsotp_backup_dummy(code, codelen);	/* same cost as a real try */
-		return r->status;
-	}
-	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-	memset(&st, 0, sizeof(st));
-	memset(&ok, 0, sizeof(ok));
-	if (open_txn(ctx, user, &txn, &st, ulog, r) != 0)
-		goto out;
-	if (locked(ctx, &st, r)) {
-		smsotp_log(LOG_NOTICE, "user=%s: code refused: locked out", ulog);
-		goto end;
-	}
-	idx = find_challenge(&st, challenge);
-	if (idx < 0 || st.chal[idx].expires <= ctx->now) {
-		reply_init(r, SMSOTP_EXPIRED);
-		smsotp_log(LOG_NOTICE, "user=%s: code for an unknown, used or "
-		    "expired challenge", ulog);
-		if (idx >= 0) {
-			prune(ctx, &st);
-			if (commit(&txn, &st, ulog) != 0)
-				reply_init(r, SMSOTP_ERROR);
-		}
-		goto end;
-	}
-	/*
-	 * SECURITY: the attempt is counted, durably, before the code is
-	 * compared: a caller that kills the helper (or lets a resource limit
-	 * do it) once it guesses the answer from timing or file sizes has
-	 * spent the attempt all the same. A right code then writes the state
-	 * again, without the failure.
-	 */
-	ok = st;
-	count_failure(ctx, &st, idx, r);
-	if (commit(&txn, &st, ulog) != 0) {
-		reply_init(r, SMSOTP_ERROR);
-		goto end;
-	}
-	match = smsotp_code_check(ctx->key, challenge, code, codelen,
-	    ctx->conf->code_length, ok.chal[idx].hash);
-	/* a backup code at the same prompt, under the same lock */
-	if (!match) {
-		match = smsotp_backup_try(&txn, user, code, codelen);
-		if (match < 0) {
-			reply_init(r, SMSOTP_ERROR);
-			goto end;
-		}
-	}
-	if (!match) {
-		log_failure(ctx, &st, r, ulog);
-		goto end;
-	}
-	drop_challenge(&ok, idx);
-	ok.failures = 0;
-	ok.lockouts = 0;
-	reply_init(r, SMSOTP_OK);
-	/* SECURITY: single use holds only if the state reached the disk. */
-	if (commit(&txn, &ok, ulog) != 0)
-		reply_init(r, SMSOTP_ERROR);
-	else
-		smsotp_log(LOG_INFO, "user=%s: code accepted", ulog);
-end:
-	smsotp_state_end(&txn);
-out:
-	smsotp_wipe(&st, sizeof(st));
-	smsotp_wipe(&ok, sizeof(ok));
 	return r->status;
 }

@@ -26,6 +26,7 @@ struct smsotp_ctx {
 	int lock_wait_ms;		/* bounded wait for the user's lock */
 	double deadline;		/* smsotp_mono() time for sends */
 	int nullok;			/* begin: module has nullok (decoy.h) */
+	int unknown_user;		/* the name is unknown to NSS: a decoy */
 };
 
 struct smsotp_reply {

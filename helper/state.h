@@ -94,6 +94,7 @@ struct smsotp_txn {
 	int lockfd;
 	char name[SMSOTP_STATE_NAME_SIZE];
 	int exists;		/* a state file was read */
+	int slot;		/* a shared slot file (smsotp_state_begin_slot) */
 };
 
 /*
@@ -106,6 +107,16 @@ struct smsotp_txn {
 int smsotp_state_begin(struct smsotp_store *store, const char *user,
     int wait_ms, struct smsotp_txn *txn, struct smsotp_state *st, char *why,
     size_t whysz) SMSOTP_WUR;
+
+/*
+ * smsotp_state_begin for a state kept in the shared slot file slot (a
+ * plain base name, e.g. "d-3f") instead of the user's own: an unknown
+ * user's decoy state (decoy.h). A slot holding another name's state reads
+ * as a fresh state for user (the other is evicted), never as corrupt.
+ */
+int smsotp_state_begin_slot(struct smsotp_store *store, const char *slot,
+    const char *user, int wait_ms, struct smsotp_txn *txn,
+    struct smsotp_state *st, char *why, size_t whysz) SMSOTP_WUR;
 
 /*
  * Write st atomically (tmp, fsync, rename, fsync dir). Signals SIGTERM,

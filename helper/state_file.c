@@ -350,35 +350,46 @@ smsotp_store_read(struct smsotp_store *store, const char *name, char *buf,
 	return read_file(store, name, buf, cap, len, exists, why, whysz);
 }
 
-int
-smsotp_state_begin(struct smsotp_store *store, const char *user, int wait_ms,
-    struct smsotp_txn *txn, struct smsotp_state *st, char *why, size_t whysz)
+/*
+ * Lock and read the state file name for user. slot: the file is shared by
+ * several names (decoys for unknown users): another name's state there is
+ * replaced by a fresh one instead of being corrupt.
+ */
+static int
+begin_named(struct smsotp_store *store, const char *name, int slot,
+    const char *user, int wait_ms, struct smsotp_txn *txn,
+    struct smsotp_state *st, char *why, size_t whysz)
 {
 	int rv = SMSOTP_ST_ERROR;
 
 	memset(txn, 0, sizeof(*txn));
 	txn->store = store;
 	txn->lockfd = -1;
+	txn->slot = slot;
 	memset(st, 0, sizeof(*st));
 	if (user == NULL || user[0] == '\0' ||
-	    strnlen(user, SMSOTP_USER_MAX + 1) > SMSOTP_USER_MAX) {
+	    strnlen(user, SMSOTP_USER_MAX + 1) > SMSOTP_USER_MAX ||
+	    smsotp_fmt(txn->name, sizeof(txn->name), "%s", name) != 0) {
 		say(why, whysz, "state: bad user name");
 		goto out;
 	}
-	smsotp_state_name(user, txn->name);
 	rv = smsotp_store_lock(store, txn->name, wait_ms, &txn->lockfd, why,
 	    whysz);
 	if (rv != SMSOTP_ST_OK)
 		goto out;
 	rv = read_state(store, txn->name, st, &txn->exists, why, whysz);
+	if (rv == SMSOTP_ST_OK && txn->exists && strcmp(st->user, user) != 0) {
+		if (slot) {
+			txn->exists = 0;	/* another unknown name's: evicted */
+		} else {
+			/* SECURITY: a hash collision or a file copied over another's. */
+			say(why, whysz, "%s/%s: corrupt: belongs to another user",
+			    store->path, txn->name);
+			rv = SMSOTP_ST_CORRUPT;
+		}
+	}
 	if (rv == SMSOTP_ST_OK && !txn->exists)
 		smsotp_state_init(st, user);
-	if (rv == SMSOTP_ST_OK && txn->exists && strcmp(st->user, user) != 0) {
-		/* SECURITY: a hash collision or a file copied over another's. */
-		say(why, whysz, "%s/%s: corrupt: belongs to another user",
-		    store->path, txn->name);
-		rv = SMSOTP_ST_CORRUPT;
-	}
 out:
 	if (rv != SMSOTP_ST_OK && rv != SMSOTP_ST_CORRUPT &&
 	    txn->lockfd >= 0) {
@@ -390,6 +401,26 @@ out:
 	if (rv == SMSOTP_ST_OK && why != NULL && whysz > 0)
 		why[0] = '\0';
 	return rv;
+}
+
+int
+smsotp_state_begin(struct smsotp_store *store, const char *user, int wait_ms,
+    struct smsotp_txn *txn, struct smsotp_state *st, char *why, size_t whysz)
+{
+	char name[SMSOTP_STATE_NAME_SIZE] = "";
+
+	if (user != NULL && user[0] != '\0' &&
+	    strnlen(user, SMSOTP_USER_MAX + 1) <= SMSOTP_USER_MAX)
+		smsotp_state_name(user, name);
+	return begin_named(store, name, 0, user, wait_ms, txn, st, why, whysz);
+}
+
+int
+smsotp_state_begin_slot(struct smsotp_store *store, const char *slot,
+    const char *user, int wait_ms, struct smsotp_txn *txn,
+    struct smsotp_state *st, char *why, size_t whysz)
+{
+	return begin_named(store, slot, 1, user, wait_ms, txn, st, why, whysz);
 }
 
 int
@@ -512,7 +543,7 @@ smsotp_state_commit(struct smsotp_txn *txn, const struct smsotp_state *st,
 		goto out;
 	}
 	smsotp_state_name(st->user, chk);
-	if (strcmp(chk, txn->name) != 0) {
+	if (!txn->slot && strcmp(chk, txn->name) != 0) {
 		say(why, whysz, "%s/%s: state of another user, not written",
 		    path, txn->name);
 		goto out;

@@ -403,7 +403,7 @@ for sc in fchmod write fsync rename,renameat,renameat2; do
 	done
 done
 corrupt=$( (status_of victim; "$CTL" -c "$CONF" global) | grep -c CORRUPT)
-empty=$(find "$STATE" -maxdepth 1 \( -name 'u-*' -o -path "*/global.d/*" \) ! -name "t.*" ! -name '*.lock' ! -name '*.tmp' -size 0 | wc -l)
+empty=$(find "$STATE" -maxdepth 2 \( -name 'u-*' -o -path "*/global.d/*" \) ! -name "t.*" ! -name '*.lock' ! -name '*.tmp' -size 0 | wc -l)
 tid="$tid ($killed random + $injected syscall kills, $corrupt corrupt, $empty empty)"
 # a begin makes 3 fsyncs and 2 fchmods, and 2 or 3 renames: >= 10 kills land
 check eval '[ "$corrupt" -eq 0 ] && [ "$empty" -eq 0 ] && [ "$killed" -ge 20 ] && [ "$injected" -ge 10 ]'

@@ -486,43 +486,118 @@ test_decoy_ids(void **state)
 	assert_string_not_equal(p1, p2);
 }
 
+static int
+setup_transcript(void **state)
+{
+	return make(state, "limits = { global_sends_per_minute = 0; "
+	    "global_sends_per_day = 0; resend_cooldown = 30; sends_per_user = 4; "
+	    "sends_window = 900; lockout_after = 5; lockout_time = 60; "
+	    "max_live_codes = 2; };");
+}
+
+/* One step of a transcript: what a caller sees. */
+static void
+step(char *out, size_t cap, const char *what, const struct smsotp_reply *r)
+{
+	size_t n = strlen(out);
+
+	(void)snprintf(out + n, cap - n, "%s:%s left=%ld retry=%ld ttl=%ld "
+	    "ra=%ld masked=%zu until=%lld\n", what, smsotp_status_name(r->status),
+	    r->attempts_left, r->retry_after, r->ttl, r->resend_after,
+	    strlen(r->masked), (long long)(r->until == 0 ? 0 : r->until - T0));
+}
+
+/*
+ * The whole sequence a guesser can run (wrong codes, r, waits, a new
+ * login, lockout, a login while locked): for alice (a real user with a
+ * number), mallory (no number) and ghost (unknown to NSS), every answer
+ * must be the same; only alice gets texts, and ghost's state sits in a
+ * shared slot file, not in a file of its own.
+ */
+static void
+transcript(struct fx *f, const char *user, int unknown, char *out, size_t cap)
+{
+	struct smsotp_reply r;
+	char chal[SMSOTP_CHALLENGE_HEXLEN + 1];
+	int i, k;
+
+	out[0] = '\0';
+	f->ctx.now = T0;
+	f->ctx.unknown_user = unknown;
+	for (k = 0; k < 3; k++) {	/* three logins: 3 + 3 + ... wrong codes */
+		smsotp_begin(&f->ctx, user, "sshd", &r);
+		step(out, cap, "begin", &r);
+		memcpy(chal, r.challenge, sizeof(chal));
+		for (i = 0; i < 2; i++) {
+			smsotp_verify(&f->ctx, user, chal, "000000", 6, &r);
+			step(out, cap, "wrong", &r);
+		}
+		smsotp_resend(&f->ctx, user, chal, "sshd", &r);
+		step(out, cap, "r-early", &r);
+		f->ctx.now += 31;
+		smsotp_resend(&f->ctx, user, chal, "sshd", &r);
+		step(out, cap, "r", &r);
+		smsotp_verify(&f->ctx, user, chal, "000001", 6, &r);
+		step(out, cap, "wrong", &r);
+		smsotp_verify(&f->ctx, user, chal, "000002", 6, &r);
+		step(out, cap, "dead", &r);
+		f->ctx.now += 5;
+	}
+	f->ctx.unknown_user = 0;
+}
+
+static void
+test_decoy_transcripts(void **state)
+{
+	struct fx *f = *state;
+	char a[4096], m[4096], g[4096], slot[SMSOTP_STATE_NAME_SIZE], *p;
+	struct stat sb;
+	int sent;
+
+	transcript(f, "alice", 0, a, sizeof(a));
+	sent = outbox_lines(f);
+	transcript(f, "mallory", 0, m, sizeof(m));
+	transcript(f, "ghost", 1, g, sizeof(g));
+	assert_string_equal(a, m);
+	assert_string_equal(a, g);
+	/* the sequence reached the send limit and the lockout */
+	assert_non_null(strstr(a, "r:RATE_LIMITED"));
+	assert_non_null(strstr(a, "wrong:LOCKED"));
+	assert_true(sent >= 3);
+	assert_int_equal(outbox_lines(f), sent);
+	assert_int_equal(user_files(f), 4);	/* alice's and mallory's */
+	smsotp_decoy_slot(f->key, "ghost", slot);
+	p = tu_path(f->statedir, slot);
+	assert_int_equal(stat(p, &sb), 0);
+	free(p);
+}
+
 static void
 test_decoy_flows(void **state)
 {
 	struct fx *f = *state;
 	struct smsotp_reply r, v, real;
-	char chal[SMSOTP_CHALLENGE_HEXLEN + 1];
 
-	/* unknown user: SENT like a real one, no text, no user file */
+	/* the same masked number each time for a user without one */
 	assert_int_equal(smsotp_begin(&f->ctx, "alice", "sshd", &real),
 	    SMSOTP_SENT);
 	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &r),
 	    SMSOTP_SENT);
 	assert_int_equal(outbox_lines(f), 1);
-	assert_int_equal(user_files(f), 2);	/* alice's state and lock */
-	assert_int_equal(r.ttl, real.ttl);
-	assert_int_equal(r.resend_after, real.resend_after);
-	assert_int_equal(strlen(r.masked), strlen(real.masked));
-	memcpy(chal, r.challenge, sizeof(chal));
-	/* a code never works: BAD_CODE like a first wrong code, then EXPIRED */
-	assert_int_equal(smsotp_verify(&f->ctx, "mallory", chal, "123456", 6,
-	    &v), SMSOTP_BAD_CODE);
-	assert_int_equal(v.attempts_left, f->conf.code_max_attempts - 1);
-	assert_int_equal(smsotp_resend(&f->ctx, "mallory", chal, "sshd", &v),
-	    SMSOTP_SENT);
-	assert_int_equal(outbox_lines(f), 1);
-	f->ctx.now = T0 + f->conf.code_ttl;
-	assert_int_equal(smsotp_verify(&f->ctx, "mallory", chal, "123456", 6,
-	    &v), SMSOTP_EXPIRED);
-	assert_int_equal(user_files(f), 2);
-	/* the same masked number each time */
 	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &v),
 	    SMSOTP_SENT);
 	assert_string_equal(v.masked, r.masked);
-	/* with nullok the helper says NO_PHONE */
+	assert_int_equal(strlen(r.masked), strlen(real.masked));
+	/* with nullok the helper says NO_PHONE; never for an unknown name */
 	f->ctx.nullok = 1;
 	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &v),
 	    SMSOTP_NO_PHONE);
+	f->ctx.unknown_user = 1;
+	assert_int_equal(smsotp_begin(&f->ctx, "alice2", "sshd", &v),
+	    SMSOTP_SENT);
+	assert_true(smsotp_decoy_id_check(f->key, "alice2", v.challenge,
+	    &(int64_t){0}));
+	f->ctx.unknown_user = 0;
 	f->ctx.nullok = 0;
 	/* a number outside allowed_countries: decoy, never sent */
 	assert_int_equal(smsotp_begin(&f->ctx, "zed", "sshd", &v), SMSOTP_SENT);
@@ -574,6 +649,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_transcripts,
+		    setup_transcript, teardown),
 		cmocka_unit_test_setup_teardown(test_reveal, setup_reveal,
 		    teardown),
 	};
