@@ -1,5 +1,5 @@
 /*
-* engine.c - begin and resend: the locked read-modify-write of a user's
+ * engine.c - begin and resend: the locked read-modify-write of a user's
  * state around code generation and sending, decoys on the same path.
  */
 #include "config.h"
