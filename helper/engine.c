@@ -190,12 +190,12 @@ phone_for(const struct smsotp_ctx *ctx, const char *user, const char *ulog,
 	int rv;
 
 	*decoy = NULL;
-	if (ctx->unknown_user) {
+	rv = lookup_phone(ctx, user, ulog, phone);	/* for an unknown name too: the same cost */
+	if (ctx->unknown_user && rv != SMSOTP_ERROR) {
 		*decoy = "unknown user";
 		smsotp_decoy_phone(ctx->key, user, ctx->conf, phone);
 		return SMSOTP_OK;
 	}
-	rv = lookup_phone(ctx, user, ulog, phone);
 	if (rv == SMSOTP_NO_PHONE) {
 		if (ctx->nullok || ctx->conf->reveal_status) {
 			smsotp_log(LOG_NOTICE, "user=%s: no phone number", ulog);
@@ -313,8 +313,9 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 	struct smsotp_challenge *c;
+	struct smsotp_reply limited;
 	const char *decoy;
-	int rv, sample = 0;
+	int rv, over, lk, sample = 0;
 
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
@@ -332,8 +333,12 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	}
 	smsotp_eng_prune(ctx, &st);
 	unlock_expired(ctx, &st, ulog);
-	if (decoy == NULL && (smsotp_eng_locked(ctx, &st, r) ||
-	    smsotp_eng_over_send_limit(ctx, &st, r))) {
+	/* a decoy's sends count as a real user's: not past the limit either */
+	over = smsotp_eng_over_send_limit(ctx, &st, &limited);
+	lk = smsotp_eng_locked(ctx, &st, r);
+	if (decoy == NULL && (lk || over)) {
+		if (!lk)
+			*r = limited;
 		if (ctx->conf->reveal_status) {
 			smsotp_state_end(&txn);
 			smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", ulog,
@@ -347,7 +352,8 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	c = add_challenge(ctx, &st);
 	if (decoy == NULL)
 		smsotp_challenge_new(c->id);
-	smsotp_eng_record_send(ctx, &st);
+	if (!over)
+		smsotp_eng_record_send(ctx, &st);
 	if (global_gate(ctx, 1, &decoy, &sample, r) != 0) {
 		smsotp_state_end(&txn);
 		goto out;

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proto.h"
 #include "state.h"
+#include "user_canon.h"
 #include "util.h"
 
 #define HELPER_DEADLINE_S 30	/* the module waits 40 s */
@@ -133,18 +134,13 @@ pick_service(int privileged, const char *given, char *out, size_t outsz)
 }
 
 /*
- * SECURITY: a privileged caller (euid 0: sshd, sudo, su) may ask about
- * anyone; any other caller only about the user of its real uid.
+ * SECURITY: a privileged caller (real root: sshd, sudo, su) may ask about
+ * anyone; any other caller only about the account of its real uid.
  */
 static int
-caller_may_ask(int privileged, const char *user, const char *ulog)
+caller_may_ask(int privileged, int known, uid_t uid, const char *ulog)
 {
-	struct passwd *pw;
-
-	if (privileged)
-		return 1;
-	pw = getpwuid(getuid());
-	if (pw != NULL && pw->pw_name != NULL && strcmp(pw->pw_name, user) == 0)
+	if (privileged || (known && uid == getuid()))
 		return 1;
 	smsotp_log(LOG_WARNING, "uid %lu asked about user=%s: refused (an "
 	    "unprivileged caller may only ask about itself)",
@@ -228,7 +224,9 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	const char *user = smsotp_msg_get(req, "user");
 	const char *const *allowed;
 	const char *bad, *chal, *code, *nl;
-	int loaded = 0, nullok;
+	char account[SMSOTP_USER_MAX + 1];
+	uid_t uid = (uid_t)-1;
+	int loaded = 0, nullok, canon;
 
 	memset(&conf, 0, sizeof(conf));
 	r->status = SMSOTP_ERROR;
@@ -257,8 +255,20 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 		smsotp_log(LOG_ERR, "invalid user name '%s': refused", ulog);
 		return SMSOTP_ERROR;
 	}
-	if (!caller_may_ask(privileged, user, ulog))
+	canon = smsotp_user_canon(user, account, sizeof(account), &uid, why_op,
+	    sizeof(why_op));
+	if (canon == SMSOTP_CANON_ERROR) {
+		smsotp_log(LOG_ERR, "user=%s: %s: denied", ulog, why_op);
 		return SMSOTP_ERROR;
+	}
+	if (!caller_may_ask(privileged, canon == SMSOTP_CANON_KNOWN, uid, ulog))
+		return SMSOTP_ERROR;
+	if (canon == SMSOTP_CANON_KNOWN && strcmp(account, user) != 0) {
+		smsotp_sanitize(ulog, sizeof(ulog), account, strlen(account));
+		smsotp_log(LOG_INFO, "user name given is the account user=%s",
+		    ulog);
+	}
+	user = account;	/* every lookup, record and limit from here on */
 	chal = smsotp_msg_get(req, "challenge");
 	code = smsotp_msg_get(req, "code");
 	if (strcmp(op, "begin") != 0 && (chal == NULL || !smsotp_challenge_ok(chal))) {
@@ -277,6 +287,12 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 		return SMSOTP_ERROR;
 	}
 	nullok = nl != NULL && strcmp(nl, "1") == 0;
+	/* SECURITY: a skip is the privileged side's decision, never a hint's */
+	if (nullok && !privileged) {
+		smsotp_log(LOG_WARNING, "nullok= from an unprivileged caller "
+		    "ignored");
+		nullok = 0;
+	}
 	log_request(req, op, ulog, privileged);
 	if (smsotp_crypto_init() != 0) {
 		smsotp_log(LOG_CRIT, "libsodium failed to initialise");
@@ -300,6 +316,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	ctx.lock_wait_ms = LOCK_WAIT_MS;
 	ctx.deadline = smsotp_mono() + conf.send_deadline;
 	ctx.nullok = nullok;
+	ctx.unknown_user = canon == SMSOTP_CANON_UNKNOWN;
 	if (strcmp(op, "verify") == 0) {
 		smsotp_verify(&ctx, user, chal, code, strlen(code), r);
 	} else {

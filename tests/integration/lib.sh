@@ -24,6 +24,7 @@ export SMSOTP_SVCDIR=$T/svc SMSOTP_KEEP=$T/kept
 export SMSOTP_CODE_CMD="tail -n 1 '$OUTBOX' | cut -f 3 | grep -o '[0-9]\\{4,10\\}' | head -n 1"
 mkdir -p "$SMSOTP_SVCDIR"
 echo "auth required pam_deny.so" >"$SMSOTP_SVCDIR/other"
+"$HERE/testusers.sh" add	# real accounts for the enrolled test users
 npass=0
 nfail=0
 tid=""

@@ -125,4 +125,13 @@ check eval '[ $rc -ne 0 ] && [ "$(wc -l <"$UOUT")" -eq "$before" ] &&
 	[ "$(grep -c "asked about user=alice: refused" "$SYSLOG")" -gt "$refusals" ]'
 # --- end clients
 
+tid=unprivileged_nullok_hint_ignored
+# a skip (nullok) is decided by the privileged side: from an unprivileged
+# caller the hint is ignored and logged, and a user without a number gets
+# the decoy prompt, not a skip
+users "$U1 +447700900111" "alice +447700900123"
+out=$(printf 'op=begin\nuser=%s\nnullok=1\n' $U2 | runuser -u $U2 -- "$HELPER")
+check eval 'echo "$out" | grep -q "^status=SENT" && grep -q "nullok= from an unprivileged caller ignored" "$SYSLOG"'
+users "$U1 +447700900111" "$U2 +447700900222" "alice +447700900123"
+
 finish
