@@ -192,6 +192,14 @@ phone_for(const struct smsotp_ctx *ctx, const char *user, const char *ulog,
 	*decoy = NULL;
 	rv = lookup_phone(ctx, user, ulog, phone);	/* for an unknown name too: the same cost */
 	if (ctx->unknown_user && rv != SMSOTP_ERROR) {
+		/*
+		 * reveal_status says so, but never as a NO_PHONE that the
+		 * module's nullok would turn into a skip.
+		 */
+		if (ctx->conf->reveal_status && !ctx->nullok) {
+			smsotp_log(LOG_NOTICE, "user=%s: unknown user", ulog);
+			return SMSOTP_NO_PHONE;
+		}
 		*decoy = "unknown user";
 		smsotp_decoy_phone(ctx->key, user, ctx->conf, phone);
 		return SMSOTP_OK;

@@ -218,6 +218,20 @@ check_index(const char *users)
 		    SMSOTP_USERS_INDEX_SUFFIX, note.why);
 }
 
+/* Phone numbers are personal data: say so when others may read them. */
+static void
+check_private(const char *users)
+{
+	struct stat sb;
+
+	if (stat(users, &sb) != 0 || !(sb.st_mode & S_IROTH))
+		return;
+	fprintf(stderr, "smsotpctl: warning: %s is readable by every local "
+	    "user (mode %04o): phone numbers are personal data; make it "
+	    "root:%s 0640\n", users, (unsigned)(sb.st_mode & 07777),
+	    SMSOTP_GROUP);
+}
+
 static int
 cmd_check_config(void)
 {
@@ -237,8 +251,10 @@ cmd_check_config(void)
 	printf("%s: OK (%d gateway%s, %d route%s)\n", conf_path, conf.ngateways,
 	    conf.ngateways == 1 ? "" : "s", conf.nroutes,
 	    conf.nroutes == 1 ? "" : "s");
-	if (conf.phones_file != NULL)
+	if (conf.phones_file != NULL) {
+		check_private(conf.phones_file);
 		check_index(conf.phones_file);
+	}
 	smsotp_conf_free(&conf);
 	return 0;
 }

@@ -67,7 +67,8 @@ write_conf_raw() {
 # users LINE...: the users file.
 users() {
 	printf '%s\n' "$@" >"$USERS.new"
-	chmod 0644 "$USERS.new"
+	chown root:smsotp "$USERS.new" 2>/dev/null || true
+	chmod 0640 "$USERS.new"
 	mv -f "$USERS.new" "$USERS"
 }
 

@@ -93,7 +93,7 @@ login smsotp ghostuser =000000 =000000 =000000; fake=$(transcript); m1=$(grep -m
 login smsotp ghostuser =000000 @abort; m2=$(grep -m1 PROMPT "$T/last.out")
 tid="$tid (unknown = enrolled: $(echo "$fake" | wc -l) lines; texts sent $(outbox_lines))"
 check eval '[ "$real" = "$fake" ] && [ "$m1" = "$m2" ] && [ "$(outbox_lines)" -eq 1 ] &&
-	mylog | grep -q "user=ghostuser: no phone number: decoy prompt, no code sent"'
+	mylog | grep -q "user=ghostuser: unknown user: decoy prompt, no code sent"'
 
 tid="decoy_no_phone_and_locked_user"
 login smsotp nophone =000000 =000000 =000000; c=$(transcript)

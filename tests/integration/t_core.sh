@@ -86,8 +86,14 @@ login smsotp-nullok carol
 check result_is "$IGNORED"
 
 tid=unknown_user_fails
-login smsotp nosuchuser
+login smsotp nosuchuser =000000 =000000 =000000
 check result_is "$AUTH_ERR"
+
+tid=unknown_user_never_skipped_by_nullok
+# nullok is for known users without a number: a name NSS does not know
+# gets the decoy prompt (and no text), never a skip
+login smsotp-nullok nosuchuser =000000 =000000 =000000
+check eval 'result_is "$AUTH_ERR" && prompt_has "SMS code sent"'
 
 tid=gateway_unreachable_secure
 reset_state

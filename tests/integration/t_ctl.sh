@@ -210,5 +210,13 @@ $CTL_ set-phone alice >/dev/null 2>&1; r2=$?
 $CTL_ locked extra >/dev/null 2>&1; r3=$?
 check eval '[ $r1 -eq 2 ] && [ $r2 -eq 2 ] && [ $r3 -eq 2 ]'
 
+tid=check_config_warns_users_file_readable_by_others
+chmod 0644 "$USERS"
+w644=$($CTL_ check-config 2>&1 >/dev/null); rc644=$?
+chgrp smsotp "$USERS" && chmod 0640 "$USERS"
+w640=$($CTL_ check-config 2>&1 >/dev/null)
+check eval '[ $rc644 -eq 0 ] && echo "$w644" | grep -q "warning: $USERS is readable by every local user (mode 0644)" &&
+	! echo "$w640" | grep -q "readable by every local user"'
+
 rm -f "$STATE"/b-* "$USERS.cdb"
 finish
