@@ -175,3 +175,17 @@ smsotp_code_check(const unsigned char key[SMSOTP_KEY_LEN],
 	sodium_memzero(h, sizeof(h));
 	return match && format_ok;
 }
+
+void
+smsotp_secret_lock(void *p, size_t n)
+{
+	(void)sodium_mlock(p, n);
+}
+
+void
+smsotp_secret_unlock(void *p, size_t n)
+{
+	/* wipes, then unlocks; on memory it could not lock, wipes all the same */
+	if (sodium_munlock(p, n) != 0)
+		sodium_memzero(p, n);
+}

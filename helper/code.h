@@ -53,4 +53,12 @@ int smsotp_code_check(const unsigned char key[SMSOTP_KEY_LEN],
     const char *challenge, const char *typed, size_t typedlen, int length,
     const unsigned char stored[SMSOTP_HASH_LEN]);
 
+/*
+ * Keep a secret (the key, a code) out of swap and core dumps while it is
+ * held: sodium_mlock where RLIMIT_MEMLOCK allows, silently nothing where
+ * it does not (never a failure). smsotp_secret_unlock wipes it first.
+ */
+void smsotp_secret_lock(void *p, size_t n);
+void smsotp_secret_unlock(void *p, size_t n);
+
 #endif

@@ -327,11 +327,12 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
+	smsotp_secret_lock(code, sizeof(code));
 	memset(&st, 0, sizeof(st));
 	rv = phone_for(ctx, user, ulog, phone, &decoy);
 	if (rv != SMSOTP_OK) {
 		smsotp_eng_reply_init(r, rv);
-		return r->status;
+		goto out;
 	}
 	if (smsotp_eng_open_txn(ctx, user, &txn, &st, ulog, r) != 0) {
 		if (r->status == SMSOTP_LOCKED && !ctx->conf->reveal_status)
@@ -386,7 +387,7 @@ smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
 	}
 	reply_sent(ctx, id, phone, r);
 out:
-	smsotp_wipe(code, sizeof(code));
+	smsotp_secret_unlock(code, sizeof(code));
 	smsotp_wipe(&st, sizeof(st));
 	return r->status;
 }
@@ -406,13 +407,14 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	memset(code, 0, sizeof(code));
+	smsotp_secret_lock(code, sizeof(code));
 	memset(&st, 0, sizeof(st));
 	is_decoy = smsotp_decoy_id_check(ctx->key, user, challenge, &made);
 	rv = phone_for(ctx, user, ulog, phone, &decoy);
 	if (rv != SMSOTP_OK && !is_decoy) {
 		/* the number went away since begin */
 		smsotp_eng_reply_init(r, rv == SMSOTP_NO_PHONE ? SMSOTP_EXPIRED : rv);
-		return r->status;
+		goto out;
 	}
 	if (rv != SMSOTP_OK)	/* a decoy's number is a stand-in */
 		smsotp_decoy_phone(ctx->key, user, ctx->conf, phone);
@@ -421,7 +423,7 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	else if (decoy != NULL) {
 		/* a real challenge whose number became unusable */
 		smsotp_eng_reply_init(r, SMSOTP_EXPIRED);
-		return r->status;
+		goto out;
 	}
 	if (smsotp_eng_open_txn(ctx, user, &txn, &st, ulog, r) != 0)
 		goto out;
@@ -473,7 +475,7 @@ smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
 	smsotp_log(LOG_INFO, "user=%s: code resent%s", ulog,
 	    decoy != NULL ? " (decoy: nothing sent)" : "");
 out:
-	smsotp_wipe(code, sizeof(code));
+	smsotp_secret_unlock(code, sizeof(code));
 	smsotp_wipe(&st, sizeof(st));
 	return r->status;
 }

@@ -226,7 +226,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	const char *bad, *chal, *code, *nl;
 	char account[SMSOTP_USER_MAX + 1];
 	uid_t uid = (uid_t)-1;
-	int loaded = 0, nullok, canon;
+	int loaded = 0, locked_key = 0, nullok, canon;
 
 	memset(&conf, 0, sizeof(conf));
 	r->status = SMSOTP_ERROR;
@@ -298,6 +298,8 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 		smsotp_log(LOG_CRIT, "libsodium failed to initialise");
 		return SMSOTP_ERROR;
 	}
+	smsotp_secret_lock(key, sizeof(key));
+	locked_key = 1;
 	if (load_all(privileged, req, &conf, key, &store) != 0)
 		goto out;
 	loaded = 1;
@@ -331,7 +333,10 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 			smsotp_resend(&ctx, user, chal, service, r);
 	}
 out:
-	smsotp_wipe(key, sizeof(key));
+	if (locked_key)
+		smsotp_secret_unlock(key, sizeof(key));
+	else
+		smsotp_wipe(key, sizeof(key));
 	if (loaded)
 		smsotp_store_close(&store);
 	if (conf.path != NULL)
@@ -350,6 +355,7 @@ main(int argc, char **argv)
 	int privileged;
 
 	(void)argv;
+	smsotp_secret_lock(buf, sizeof(buf));	/* the request holds the code */
 	if (smsotp_harden(HELPER_DEADLINE_S) != 0)
 		return SMSOTP_ERROR;
 	smsotp_log_init("smsotp-helper", 0);

@@ -95,4 +95,14 @@ vonage_conf "ca_file = \"$T/certs/ca.pem\"; proxy = \"$PROXY\";"
 SMSOTP_CODE_CMD=false login smsotp alice
 check eval 'result_is "$UNAVAIL" && [ -s "$T/proxy.hits" ] && [ "$(lines "$T/good.log")" -eq 1 ]'
 
+tid=key_and_code_locked_in_memory
+# the key (32 bytes) and the code (11-byte buffer) are mlock'ed while held
+# (out of swap), and a caller whose RLIMIT_MEMLOCK allows none still logs in
+write_conf
+reset_state
+strace -f -qq -o "$T/mlock.trace" -e trace=mlock "$HELPER" <<<"$(printf 'op=begin\nuser=alice\nservice=login')" >"$T/mlock.out" 2>/dev/null
+r0=$(prlimit --memlock=0 "$HELPER" <<<"$(printf 'op=begin\nuser=alice\nservice=login')" 2>/dev/null | head -n 1)
+check eval 'grep -q "mlock(0x[0-9a-f]*, 32) = 0" "$T/mlock.trace" && grep -q "mlock(0x[0-9a-f]*, 11) = 0" "$T/mlock.trace" &&
+	grep -q "^status=SENT" "$T/mlock.out" && [ "$r0" = status=SENT ]'
+
 finish
