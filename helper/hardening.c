@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,6 +19,9 @@
 #endif
 
 #include "hardening.h"
+#include "log.h"
+#include "rlimits.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -89,4 +93,76 @@ smsotp_harden(unsigned deadline_s)
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	alarm(deadline_s);
 	return 0;
+}
+
+/* "unlimited" or the number, for log lines. */
+static const char *
+rlim_str(rlim_t v, char *buf, size_t sz)
+{
+	if (v == RLIM_INFINITY ||
+	    smsotp_fmt(buf, sz, "%llu", (unsigned long long)v) != 0)
+		return "unlimited";
+	return buf;
+}
+
+/*
+ * Raise the soft limit of t to its want when it is below t->need: up to
+ * the hard limit, and with euid 0 the hard limit too. 0 when the soft
+ * limit is (now) at least the need.
+ */
+static int
+raise_one(const struct smsotp_rlimit_need *t, int root, struct rlimit *cur)
+{
+	struct rlimit rl;
+
+	if (getrlimit(t->resource, cur) != 0) {
+		cur->rlim_cur = cur->rlim_max = 0;
+		return -1;
+	}
+	if (cur->rlim_cur >= t->need)
+		return 0;
+	if (root) {
+		rl.rlim_cur = t->want;
+		rl.rlim_max = cur->rlim_max < t->want ? t->want : cur->rlim_max;
+		if (setrlimit(t->resource, &rl) == 0)
+			return 0;
+	}
+	if (cur->rlim_max < t->need)
+		return -1;
+	rl.rlim_cur = cur->rlim_max < t->want ? cur->rlim_max : t->want;
+	rl.rlim_max = cur->rlim_max;
+	return setrlimit(t->resource, &rl);
+}
+
+int
+smsotp_rlimits_ok(int privileged)
+{
+	const struct smsotp_rlimit_need *t = NULL;
+	struct rlimit cur;
+	char msg[600], a[24], b[24];
+	size_t i, n = 0, used = 0;
+	int root = geteuid() == 0, bad = 0, w;
+
+	msg[0] = '\0';
+	t = smsotp_rlimit_needs(&n);
+	for (i = 0; i < n; i++) {
+		/* the kernel does not hold real root to RLIMIT_NPROC */
+		if (t[i].need == 0 || (privileged &&
+		    t[i].resource == RLIMIT_NPROC) ||
+		    raise_one(&t[i], root, &cur) == 0)
+			continue;
+		bad++;
+		w = snprintf(msg + used, sizeof(msg) - used, "%s%s is %s %s "
+		    "(hard %s), needs %llu", bad > 1 ? "; " : "", t[i].name,
+		    rlim_str(cur.rlim_cur, a, sizeof(a)), t[i].unit,
+		    rlim_str(cur.rlim_max, b, sizeof(b)),
+		    (unsigned long long)t[i].need);
+		if (w > 0 && (size_t)w < sizeof(msg) - used)
+			used += (size_t)w;	/* else: the line is full */
+	}
+	if (bad == 0)
+		return 0;
+	smsotp_log(LOG_ERR, "resource limits too low for the helper: %s; "
+	    "request refused (a local fault, not a gateway one)", msg);
+	return -1;
 }

@@ -344,6 +344,8 @@ main(int argc, char **argv)
 		return SMSOTP_ERROR;
 	}
 	privileged = geteuid() == 0;
+	if (smsotp_rlimits_ok(privileged) != 0)
+		goto reply;
 	if (read_request(buf, sizeof(buf), &len) != 0) {
 		smsotp_log(LOG_ERR, "unreadable or oversized request: refused");
 		goto reply;
