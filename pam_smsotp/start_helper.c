@@ -12,19 +12,20 @@
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 
+#include "child_limits.h"
 #include "start_helper.h"
 
 #ifndef SMSOTP_HELPER_PATH
 #error "SMSOTP_HELPER_PATH must be defined by the build"
 #endif
 
-#ifndef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
 /*
  * Child side of fork: only async-signal-safe calls between fork and
  * execve (the host may be multithreaded).
  */
 static void __attribute__((noreturn))
-exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
+exec_helper(pam_handle_t *pamh, const struct smsotp_child_limits *cl,
+    int in_rd, int out_wr)
 {
 	static char arg0[] = "smsotp-helper";
 	char *const argv[] = { arg0, NULL };
@@ -33,6 +34,7 @@ exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 	sigset_t none;
 	int a, b, sig, nul, closed = 0;
 
+	smsotp_child_limits_apply(cl);
 	/* Move both ends above 2 first, so that dup2 cannot clobber one. */
 	a = fcntl(in_rd, F_DUPFD_CLOEXEC, 3);
 	b = fcntl(out_wr, F_DUPFD_CLOEXEC, 3);
@@ -58,6 +60,7 @@ exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 	    PAM_MODUTIL_IGNORE_FD, PAM_MODUTIL_NULL_FD) < 0) {
 		_exit(127);
 	}
+	(void)setsid();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -68,9 +71,11 @@ exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
 	execve(SMSOTP_HELPER_PATH, argv, envp);
 	_exit(127);
 }
-#endif
 
 #ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+#ifndef POSIX_SPAWN_SETSID
+#define POSIX_SPAWN_SETSID 0	/* glibc < 2.26 has no closefrom either */
+#endif
 /*
  * posix_spawn instead of fork: glibc runs the child on the parent's
  * memory until execve (CLONE_VM | CLONE_VFORK), so a big host (sshd with
@@ -104,7 +109,7 @@ spawn_helper(int in_rd, int out_wr, pid_t *pid)
 	    (e = posix_spawnattr_setsigdefault(&at, &all)) != 0 ||
 	    (e = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
 	    (e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK)) != 0)
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID)) != 0)
 		goto out;
 	e = posix_spawn(pid, SMSOTP_HELPER_PATH, &fa, &at, argv, envp);
 out:
@@ -120,16 +125,20 @@ int
 smsotp_start_helper(pam_handle_t *pamh, int debug, int in_rd, int out_wr,
     pid_t *pid)
 {
-	(void)debug;
+	struct smsotp_child_limits cl;
+	int fix = smsotp_child_limits_plan(&cl);
+
+	if (debug && fix)
+		pam_syslog(pamh, LOG_DEBUG, "helper child: %s%d limit(s) "
+		    "to set", cl.become_root ? "real uid 0, " : "", cl.n);
 #ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-	(void)pamh;
-	return spawn_helper(in_rd, out_wr, pid);
-#else
+	if (!fix)
+		return spawn_helper(in_rd, out_wr, pid);
+#endif
 	*pid = fork();
 	if (*pid < 0)
 		return errno;
 	if (*pid == 0)
-		exec_helper(pamh, in_rd, out_wr);
+		exec_helper(pamh, &cl, in_rd, out_wr);
 	return 0;
-#endif
 }
