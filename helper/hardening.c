@@ -13,10 +13,12 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #ifdef HAVE_CLOSE_RANGE
 #include <linux/close_range.h>
 #endif
+#include <linux/magic.h>
 
 #include "hardening.h"
 #include "log.h"
@@ -165,4 +167,73 @@ smsotp_rlimits_ok(int privileged)
 	smsotp_log(LOG_ERR, "resource limits too low for the helper: %s; "
 	    "request refused (a local fault, not a gateway one)", msg);
 	return -1;
+}
+
+/*
+ * SECURITY: the initial user namespace maps every uid to itself, and only
+ * it: "0 0 4294967295". Faking /proc takes CAP_SYS_ADMIN over a mount
+ * namespace: real root (trusted anyway) or root of a user namespace, where
+ * the setgid bit does not apply (the smsotp group is not mapped); a file
+ * not on procfs is refused anyway.
+ */
+static int
+initial_userns(void)
+{
+	char buf[128], *p, *end;
+	unsigned long long v[3];
+	struct statfs sf;
+	ssize_t len;
+	int fd, i, ok = 0;
+
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		smsotp_log(LOG_ERR, "cannot open /proc/self/uid_map: %s; "
+		    "the caller counts as unprivileged", strerror(errno));
+		return 0;
+	}
+	if (fstatfs(fd, &sf) != 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		smsotp_log(LOG_ERR, "/proc/self/uid_map is not on procfs; "
+		    "the caller counts as unprivileged");
+		goto out;
+	}
+	do {
+		len = read(fd, buf, sizeof(buf) - 1);
+	} while (len < 0 && errno == EINTR);
+	if (len <= 0) {
+		smsotp_log(LOG_ERR, "cannot read /proc/self/uid_map: %s; "
+		    "the caller counts as unprivileged",
+		    len < 0 ? strerror(errno) : "empty");
+		goto out;
+	}
+	buf[len] = '\0';
+	p = buf;
+	for (i = 0; i < 3; i++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno != 0)
+			break;
+		p = end;
+	}
+	ok = i == 3 && strcmp(p, "\n") == 0 && v[0] == 0 && v[1] == 0 &&
+	    v[2] == 4294967295ULL;
+	if (!ok)
+		smsotp_log(LOG_NOTICE, "uid 0 inside a user namespace: the "
+		    "caller counts as unprivileged");
+out:
+	close(fd);
+	return ok;
+}
+
+int
+smsotp_caller_privileged(void)
+{
+	uid_t r, e, s;
+
+	if (getresuid(&r, &e, &s) != 0 || r != 0 || e != 0)
+		return 0;
+	return initial_userns();
 }

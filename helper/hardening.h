@@ -24,4 +24,13 @@ int smsotp_harden(unsigned deadline_s);
  */
 int smsotp_rlimits_ok(int privileged) __attribute__((warn_unused_result));
 
+/*
+ * SECURITY: 1 when the caller is privileged: real and effective uid 0 in
+ * the initial user namespace (sshd, sudo, su and login reach the helper
+ * so: pam_smsotp.so makes the child real root). 0 for anyone else, root
+ * inside a user namespace included, and when /proc/self/uid_map cannot be
+ * read (fail closed, logged).
+ */
+int smsotp_caller_privileged(void) __attribute__((warn_unused_result));
+
 #endif
