@@ -366,7 +366,9 @@ main(int argc, char **argv)
 		    "pam_smsotp.so, not by hand; see smsotp-helper(8)\n");
 		return SMSOTP_ERROR;
 	}
-	privileged = geteuid() == 0;
+	privileged = smsotp_caller_privileged();
+	if (smsotp_rlimits_ok(privileged) != 0)
+		goto reply;
 	if (read_request(buf, sizeof(buf), &len) != 0) {
 		smsotp_log(LOG_ERR, "unreadable or oversized request: refused");
 		goto reply;

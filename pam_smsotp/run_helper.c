@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -17,10 +16,10 @@
 #include <unistd.h>
 
 #include <security/pam_ext.h>
-#include <security/pam_modutil.h>
 
 #include "proto.h"
 #include "run_helper.h"
+#include "start_helper.h"
 
 #ifndef SMSOTP_HELPER_PATH
 #error "SMSOTP_HELPER_PATH must be defined by the build"
@@ -274,104 +273,6 @@ ms_left(const struct timespec *deadline)
 	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-#ifndef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-/*
- * Child side (without posix_spawn_file_actions_addclosefrom_np, glibc <
- * 2.34): only async-signal-safe calls between fork and execve.
- */
-static void __attribute__((noreturn))
-exec_helper(pam_handle_t *pamh, int in_rd, int out_wr)
-{
-	static char arg0[] = "smsotp-helper";
-	char *const argv[] = { arg0, NULL };
-	char *const envp[] = { NULL };
-	struct sigaction sa;
-	sigset_t none;
-	int a, b, sig, nul;
-
-	/* Move both ends above 2 first, so that dup2 cannot clobber one. */
-	a = fcntl(in_rd, F_DUPFD_CLOEXEC, 3);
-	b = fcntl(out_wr, F_DUPFD_CLOEXEC, 3);
-	if (a < 0 || b < 0 || dup2(a, STDIN_FILENO) < 0 ||
-	    dup2(b, STDOUT_FILENO) < 0)
-		_exit(127);
-	/*
-	 * stderr to /dev/null, every fd above 2 closed. close_range is one
-	 * syscall; pam_modutil_sanitize_helper_fds (Linux-PAM 1.5) calls
-	 * close() on every fd up to the hard RLIMIT_NOFILE, capped at 65535,
-	 * even after close_range: it is only the fallback (kernel < 5.9).
-	 */
-	if (close_range(3, ~0U, 0) == 0) {
-		nul = open("/dev/null", O_RDWR);
-		if (nul < 0 || dup2(nul, STDERR_FILENO) < 0)
-			_exit(127);
-		if (nul != STDERR_FILENO)
-			(void)close(nul);
-	} else if (pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_IGNORE_FD,
-	    PAM_MODUTIL_IGNORE_FD, PAM_MODUTIL_NULL_FD) < 0) {
-		_exit(127);
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);	/* undo inherited SIG_IGN */
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(SMSOTP_HELPER_PATH, argv, envp);
-	_exit(127);
-}
-#endif
-
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-/*
- * posix_spawn instead of fork: glibc runs the child on the parent's
- * memory until execve (CLONE_VM | CLONE_VFORK), so a big host (sshd with
- * many sessions, a desktop locker) does not copy its page tables for
- * every helper run. The child gets what exec_helper gives it: the pipes
- * as stdin and stdout (both above 2 already), stderr on /dev/null, no
- * other fd, every signal at its default, an empty mask and environment.
- * 0, or an errno value (the helper could not be run; no child is left).
- */
-static int
-spawn_helper(int in_rd, int out_wr, pid_t *pid)
-{
-	static char arg0[] = "smsotp-helper";
-	char *const argv[] = { arg0, NULL };
-	char *const envp[] = { NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all, none;
-	int e, fa_ok = 0, at_ok = 0;
-
-	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
-		goto out;
-	fa_ok = 1;
-	if ((e = posix_spawnattr_init(&at)) != 0)
-		goto out;
-	at_ok = 1;
-	sigfillset(&all);
-	sigemptyset(&none);
-	if ((e = posix_spawn_file_actions_adddup2(&fa, in_rd, 0)) != 0 ||
-	    (e = posix_spawn_file_actions_adddup2(&fa, out_wr, 1)) != 0 ||
-	    (e = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null",
-	    O_RDWR, 0)) != 0 ||
-	    (e = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
-	    (e = posix_spawnattr_setsigdefault(&at, &all)) != 0 ||
-	    (e = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
-	    (e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK)) != 0)
-		goto out;
-	e = posix_spawn(pid, SMSOTP_HELPER_PATH, &fa, &at, argv, envp);
-out:
-	if (at_ok)
-		(void)posix_spawnattr_destroy(&at);
-	if (fa_ok)
-		(void)posix_spawn_file_actions_destroy(&fa);
-	return e;
-}
-#endif
-
 /* Move *fd above stdio (a host may run with 0-2 closed). 0 or -1. */
 static int
 above_stdio(int *fd)
@@ -545,20 +446,12 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 		    SMSOTP_HELPER_PATH, opname);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += SMSOTP_HELPER_TIMEOUT_MS / 1000;
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
 	why = "helper could not be run";
-	if ((errno = spawn_helper(in[0], out[1], &pid)) != 0) {
+	if ((errno = smsotp_start_helper(pamh, debug, in[0], out[1], &pid))
+	    != 0) {
 		pam_syslog(pamh, LOG_ERR, "%s: %m", SMSOTP_HELPER_PATH);
 		goto out;
 	}
-#else
-	why = "fork failed";
-	pid = fork();
-	if (pid < 0)
-		goto out;
-	if (pid == 0)
-		exec_helper(pamh, in[0], out[1]);
-#endif
 
 	close(in[0]);
 	in[0] = -1;
