@@ -47,8 +47,8 @@
 /* Seconds of CPU: the helper's own deadline is 30 s of wall time. */
 #define SMSOTP_RLIM_CPU_NEED    30
 #define SMSOTP_RLIM_CPU_WANT    60
-/* libsodium's sodium_mlock of a few pages; not checked by the helper. */
-#define SMSOTP_RLIM_MEMLOCK_WANT ((rlim_t)64 * 1024)
+/* sodium_mlock of the request buffer (64 KiB), the key and the codes; not checked. */
+#define SMSOTP_RLIM_MEMLOCK_WANT ((rlim_t)256 * 1024)
 
 struct smsotp_rlimit_need {
 	int resource;
