@@ -487,3 +487,57 @@ def mkwork():
     d = tempfile.mkdtemp(prefix="smsotp-bench.", dir="/tmp")
     os.chmod(d, 0o755)
     return d
+
+
+# --- accounts ------------------------------------------------------------------
+
+PASSWD = "/etc/passwd"
+PWD_LOCK = "/etc/.pwd.lock"	# the lock shadow-utils' lckpwdf() takes
+FIRST_UID = 3900000
+
+
+class Accounts:
+    """The helper serves accounts NSS knows (a name it does not know gets a
+    decoy), so the users the bench logs in as are made real: passwd lines
+    (no home, no shell, no password, group nogroup) added under the passwd
+    lock in one write, and removed the same way by close()."""
+
+    def __init__(self, names):
+        import fcntl
+        self.names = [n for n in names if not self._known(n)]
+        if not self.names:
+            return
+        with open(PWD_LOCK, "a") as lk:
+            fcntl.lockf(lk, fcntl.LOCK_EX)
+            with open(PASSWD, "a") as f:
+                for i, n in enumerate(self.names):
+                    f.write("%s:x:%d:65534:pam_smsotp bench:/nonexistent:"
+                            "/usr/sbin/nologin\n" % (n, FIRST_UID + i))
+
+    @staticmethod
+    def _known(name):
+        import pwd
+        try:
+            pwd.getpwnam(name)
+            return True
+        except KeyError:
+            return False
+
+    def close(self):
+        import fcntl
+        if not self.names:
+            return
+        mine = set(self.names)
+        with open(PWD_LOCK, "a") as lk:
+            fcntl.lockf(lk, fcntl.LOCK_EX)
+            with open(PASSWD) as f:
+                keep = [l for l in f if l.split(":", 1)[0] not in mine or
+                        ":pam_smsotp bench:" not in l]
+            tmp = PASSWD + ".smsotp-bench"
+            with open(tmp, "w") as f:
+                f.writelines(keep)
+            st = os.stat(PASSWD)
+            os.chmod(tmp, st.st_mode & 0o7777)
+            os.chown(tmp, st.st_uid, st.st_gid)
+            os.rename(tmp, PASSWD)
+        self.names = []
