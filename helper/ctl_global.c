@@ -87,7 +87,7 @@ smsotp_ctl_global(const char *conf_path, int argc, char **argv)
 	struct smsotp_conf conf;
 	struct smsotp_errs errs;
 	struct smsotp_store store;
-	struct smsotp_global g;
+	struct smsotp_global g, d;
 	char why[320];
 	int reset = 0, i, st, rv = 1;
 
@@ -129,6 +129,11 @@ smsotp_ctl_global(const char *conf_path, int argc, char **argv)
 			rv = print_json(&conf, &g, st);
 		else {
 			print_text(&conf, &g, st);
+			if (smsotp_limits_peek_decoys(&store, smsotp_now(), &d,
+			    why, sizeof(why)) >= 0)
+				printf("%-16s %u in the last 60 s, %u in the last "
+				    "day\n", "decoy prompts:",
+				    smsotp_global_minute(&d), smsotp_global_day(&d));
 			rv = 0;
 		}
 	}

@@ -167,6 +167,8 @@ timed_send(const struct smsotp_ctx *ctx, const char *user, const char *service,
 	int rv;
 
 	if (decoy) {
+		(void)smsotp_limits_count_decoy(ctx->store, ctx->now,
+		    ctx->lock_wait_ms);
 		smsotp_decoy_send(ctx);
 		return SMSOTP_SENT;
 	}

@@ -76,7 +76,7 @@ encode(const struct smsotp_global *g, char *buf, size_t cap, size_t *len,
 
 struct upd {
 	struct smsotp_store *store;
-	const struct smsotp_conf *conf;	/* take */
+	int per_minute, per_day;	/* take: the caps (0: none) */
 	int64_t now;
 	long ms;			/* note */
 	int over, sample;		/* take: results */
@@ -100,8 +100,8 @@ take_fn(char *buf, size_t cap, size_t *len, const struct smsotp_swap_cur *cur,
 	if (decode(u->store, buf, *len, cur, &g, u->why, sizeof(u->why)) < 0)
 		return SMSOTP_SWAP_FAIL;
 	smsotp_global_advance(&g, u->now);
-	if (smsotp_global_over(&g, u->conf->global_per_minute,
-	    u->conf->global_per_day, u->now, &u->retry, &u->which)) {
+	if (smsotp_global_over(&g, u->per_minute, u->per_day, u->now, &u->retry,
+	    &u->which)) {
 		u->over = 1;
 		u->seen = strcmp(u->which, "day") == 0 ?
 		    smsotp_global_day(&g) : smsotp_global_minute(&g);
@@ -156,7 +156,8 @@ smsotp_limits_take(struct smsotp_store *store,
 
 	memset(&u, 0, sizeof(u));
 	u.store = store;
-	u.conf = conf;
+	u.per_minute = conf->global_per_minute;
+	u.per_day = conf->global_per_day;
 	u.now = now;
 	*retry_after = 0;
 	if (sample != NULL)
@@ -230,4 +231,41 @@ smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
 	u.store = store;
 	return smsotp_store_swap(store, SMSOTP_GLOBAL_NAME, GLOBAL_CAP, reset_fn,
 	    &u, deadline_of(wait_ms), why, whysz) == SMSOTP_ST_OK ? 0 : -1;
+}
+
+int
+smsotp_limits_count_decoy(struct smsotp_store *store, int64_t now, int wait_ms)
+{
+	struct upd u;
+	char why[320];
+
+	memset(&u, 0, sizeof(u));
+	u.store = store;
+	u.now = now;
+	why[0] = '\0';
+	if (smsotp_store_swap(store, SMSOTP_DECOYS_NAME, GLOBAL_CAP, take_fn, &u,
+	    deadline_of(wait_ms), why, sizeof(why)) == SMSOTP_ST_OK)
+		return 0;
+	smsotp_log(LOG_WARNING, "decoy counts: %s", u.why[0] != '\0' ? u.why :
+	    why);
+	return -1;
+}
+
+int
+smsotp_limits_peek_decoys(struct smsotp_store *store, int64_t now,
+    struct smsotp_global *g, char *why, size_t whysz)
+{
+	struct smsotp_swap_cur cur;
+	char buf[GLOBAL_CAP];
+	size_t len;
+	int r;
+
+	smsotp_global_init(g);
+	if (smsotp_store_swap_read(store, SMSOTP_DECOYS_NAME, buf, sizeof(buf),
+	    &len, &cur, why, whysz) != SMSOTP_ST_OK)
+		return -1;
+	r = decode(store, buf, len, &cur, g, why, whysz);
+	if (r >= 0)
+		smsotp_global_advance(g, now);
+	return r;
 }

@@ -39,6 +39,7 @@
 #define SMSOTP_GLOBAL_MS    16
 #define SMSOTP_GLOBAL_MAX_SIZE 4096
 #define SMSOTP_GLOBAL_NAME  "global"
+#define SMSOTP_DECOYS_NAME  "decoys"	/* decoy prompts, counted the same way */
 
 struct smsotp_global {
 	int64_t sec_base;			/* second of sec[0] */
@@ -131,5 +132,16 @@ int smsotp_limits_peek(struct smsotp_store *store, int64_t now,
 /* Clear the global counters (smsotpctl global reset). 0 or -1 (why). */
 int smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
     size_t whysz);
+
+/*
+ * Count one decoy prompt in the "decoys" record (same format, no caps):
+ * what `smsotpctl global` shows as decoys, and the same work a real send's
+ * count does, so that a decoy takes as long. 0, or -1 (logged).
+ */
+int smsotp_limits_count_decoy(struct smsotp_store *store, int64_t now,
+    int wait_ms);
+/* The decoy counts, as smsotp_limits_peek. */
+int smsotp_limits_peek_decoys(struct smsotp_store *store, int64_t now,
+    struct smsotp_global *g, char *why, size_t whysz);
 
 #endif
