@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "state_int.h"
 #include "util.h"
 
 /* SECURITY: group rw so that every uid running the setgid helper shares it. */
@@ -139,8 +140,8 @@ out:
  * SMSOTP_ST_OK with *exists 0 (no file) or 1, SMSOTP_ST_CORRUPT,
  * SMSOTP_ST_ERROR; why filled unless OK.
  */
-static int
-read_state(const struct smsotp_store *s, const char *name,
+int
+smsotp_state_read_unlocked(const struct smsotp_store *s, const char *name,
     struct smsotp_state *st, int *exists, char *why, size_t whysz)
 {
 	char buf[SMSOTP_STATE_MAX_SIZE + 1];
@@ -377,7 +378,7 @@ begin_named(struct smsotp_store *store, const char *name, int slot,
 	    whysz);
 	if (rv != SMSOTP_ST_OK)
 		goto out;
-	rv = read_state(store, txn->name, st, &txn->exists, why, whysz);
+	rv = smsotp_state_read_unlocked(store, txn->name, st, &txn->exists, why, whysz);
 	if (rv == SMSOTP_ST_OK && txn->exists && strcmp(st->user, user) != 0) {
 		if (slot) {
 			txn->exists = 0;	/* another unknown name's: evicted */
@@ -597,65 +598,4 @@ smsotp_state_end(struct smsotp_txn *txn)
 	if (txn->lockfd >= 0)
 		close(txn->lockfd);	/* releases the flock */
 	txn->lockfd = -1;
-}
-
-/* "u-" + 32 lower-case hex digits, nothing more. */
-static int
-state_name_ok(const char *n)
-{
-	int i;
-
-	if (n[0] != 'u' || n[1] != '-')
-		return 0;
-	for (i = 2; i < 34; i++)
-		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
-			return 0;
-	return n[34] == '\0';
-}
-
-int
-smsotp_state_foreach(struct smsotp_store *store,
-    int (*fn)(const char *name, const struct smsotp_state *st, void *arg),
-    void *arg)
-{
-	struct smsotp_state st;
-	char chk[SMSOTP_STATE_NAME_SIZE], why[512];
-	struct dirent *e;
-	DIR *d;
-	int fd, exists, r, rv = SMSOTP_ST_ERROR;
-
-	/* A new open file description: our readdir offset is our own. */
-	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return SMSOTP_ST_ERROR;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return SMSOTP_ST_ERROR;
-	}
-	for (;;) {
-		errno = 0;
-		e = readdir(d);
-		if (e == NULL) {
-			if (errno == 0)
-				rv = 0;
-			break;
-		}
-		if (!state_name_ok(e->d_name))
-			continue;
-		r = read_state(store, e->d_name, &st, &exists, why, sizeof(why));
-		if (r == SMSOTP_ST_OK && !exists)
-			continue;		/* removed meanwhile */
-		if (r == SMSOTP_ST_OK) {
-			smsotp_state_name(st.user, chk);
-			if (strcmp(chk, e->d_name) != 0)
-				r = SMSOTP_ST_CORRUPT;
-		}
-		rv = fn(e->d_name, r == SMSOTP_ST_OK ? &st : NULL, arg);
-		if (rv != 0)
-			break;
-	}
-	closedir(d);
-	smsotp_wipe(&st, sizeof(st));
-	return rv;
 }
