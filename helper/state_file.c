@@ -1,7 +1,6 @@
 /* state_file.c - the state directory: checked opens, per-user lock, atomic commit. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

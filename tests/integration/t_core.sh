@@ -89,6 +89,18 @@ tid=unknown_user_fails
 login smsotp nosuchuser =000000 =000000 =000000
 check result_is "$AUTH_ERR"
 
+# aliases of an enrolled account (another case, a domain suffix, a
+# leading space) are not the account's name in NSS here: with nullok they
+# are still asked for a code (a decoy: no text), never skipped, and their
+# wrong codes do not count against alice
+for alias in ALICE alice@example.com " alice"; do
+	tid="alias_not_skipped_by_nullok ('$alias')"
+	reset_state
+	login smsotp-nullok "$alias" =000000 =000000 =000000
+	check eval '! result_is "$IGNORED" && ! result_is "successfully authenticated" &&
+		[ "$(outbox_lines)" -eq 0 ] && "$CTL" status alice | grep -q "^failures: *0"'
+done
+
 tid=unknown_user_never_skipped_by_nullok
 # nullok is for known users without a number: a name NSS does not know
 # gets the decoy prompt (and no text), never a skip
