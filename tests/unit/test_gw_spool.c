@@ -235,13 +235,13 @@ test_smstools_config(void **state)
 		(void)rmdir(shm);
 	}
 	/* Unknown setting names are the loader's job; a spool gone later
-	 * is a temporary failure (the next gateway gets its chance). */
+	 * is this host's fault, not smsd's: a local failure. */
 	snprintf(settings, sizeof(settings), "spool_dir = \"%s\"; "
 	    "tmp_dir = \"%s\";", spool, tmp);
 	assert_int_equal(configure(&gw, &smsotp_gw_smstools, settings, &errs), 0);
 	assert_int_equal(rmdir(spool), 0);
 	send(&gw, TEXT, 5, &res);
-	assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
+	assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
 	destroy(&gw);
 	free(link);
 	free(spool);
