@@ -358,6 +358,7 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (g == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "not configured");
 		goto out;
 	}
@@ -378,6 +379,7 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 			smsotp_buf_add(&url, body.p, body.len);
 	}
 	if (body.oom || url.oom) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "out of memory");
 		goto out;
 	}

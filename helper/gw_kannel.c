@@ -187,6 +187,7 @@ kannel_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (k == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "not configured");
 		goto out;
 	}
@@ -209,6 +210,7 @@ kannel_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	if (!q.oom)
 		smsotp_buf_add(&url, q.p, q.len);
 	if (url.oom || q.oom) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "out of memory");
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gateway.h"
+#include "gw_util.h"
 #include "http.h"
 #include "proto.h"
 
@@ -281,6 +282,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (t == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		put(res, "not configured");
 		goto out;
 	}
@@ -298,6 +300,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	    add_field(body, cap, &used, "From", t->from) :
 	    add_field(body, cap, &used, "MessagingServiceSid", t->msid)) != 0 ||
 	    add_field(body, cap, &used, "Body", text) != 0) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		put(res, "out of memory");
 		goto out;
 	}
@@ -309,8 +312,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	req.username = t->account_sid;
 	req.password = t->auth_token;
 	if (smsotp_http_do(&t->http.opts, &req, deadline, &resp) != 0) {
-		res->http_status = resp.status;
-		put(res, resp.error);
+		smsotp_gwu_transport_fail(res, &resp);
 		goto out;
 	}
 	res->http_status = resp.status;

@@ -260,6 +260,7 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (v == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "not configured");
 		goto out;
 	}
@@ -279,6 +280,7 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	if (*p != '\0')	/* non-ASCII: sent as UCS-2, not mangled to GSM */
 		smsotp_buf_add_field(&body, "type", "unicode");
 	if (body.oom) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "out of memory");
 		goto out;
 	}

@@ -541,7 +541,7 @@ test_destroy_null(void **state)
 		gw.name = (char *)"g";
 		gw.type = type_of(types[i]);
 		gw.type->send(&gw, TO, TEXT, smsotp_mono() + 1, &res);
-		assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
+		assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
 		gw.type->destroy(&gw);
 		assert_null(gw.priv);
 	}

@@ -355,6 +355,33 @@ test_unprivileged_root_only(void **state)
 	smsotp_conf_free(&c);
 }
 
+/* libcurl that cannot be loaded: local, the route stops, no breaker. */
+static void
+test_libcurl_unavailable(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_conf c;
+	struct seen s;
+	char extra[512];
+
+	snprintf(extra, sizeof(extra), ",\n  { name = \"api\"; type = \"http\"; "
+	    "url = \"http://127.0.0.1:9/send\"; insecure_http = true; "
+	    "body = \"to=%%{to}&text=%%{text}\"; }");
+	load_gw(f, &c, extra, "{ prefix = \"+\"; gateways = [ \"api\", "
+	    "\"good\" ]; }");
+	assert_int_equal(send_at(f, &c, T0, -1, &s), SMSOTP_GW_LOCALFAIL);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.line[0], "api local failure");
+	assert_int_equal(breaker_files(f), 0);
+	{
+		struct stat st;
+		char *box = tu_path(f->dir, "outbox");
+
+		assert_int_not_equal(stat(box, &st), 0);	/* never tried */
+		free(box);
+	}
+	smsotp_conf_free(&c);
+}
 
 int
 main(void)
@@ -370,6 +397,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unprivileged_root_only,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_libcurl_unavailable, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
