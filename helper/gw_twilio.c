@@ -242,8 +242,9 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 		return;
 	}
 	code = reply_code(r);
-	if (st >= 400 && st < 500 && st != 401 && st != 403 && st != 404 &&
-	    st != 429) {
+	if (st >= 400 && st < 500 && st != 408 && st != 429) {
+		/* Twilio said no: the number, our credentials or account
+		 * (401, 403, 404), the request. */
 		res->outcome = SMSOTP_GW_PERMFAIL;
 		for (i = 0; i < sizeof(bad_to_codes) / sizeof(bad_to_codes[0]); i++)
 			if (code == bad_to_codes[i]) {
@@ -253,7 +254,7 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 				return;
 			}
 	} else {
-		/* 401/403/404 (credentials, account), 429, 5xx, 1xx-3xx. */
+		/* 408, 429, 5xx, 1xx-3xx: try the next gateway. */
 		res->outcome = SMSOTP_GW_TEMPFAIL;
 	}
 	if ((code != 0 ? smsotp_fmt(res->detail, sizeof(res->detail),

@@ -27,11 +27,12 @@ static const char *const vonage_settings[] = {
 };
 
 /*
- * messages[].status values (developer.vonage.com/api-errors/sms). Those
- * about the destination are permanent: another provider would refuse the
- * number too. Everything else (throttling, our credentials, account,
- * quota, sender, platform errors, unknown values) is temporary, so that
- * the route fails over to its next gateway.
+ * messages[].status values (developer.vonage.com/api-errors/sms). Vonage
+ * saying no is permanent: about the destination (another provider would
+ * refuse the number too) and about our credentials or account (a login
+ * must not pass as "provider down" because of them: gateway.h). Everything
+ * else (throttling, quota, sender, platform errors, unknown values) is
+ * temporary, so that the route fails over to its next gateway.
  */
 static const struct {
 	int status;
@@ -41,16 +42,16 @@ static const struct {
 	{ 1, 0, "throttled" },
 	{ 2, 0, "missing parameters" },
 	{ 3, 1, "invalid parameters" },
-	{ 4, 0, "invalid credentials" },
+	{ 4, 1, "invalid credentials" },
 	{ 5, 0, "internal error" },
 	{ 6, 1, "invalid message" },
 	{ 7, 1, "number barred" },
-	{ 8, 0, "partner account barred" },
+	{ 8, 1, "partner account barred" },
 	{ 9, 0, "partner quota violation" },
 	{ 10, 0, "too many existing binds" },
-	{ 11, 0, "account not enabled for HTTP" },
+	{ 11, 1, "account not enabled for HTTP" },
 	{ 12, 0, "message too long" },
-	{ 14, 0, "invalid signature" },
+	{ 14, 1, "invalid signature" },
 	{ 15, 0, "invalid sender address" },
 	{ 22, 1, "invalid network code" },
 	{ 23, 0, "invalid callback url" },

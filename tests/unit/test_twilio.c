@@ -194,7 +194,7 @@ test_error_replies(void **state)
 		const char *detail;
 	} cases[] = {
 		{ "+15005550001", SMSOTP_GW_PERMFAIL, 400, "twilio error 21211" },
-		{ "+15005550002", SMSOTP_GW_TEMPFAIL, 401,
+		{ "+15005550002", SMSOTP_GW_PERMFAIL, 401,
 		    "http 401 twilio error 20003" },
 		{ "+15005550003", SMSOTP_GW_TEMPFAIL, 429,
 		    "http 429 twilio error 20429 retry-after 7s" },
@@ -217,8 +217,9 @@ test_error_replies(void **state)
 		assert_string_equal(res.detail, cases[i].detail);
 		assert_int_equal(mockgw_log_lines(GOOD), before + 1);
 	}
-	/* Wrong credentials: next gateway (TEMPFAIL), token not shown. */
-	run(GOOD, &bad_token, "+447700900123", SMSOTP_GW_TEMPFAIL, &res);
+	/* Wrong credentials: Twilio said no (PERMFAIL, never "provider
+	 * down"), token not shown. */
+	run(GOOD, &bad_token, "+447700900123", SMSOTP_GW_PERMFAIL, &res);
 	assert_int_equal(res.http_status, 401);
 	assert_null(strstr(res.detail, "nope"));
 }
