@@ -223,6 +223,29 @@ test_route_all_open_last_resort(void **state)
 	smsotp_conf_free(&c);
 }
 
+/* A local fault stops the route and never reaches the breaker. */
+static void
+test_route_local_failure(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_conf c;
+	struct seen s;
+	int i;
+
+	load(f, &c, "{ prefix = \"+\"; gateways = [ \"broken\", \"good\" ]; }");
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(send_at(f, &c, T0 + i, -1, &s),
+		    SMSOTP_GW_LOCALFAIL);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(s.line[0], "broken local failure");
+	}
+	assert_int_equal(breaker_files(f), 0);
+	assert_int_equal(send_at(f, &c, T0 + 5, 1, &s), SMSOTP_GW_LOCALFAIL);
+	assert_int_equal(breaker_files(f), 0);
+	assert_string_equal(smsotp_gw_outcome_name(SMSOTP_GW_LOCALFAIL),
+	    "local failure");
+	smsotp_conf_free(&c);
+}
 
 /* TEMPFAIL only when gateways were tried: a spent deadline is local. */
 static void
@@ -391,6 +414,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_route_all_open_last_resort,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_local_failure, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_route_deadline, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unprivileged_breaker, setup,
