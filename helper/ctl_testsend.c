@@ -114,6 +114,8 @@ smsotp_ctl_test_send(const char *conf_path, int argc, char **argv)
 	smsotp_log(LOG_NOTICE, "test-send to %s via %s by smsotpctl", masked,
 	    gwname != NULL ? gwname : "route");
 	gwo.store = have_store ? &store : NULL;
+	/* The administrator's tool: a root caller, like sshd or sudo. */
+	gwo.privileged = getuid() == 0 && geteuid() == 0;
 	gwo.now = smsotp_now();
 	gwo.on_attempt = print_attempt;
 	gwo.arg = &rep;

@@ -47,6 +47,7 @@ send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
 	gwo.store = ctx->store;
 	gwo.now = ctx->now;
 	gwo.only = -1;
+	gwo.privileged = ctx->privileged;
 	switch (smsotp_gw_send_opts(ctx->conf, phone, text, ctx->deadline,
 	    &gwo, &gw)) {
 	case SMSOTP_GW_SENT:

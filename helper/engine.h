@@ -27,6 +27,7 @@ struct smsotp_ctx {
 	double deadline;		/* smsotp_mono() time for sends */
 	int nullok;			/* begin: module has nullok (decoy.h) */
 	int unknown_user;		/* the name is unknown to NSS: a decoy */
+	int privileged;			/* a root caller (gateway.h smsotp_gw_opts) */
 };
 
 struct smsotp_reply {

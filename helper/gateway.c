@@ -1,5 +1,6 @@
 /*
- * gateway.c - gateway type registry, prefix routing and failover.
+ * gateway.c - gateway type registry, prefix routing, failover, and who may
+ * use which gateway and the breaker.
  */
 #include "config.h"
 
@@ -16,11 +17,11 @@
 static const struct smsotp_gw_type *const types[] = {
 	&smsotp_gw_outbox,
 	&smsotp_gw_twilio,
-	&smsotp_gw_smstools,	/* gwspool */
-	&smsotp_gw_command,	/* gwspool */
-	&smsotp_gw_vonage,	/* gwhttp */
-	&smsotp_gw_kannel,	/* gwhttp */
-	&smsotp_gw_http,	/* gwhttp */
+	&smsotp_gw_smstools,
+	&smsotp_gw_command,
+	&smsotp_gw_vonage,
+	&smsotp_gw_kannel,
+	&smsotp_gw_http,
 	NULL
 };
 
@@ -47,6 +48,8 @@ smsotp_gw_outcome_name(enum smsotp_gw_outcome o)
 		return "temporary failure";
 	case SMSOTP_GW_PERMFAIL:
 		return "permanent failure";
+	case SMSOTP_GW_LOCALFAIL:
+		return "local failure";
 	}
 	return "?";
 }
@@ -86,7 +89,25 @@ clock_of(const struct smsotp_gw_opts *opts, double t0)
 	return opts->now + (int64_t)(smsotp_mono() - t0);
 }
 
-/* One attempt through gateway idx, logged, reported and recorded. */
+/* 1 when the breaker records attempts of this caller. */
+static int
+records(const struct smsotp_gw_opts *opts)
+{
+	return opts != NULL && opts->store != NULL && opts->privileged;
+}
+
+/* 1 for a privileged caller (opts NULL: unprivileged). */
+static int
+privileged(const struct smsotp_gw_opts *opts)
+{
+	return opts != NULL && opts->privileged;
+}
+
+/*
+ * One attempt through gateway idx, logged, reported and, for a privileged
+ * caller, recorded: only what says something about the provider (a
+ * success or a temporary failure), never a permanent or local failure.
+ */
 static enum smsotp_gw_outcome
 attempt(const struct smsotp_conf *conf, int idx, const char *to,
     const char *masked, const char *text, double deadline,
@@ -99,15 +120,16 @@ attempt(const struct smsotp_conf *conf, int idx, const char *to,
 	long ms;
 
 	memset(&res, 0, sizeof(res));
-	res.outcome = SMSOTP_GW_TEMPFAIL;
+	res.outcome = SMSOTP_GW_LOCALFAIL;
 	gw->type->send(gw, to, text, deadline, &res);
 	ms = (long)((smsotp_mono() - t0) * 1000.0 + 0.5);
-	smsotp_log(res.outcome == SMSOTP_GW_SENT ? LOG_INFO : LOG_WARNING,
+	smsotp_log(res.outcome == SMSOTP_GW_SENT ? LOG_INFO :
+	    res.outcome == SMSOTP_GW_LOCALFAIL ? LOG_ERR : LOG_WARNING,
 	    "send gateway=%s type=%s to=%s outcome=%s detail=\"%s\" ms=%ld",
 	    gw->name, gw->type->name, masked, smsotp_gw_outcome_name(res.outcome),
 	    res.detail, ms);
-	if (opts != NULL && opts->store != NULL &&
-	    res.outcome != SMSOTP_GW_PERMFAIL) {
+	if (records(opts) && (res.outcome == SMSOTP_GW_SENT ||
+	    res.outcome == SMSOTP_GW_TEMPFAIL)) {
 		limits_of(conf, &lim);
 		(void)smsotp_health_record(opts->store, &lim, gw->name,
 		    res.outcome == SMSOTP_GW_SENT, clock_of(opts, start),
@@ -152,23 +174,64 @@ skip_open(const struct smsotp_conf *conf, int idx,
 	return 1;
 }
 
+/*
+ * 1 when gateway idx needs a root caller and this one is not: logged (once
+ * per attempt of the route), reported, never counted by the breaker.
+ */
+static int
+skip_root_only(const struct smsotp_conf *conf, int idx,
+    const struct smsotp_gw_opts *opts)
+{
+	const struct smsotp_gateway *gw = &conf->gateways[idx];
+	struct smsotp_gw_result res;
+
+	if (!gw->type->root_only || privileged(opts))
+		return 0;
+	smsotp_log(LOG_INFO, "send gateway=%s skipped: type %s needs a root "
+	    "caller", gw->name, gw->type->name);
+	if (opts != NULL && opts->on_attempt != NULL) {
+		memset(&res, 0, sizeof(res));
+		res.outcome = SMSOTP_GW_LOCALFAIL;
+		(void)smsotp_fmt(res.detail, sizeof(res.detail),
+		    "type %s needs a root caller", gw->type->name);
+		opts->on_attempt(opts->arg, gw, &res, 2, 0);
+	}
+	return 1;
+}
+
+/* 1 when less than SMSOTP_GW_MIN_LEFT is left: logged. */
+static int
+out_of_time(const struct smsotp_conf *conf, int idx, const char *masked,
+    double deadline)
+{
+	if (deadline - smsotp_mono() >= SMSOTP_GW_MIN_LEFT)
+		return 0;
+	smsotp_log(LOG_ERR, "send deadline reached for %s before gateway %s",
+	    masked, conf->gateways[idx].name);
+	return 1;
+}
+
 enum smsotp_gw_outcome
 smsotp_gw_send_opts(const struct smsotp_conf *conf, const char *to,
     const char *text, double deadline, const struct smsotp_gw_opts *opts,
     int *gw_used)
 {
 	const struct smsotp_route *r = smsotp_gw_route_for(conf, to);
-	enum smsotp_gw_outcome o = SMSOTP_GW_TEMPFAIL;
+	/* Nothing tried yet: a local failure (DESIGN.md section 5.3). */
+	enum smsotp_gw_outcome o = SMSOTP_GW_LOCALFAIL;
 	char masked[SMSOTP_MASKED_SIZE];
 	double start = smsotp_mono();
 	int64_t until, first_until = 0;
-	int i, n, idx, last_resort = -1;
+	int i, n, idx, tried = 0, last_resort = -1;
 
 	*gw_used = -1;
 	smsotp_phone_mask(to, masked, sizeof(masked));
 	if (opts != NULL && opts->only >= 0) {
 		if (opts->only >= conf->ngateways)
-			return SMSOTP_GW_PERMFAIL;
+			return SMSOTP_GW_LOCALFAIL;	/* the caller's bug */
+		if (skip_root_only(conf, opts->only, opts) ||
+		    out_of_time(conf, opts->only, masked, deadline))
+			return SMSOTP_GW_LOCALFAIL;
 		*gw_used = opts->only;
 		return attempt(conf, opts->only, to, masked, text, deadline,
 		    opts, start);
@@ -180,11 +243,10 @@ smsotp_gw_send_opts(const struct smsotp_conf *conf, const char *to,
 	n = r != NULL ? r->ngw : conf->ngateways;
 	for (i = 0; i < n; i++) {
 		idx = r != NULL ? r->gw[i] : i;
-		if (smsotp_mono() >= deadline) {
-			smsotp_log(LOG_ERR, "send deadline reached for %s "
-			    "before gateway %s", masked, conf->gateways[idx].name);
-			return o;
-		}
+		if (skip_root_only(conf, idx, opts))
+			continue;
+		if (out_of_time(conf, idx, masked, deadline))
+			return tried ? o : SMSOTP_GW_LOCALFAIL;
 		if (skip_open(conf, idx, opts, start, &until)) {
 			if (last_resort < 0 || until < first_until) {
 				last_resort = idx;
@@ -193,21 +255,26 @@ smsotp_gw_send_opts(const struct smsotp_conf *conf, const char *to,
 			continue;
 		}
 		*gw_used = idx;
+		tried = 1;
 		o = attempt(conf, idx, to, masked, text, deadline, opts, start);
 		if (o != SMSOTP_GW_TEMPFAIL)
 			return o;
 	}
 	/* Every other gateway failed or was skipped: the breaker never
 	 * turns a route into "send nothing". */
-	if (last_resort >= 0 && smsotp_mono() < deadline) {
+	if (last_resort >= 0 && !out_of_time(conf, last_resort, masked,
+	    deadline)) {
 		smsotp_log(LOG_NOTICE, "send gateway=%s: no other gateway sent "
 		    "to %s, trying it as a last resort",
 		    conf->gateways[last_resort].name, masked);
 		*gw_used = last_resort;
+		tried = 1;
 		o = attempt(conf, last_resort, to, masked, text, deadline, opts,
 		    start);
 	}
-	return o;
+	if (!tried)
+		smsotp_log(LOG_ERR, "no gateway tried for %s: not sent", masked);
+	return tried ? o : SMSOTP_GW_LOCALFAIL;
 }
 
 enum smsotp_gw_outcome

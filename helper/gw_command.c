@@ -1,14 +1,30 @@
 /*
  * gw_command.c - the "command" gateway type: runs a local program (no
- * shell) with the destination number in its arguments and the text on its
- * standard input. Exit 0 = sent, 75 (EX_TEMPFAIL) = temporary failure
- * (try the next gateway), any other exit = permanent failure; killed by a
- * signal, not startable, or still running at its timeout (then SIGKILL of
- * its whole process group) = temporary failure.
- * SECURITY: the text (with the code) goes only through a pipe on stdin,
- * never argv or the environment; the environment is a fixed PATH only;
- * fds beyond 2 are closed; stdout and stderr are captured, truncated and
- * sanitised into the result detail.
+ * shell) and gives it the destination number and the text on its standard
+ * input, then end of file:
+ *     +447700900123\n            the number (E.164), one line
+ *     123456 is your code...     the text, as is (no newline added)
+ * When the administrator's argv names the number (%{to} or %{to_digits}),
+ * the number goes there instead and standard input carries the text alone
+ * (the format of earlier versions, for existing programs); such arguments
+ * are visible to every local user in /proc/PID/cmdline.
+ *
+ * Outcomes: exit 0 = sent; exit 75 (EX_TEMPFAIL) or still running at its
+ * timeout (then SIGKILL of its whole process group) = temporary failure
+ * (try the next gateway); any other exit = permanent failure (the program
+ * said no). Not startable, killed by a signal it was not sent by us, a
+ * pipe, fork or argument that failed = local failure (SMSOTP_GW_LOCALFAIL:
+ * this host's fault, e.g. a resource limit of the caller).
+ *
+ * Not root_only: the program needs nothing of root's; for an unprivileged
+ * caller it runs with that caller's uid (and group smsotp, which makes it
+ * non-dumpable), and what that caller may do to it (signals) can only fail
+ * its own login: such callers never record in the breaker.
+ *
+ * SECURITY: the text (with the code) and, by default, the number go only
+ * through a pipe on stdin, never argv or the environment; the environment
+ * is a fixed PATH only; fds beyond 2 are closed; stdout and stderr are
+ * captured, truncated and sanitised into the result detail.
  */
 #include "config.h"
 
@@ -37,6 +53,7 @@ struct command {
 	int argc;
 	char *argv[MAX_ARGS + 1];
 	int timeout;		/* seconds, default 10 */
+	int number_in_argv;	/* argv names %{to} or %{to_digits} */
 };
 
 static const char *const command_settings[] = { "argv", "timeout", NULL };
@@ -155,6 +172,9 @@ command_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 			return -1;
 		}
 		c->argc = i + 1;
+		if (strstr(v, "%{to}") != NULL ||
+		    strstr(v, "%{to_digits}") != NULL)
+			c->number_in_argv = 1;
 	}
 	if (!program_ok(c->argv[0], ctx->owner, buf, sizeof(buf))) {
 		smsotp_cfg_error(ctx, config_setting_get_elem(list, 0),
@@ -287,38 +307,66 @@ set_detail(struct smsotp_gw_result *res, const char *what, const char *out,
 		(void)smsotp_fmt(res->detail, sizeof(res->detail), "%s", what);
 }
 
+/*
+ * Standard input for the program (see the top of the file) into buf, its
+ * length into *len. 0, or -1 when it does not fit.
+ */
+static int
+input_of(const struct command *c, const char *to, const char *text,
+    char *buf, size_t cap, size_t *len)
+{
+	if (strlen(text) > SMSOTP_TEXT_MAX ||
+	    smsotp_fmt(buf, cap, "%s%s%s", c->number_in_argv ? "" : to,
+	    c->number_in_argv ? "" : "\n", text) != 0)
+		return -1;
+	*len = strlen(buf);
+	return 0;
+}
+
 static void
 command_send(const struct smsotp_gateway *gw, const char *to, const char *text,
     double deadline, struct smsotp_gw_result *res)
 {
 	const struct command *c = gw->priv;
 	char args[MAX_ARGS][MAX_ARG_LEN], *argv[MAX_ARGS + 1];
-	char out[OUT_KEEP], what[48];
+	char out[OUT_KEEP], what[48], input[24 + SMSOTP_TEXT_MAX];
 	int in[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	int i, st = 0, pfd = -1, killed = 0, exited = 0, open_out = 1, e;
-	size_t olen = 0, tlen = strlen(text);
+	size_t olen = 0, ilen = 0;
+	ssize_t n;
 	double end = smsotp_mono() + c->timeout;
 	pid_t pid = -1;
 
-	res->outcome = SMSOTP_GW_TEMPFAIL;
+	/* Until the program has run, every failure is this host's. */
+	res->outcome = SMSOTP_GW_LOCALFAIL;
 	if (end > deadline)
 		end = deadline;
 	for (i = 0; i < c->argc; i++) {
 		if (expand(c->argv[i], to, args[i], sizeof(args[i])) != 0) {
 			(void)smsotp_fmt(res->detail, sizeof(res->detail),
 			    "argument %d too long", i);
-			return;
+			goto out;
 		}
 		argv[i] = args[i];
 	}
 	argv[c->argc] = NULL;
-	/* The whole text fits the pipe buffer: written before the fork, so
+	if (input_of(c, to, text, input, sizeof(input), &ilen) != 0) {
+		(void)smsotp_fmt(res->detail, sizeof(res->detail),
+		    "text too long");
+		goto out;
+	}
+	/* The whole input fits the pipe buffer: written before the fork, so
 	 * the child reads it and EOF, and no SIGPIPE can reach us. */
-	if (tlen > SMSOTP_TEXT_MAX || pipe2(in, O_CLOEXEC) != 0 ||
-	    pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0 ||
-	    write(in[1], text, tlen) != (ssize_t)tlen) {
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(op, O_CLOEXEC) != 0 ||
+	    pipe2(ep, O_CLOEXEC) != 0) {
 		(void)smsotp_fmt(res->detail, sizeof(res->detail), "pipe: %s",
-		    tlen > SMSOTP_TEXT_MAX ? "text too long" : strerror(errno));
+		    strerror(errno));
+		goto out;
+	}
+	n = write(in[1], input, ilen);
+	if (n != (ssize_t)ilen) {
+		(void)smsotp_fmt(res->detail, sizeof(res->detail), "pipe: %s",
+		    n < 0 ? strerror(errno) : "short write");
 		goto out;
 	}
 	close(in[1]);
@@ -381,13 +429,17 @@ command_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		goto out;
 	}
 	if (killed) {
+		/* Most often the program waiting for its provider. */
+		res->outcome = SMSOTP_GW_TEMPFAIL;
 		set_detail(res, "timeout: killed", out, olen);
 	} else if (!exited) {
 		set_detail(res, "lost the child", out, olen);
 	} else if (WIFEXITED(st)) {
 		if (WEXITSTATUS(st) == 0)
 			res->outcome = SMSOTP_GW_SENT;
-		else if (WEXITSTATUS(st) != EX_TEMPFAIL_)
+		else if (WEXITSTATUS(st) == EX_TEMPFAIL_)
+			res->outcome = SMSOTP_GW_TEMPFAIL;
+		else
 			res->outcome = SMSOTP_GW_PERMFAIL;
 		(void)smsotp_fmt(what, sizeof(what), "exit %d",
 		    WEXITSTATUS(st));
@@ -395,6 +447,7 @@ command_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		set_detail(res, WEXITSTATUS(st) == 0 && olen > 0 ? "" : what,
 		    out, olen);
 	} else {
+		/* Not by us: a crash, a resource limit, the caller's signal. */
 		(void)smsotp_fmt(what, sizeof(what), "killed by signal %d",
 		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 		set_detail(res, what, out, olen);
@@ -411,6 +464,7 @@ out:
 	if (pfd >= 0)
 		close(pfd);
 	smsotp_wipe(out, sizeof(out));
+	smsotp_wipe(input, sizeof(input));
 }
 
 static void
@@ -422,6 +476,7 @@ command_destroy(struct smsotp_gateway *gw)
 
 const struct smsotp_gw_type smsotp_gw_command = {
 	.name = "command",
+	.root_only = 0,		/* see the top of the file */
 	.settings = command_settings,
 	.configure = command_configure,
 	.send = command_send,

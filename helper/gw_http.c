@@ -336,10 +336,12 @@ classify(const struct ghttp *g, const struct smsotp_http_resp *r,
 			smsotp_gwu_detailf(res, "reply did not match",
 			    "http %ld, reply did not match", r->status);
 		}
-	} else if (r->status == 429 || r->status >= 500) {
+	} else if (r->status == 408 || r->status == 429 || r->status >= 500) {
+		/* The provider's "try later". */
 		res->outcome = SMSOTP_GW_TEMPFAIL;
 		smsotp_gwu_retry_after(res, r);
 	} else {
+		/* The provider said no (4xx: number, credentials, request). */
 		res->outcome = SMSOTP_GW_PERMFAIL;
 	}
 }
@@ -358,6 +360,7 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (g == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "not configured");
 		goto out;
 	}
@@ -378,6 +381,7 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 			smsotp_buf_add(&url, body.p, body.len);
 	}
 	if (body.oom || url.oom) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "out of memory");
 		goto out;
 	}

@@ -161,12 +161,9 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 	detail(res, r);
 	if (st == 202 && (strncmp(b, "0:", 2) == 0 || strncmp(b, "3:", 2) == 0))
 		res->outcome = SMSOTP_GW_SENT;
-	else if (st == 401 || (st == 403 &&
-	    strncmp(b, "Authorization failed", 20) == 0))
-		/* Our credentials: another gateway may still work. */
-		res->outcome = SMSOTP_GW_TEMPFAIL;
 	else if (st >= 400 && st < 500 && st != 408 && st != 429)
-		/* Missing or refused receiver, denied number. */
+		/* Kannel said no: refused credentials (401, 403 "Authorization
+		 * failed"), missing or refused receiver, denied number. */
 		res->outcome = SMSOTP_GW_PERMFAIL;
 	else
 		/* 503 (queue full, no SMSC), other 5xx, 2xx-3xx oddities. */
@@ -187,6 +184,7 @@ kannel_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (k == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "not configured");
 		goto out;
 	}
@@ -209,6 +207,7 @@ kannel_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	if (!q.oom)
 		smsotp_buf_add(&url, q.p, q.len);
 	if (url.oom || q.oom) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "out of memory");
 		goto out;
 	}

@@ -11,7 +11,10 @@
  * SECURITY: the file holds the code: mode 0600, owned by smsd (the owner
  * of spool_dir), created O_EXCL | O_NOFOLLOW relative to checked directory
  * fds; the buffer is wiped. Handing the file to smsd needs a root caller
- * (sshd, sudo, su); others get a temporary failure and the next gateway.
+ * (sshd, sudo, su): the type is root_only, and the route skips it for any
+ * other caller (gateway.c). Every failure here is this host's (directory
+ * missing or unsafe, disk full, rename refused): SMSOTP_GW_LOCALFAIL; only
+ * a number that cannot be written is a permanent failure.
  */
 #include "config.h"	/* _GNU_SOURCE (AC_USE_SYSTEM_EXTENSIONS): renameat2 */
 
@@ -173,12 +176,17 @@ smstools_send(const struct smsotp_gateway *gw, const char *to,
 	int sfd = -1, tfd = -1, fd = -1, created = 0, c;
 
 	(void)deadline;		/* local file operations only */
-	res->outcome = SMSOTP_GW_TEMPFAIL;
-	if (strlen(text) > SMSOTP_TEXT_MAX ||
-	    render(to, text, buf, sizeof(buf), &len) != 0) {
+	res->outcome = SMSOTP_GW_LOCALFAIL;
+	if (to[0] != '+' || strchr(to, '\n') != NULL) {
 		res->outcome = SMSOTP_GW_PERMFAIL;
 		(void)smsotp_fmt(res->detail, sizeof(res->detail),
-		    "text too long or bad number");
+		    "bad number");
+		goto out;
+	}
+	if (strlen(text) > SMSOTP_TEXT_MAX ||
+	    render(to, text, buf, sizeof(buf), &len) != 0) {
+		(void)smsotp_fmt(res->detail, sizeof(res->detail),
+		    "text too long");
 		goto out;
 	}
 	if (open_dirs(t, &sfd, &tfd, &sst, why, sizeof(why)) != 0) {
@@ -256,6 +264,7 @@ smstools_destroy(struct smsotp_gateway *gw)
 
 const struct smsotp_gw_type smsotp_gw_smstools = {
 	.name = "smstools",
+	.root_only = 1,		/* fchown of the file to smsd */
 	.settings = smstools_settings,
 	.configure = smstools_configure,
 	.send = smstools_send,

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gateway.h"
+#include "gw_util.h"
 #include "http.h"
 #include "proto.h"
 
@@ -241,8 +242,9 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 		return;
 	}
 	code = reply_code(r);
-	if (st >= 400 && st < 500 && st != 401 && st != 403 && st != 404 &&
-	    st != 429) {
+	if (st >= 400 && st < 500 && st != 408 && st != 429) {
+		/* Twilio said no: the number, our credentials or account
+		 * (401, 403, 404), the request. */
 		res->outcome = SMSOTP_GW_PERMFAIL;
 		for (i = 0; i < sizeof(bad_to_codes) / sizeof(bad_to_codes[0]); i++)
 			if (code == bad_to_codes[i]) {
@@ -252,7 +254,7 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 				return;
 			}
 	} else {
-		/* 401/403/404 (credentials, account), 429, 5xx, 1xx-3xx. */
+		/* 408, 429, 5xx, 1xx-3xx: try the next gateway. */
 		res->outcome = SMSOTP_GW_TEMPFAIL;
 	}
 	if ((code != 0 ? smsotp_fmt(res->detail, sizeof(res->detail),
@@ -281,6 +283,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (t == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		put(res, "not configured");
 		goto out;
 	}
@@ -298,6 +301,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	    add_field(body, cap, &used, "From", t->from) :
 	    add_field(body, cap, &used, "MessagingServiceSid", t->msid)) != 0 ||
 	    add_field(body, cap, &used, "Body", text) != 0) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		put(res, "out of memory");
 		goto out;
 	}
@@ -309,8 +313,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	req.username = t->account_sid;
 	req.password = t->auth_token;
 	if (smsotp_http_do(&t->http.opts, &req, deadline, &resp) != 0) {
-		res->http_status = resp.status;
-		put(res, resp.error);
+		smsotp_gwu_transport_fail(res, &resp);
 		goto out;
 	}
 	res->http_status = resp.status;

@@ -355,7 +355,7 @@ void
 smsotp_gwu_transport_fail(struct smsotp_gw_result *res,
     const struct smsotp_http_resp *r)
 {
-	res->outcome = SMSOTP_GW_TEMPFAIL;
+	res->outcome = r->local ? SMSOTP_GW_LOCALFAIL : SMSOTP_GW_TEMPFAIL;
 	res->http_status = r->status;
 	smsotp_gwu_detail(res, r->error[0] != '\0' ? r->error :
 	    "transport error");

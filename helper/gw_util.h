@@ -82,7 +82,10 @@ void smsotp_gwu_detailf(struct smsotp_gw_result *res, const char *fallback,
 /* Append " retry-after Ns" when the reply had a Retry-After. */
 void smsotp_gwu_retry_after(struct smsotp_gw_result *res,
     const struct smsotp_http_resp *r);
-/* No HTTP reply: temporary failure, libcurl's (sanitised) reason. */
+/*
+ * No HTTP reply: a local failure when r->local (libcurl unavailable, out
+ * of memory, ...), else a temporary one; libcurl's (sanitised) reason.
+ */
 void smsotp_gwu_transport_fail(struct smsotp_gw_result *res,
     const struct smsotp_http_resp *r);
 

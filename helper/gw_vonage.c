@@ -27,11 +27,12 @@ static const char *const vonage_settings[] = {
 };
 
 /*
- * messages[].status values (developer.vonage.com/api-errors/sms). Those
- * about the destination are permanent: another provider would refuse the
- * number too. Everything else (throttling, our credentials, account,
- * quota, sender, platform errors, unknown values) is temporary, so that
- * the route fails over to its next gateway.
+ * messages[].status values (developer.vonage.com/api-errors/sms). Vonage
+ * saying no is permanent: about the destination (another provider would
+ * refuse the number too) and about our credentials or account (a login
+ * must not pass as "provider down" because of them: gateway.h). Everything
+ * else (throttling, quota, sender, platform errors, unknown values) is
+ * temporary, so that the route fails over to its next gateway.
  */
 static const struct {
 	int status;
@@ -41,16 +42,16 @@ static const struct {
 	{ 1, 0, "throttled" },
 	{ 2, 0, "missing parameters" },
 	{ 3, 1, "invalid parameters" },
-	{ 4, 0, "invalid credentials" },
+	{ 4, 1, "invalid credentials" },
 	{ 5, 0, "internal error" },
 	{ 6, 1, "invalid message" },
 	{ 7, 1, "number barred" },
-	{ 8, 0, "partner account barred" },
+	{ 8, 1, "partner account barred" },
 	{ 9, 0, "partner quota violation" },
 	{ 10, 0, "too many existing binds" },
-	{ 11, 0, "account not enabled for HTTP" },
+	{ 11, 1, "account not enabled for HTTP" },
 	{ 12, 0, "message too long" },
-	{ 14, 0, "invalid signature" },
+	{ 14, 1, "invalid signature" },
 	{ 15, 0, "invalid sender address" },
 	{ 22, 1, "invalid network code" },
 	{ 23, 0, "invalid callback url" },
@@ -260,6 +261,7 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (v == NULL) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "not configured");
 		goto out;
 	}
@@ -279,6 +281,7 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	if (*p != '\0')	/* non-ASCII: sent as UCS-2, not mangled to GSM */
 		smsotp_buf_add_field(&body, "type", "unicode");
 	if (body.oom) {
+		res->outcome = SMSOTP_GW_LOCALFAIL;
 		smsotp_gwu_detail(res, "out of memory");
 		goto out;
 	}

@@ -1,13 +1,19 @@
 /*
- * health.h - the per-gateway circuit breaker (DESIGN.md section 7, issue 3).
+ * health.h - the per-gateway circuit breaker (DESIGN.md section 7).
  *
  * A gateway that failed temporarily `health.failures` times in a row
  * within `health.window` seconds is "open" for `health.cooldown` seconds: routes
  * skip it while another gateway can be tried. When the cooldown has ended
  * the breaker is "half-open": the next attempt decides (a success closes
  * it, a temporary failure opens it again for a full cooldown). A success
- * always closes it. Permanent failures (bad number) say nothing about the
- * gateway and are not counted.
+ * always closes it. Permanent failures (bad number) and local failures
+ * (this host's fault: gateway.h) say nothing about the gateway and are not
+ * counted.
+ *
+ * SECURITY: only privileged callers record (gateway.c): an unprivileged
+ * caller runs the helper with its own uid and may stop or kill it at any
+ * time, so it must never hold the lock nor count its own failures. It
+ * reads the breaker with smsotp_health_check, which takes no lock.
  *
  * Kept in the state directory, one file per gateway named by a hash of
  * the gateway name ("g-" + 32 hex digits of BLAKE2b-128(name)), updated
@@ -90,9 +96,10 @@ void smsotp_health_name(const char *gateway,
 /* --- the state directory ------------------------------------------------ */
 
 /*
- * Read gateway's breaker at now (no lock needed: the file is replaced by
- * rename). Returns its state and sets *until to open_until. A corrupt or
- * unreadable file is logged and reads as CLOSED.
+ * Read gateway's breaker at now. Takes no lock and creates nothing: the
+ * file is only ever replaced whole by rename, so any read sees one
+ * complete version. Returns its state and sets *until to open_until. A
+ * corrupt or unreadable file is logged and reads as CLOSED.
  */
 enum smsotp_breaker smsotp_health_check(struct smsotp_store *store,
     const struct smsotp_health_limits *lim, const char *gateway, int64_t now,
@@ -100,8 +107,9 @@ enum smsotp_breaker smsotp_health_check(struct smsotp_store *store,
 
 /*
  * Record one attempt (ok: sent, !ok: temporary failure) at now: a locked
- * read-modify-write. Logs when the breaker opens or closes. 0, or -1 when
- * the file could not be updated (logged).
+ * read-modify-write, the lock waited for lock_wait_ms at most. Logs when
+ * the breaker opens or closes. 0, or -1 when the file could not be
+ * updated (logged). For privileged callers only (see above).
  */
 int smsotp_health_record(struct smsotp_store *store,
     const struct smsotp_health_limits *lim, const char *gateway, int ok,

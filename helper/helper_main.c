@@ -319,6 +319,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	ctx.deadline = smsotp_mono() + conf.send_deadline;
 	ctx.nullok = nullok;
 	ctx.unknown_user = canon == SMSOTP_CANON_UNKNOWN;
+	ctx.privileged = privileged;
 	if (strcmp(op, "verify") == 0) {
 		smsotp_verify(&ctx, user, chal, code, strlen(code), r);
 	} else {

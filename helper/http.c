@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include <curl/curl.h>	/* types and constants only: calls go through lc */
@@ -91,6 +93,8 @@ struct sink {
 	char *buf;
 	size_t len, cap;
 	int too_large;
+	int oom;		/* the reply did not fit in memory */
+	int sock_errno;		/* socket() refused for a local reason */
 	long retry_after;
 };
 
@@ -113,8 +117,10 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 		while (ncap < k->len + n + 1)
 			ncap *= 2;
 		nb = malloc(ncap);
-		if (nb == NULL)
+		if (nb == NULL) {
+			k->oom = 1;
 			return 0;
+		}
 		if (k->buf != NULL) {
 			memcpy(nb, k->buf, k->len);
 			smsotp_wipe(k->buf, k->cap);
@@ -160,6 +166,46 @@ header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 	if (i == n)
 		k->retry_after = v;
 	return n;
+}
+
+/* A socket refused for lack of descriptors or memory is a local fault. */
+static curl_socket_t
+open_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct sink *k = clientp;
+	int fd;
+
+	(void)purpose;
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+	    errno == ENOBUFS || errno == ENOMEM))
+		k->sock_errno = errno;
+	return fd < 0 ? CURL_SOCKET_BAD : (curl_socket_t)fd;
+}
+
+/* libcurl results that come from this host, never from the server. */
+static int
+local_code(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_FAILED_INIT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_FUNCTION_NOT_FOUND:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_INTERFACE_FAILED:
+	case CURLE_UNKNOWN_OPTION:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static long
@@ -238,6 +284,8 @@ setup(CURL *h, const struct smsotp_http_opts *opts,
 	SET(CURLOPT_WRITEDATA, k);
 	SET(CURLOPT_HEADERFUNCTION, header_cb);
 	SET(CURLOPT_HEADERDATA, k);
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_cb);
+	SET(CURLOPT_OPENSOCKETDATA, k);
 	if (req->username != NULL) {
 		/* SECURITY: credentials never go into the URL. */
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -264,7 +312,7 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
     struct smsotp_http_resp *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
-	struct sink k = { NULL, 0, 0, 0, -1 };
+	struct sink k = { NULL, 0, 0, 0, 0, 0, -1 };
 	struct curl_slist *hdrs = NULL, *t;
 	const char *const *hp;
 	CURL *h = NULL;
@@ -275,6 +323,8 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
 	resp->transport_error = 1;
+	/* Until the request is on its way, every failure is this host's. */
+	resp->local = 1;
 	errbuf[0] = '\0';
 	if (left < MIN_LEFT) {
 		set_error(resp, "deadline reached before the request");
@@ -313,20 +363,28 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
 	rc = lc.easy_perform(h);
 	(void)lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->retry_after = k.retry_after;
+	resp->local = k.oom || k.sock_errno != 0 || local_code(rc);
+	if (k.oom) {
+		set_error(resp, "out of memory for the reply");
+		goto out;
+	}
 	if (k.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		set_error(resp, "reply too large");
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		set_error(resp, errbuf[0] != '\0' ? errbuf : lc.easy_strerror(rc));
+		set_error(resp, k.sock_errno != 0 ? strerror(k.sock_errno) :
+		    errbuf[0] != '\0' ? errbuf : lc.easy_strerror(rc));
 		goto out;
 	}
 	resp->transport_error = 0;
+	resp->local = 0;
 	if (k.buf == NULL) {
 		k.buf = calloc(1, 1);
 		if (k.buf == NULL) {
 			set_error(resp, "out of memory");
 			resp->transport_error = 1;
+			resp->local = 1;
 			goto out;
 		}
 		k.cap = 1;

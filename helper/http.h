@@ -42,20 +42,31 @@ struct smsotp_http_resp {
 	size_t len;
 	long retry_after;		/* seconds from Retry-After, -1 if none */
 	int transport_error;		/* 1 when no HTTP reply was received */
+	/*
+	 * With transport_error: 1 when the cause is this host's, not the
+	 * server's nor the network's (gateway.h LOCALFAIL): libcurl that
+	 * cannot be loaded or initialised, out of memory, an option or
+	 * protocol this libcurl refuses, an unreadable ca_file, no socket
+	 * for a resource limit (EMFILE, ENFILE, ENOBUFS, ENOMEM), the
+	 * deadline reached before the request. 0: the server or the network
+	 * (refused, reset, DNS, TLS verification, timeout, reply too large).
+	 */
+	int local;
 	char error[128];		/* libcurl's reason, sanitised */
 };
 
 /*
  * libcurl is not linked: the first smsotp_http_do loads libcurl.so.4
  * (dlopen, by soname only) and calls curl_global_init; when that fails the
- * request fails as a transport error, "libcurl unavailable". Besides that
- * table smsotp_http_do keeps no global state: each call uses a fresh easy
- * handle. Single-threaded callers only.
+ * request fails as a local transport error, "libcurl unavailable". Besides
+ * that table smsotp_http_do keeps no global state: each call uses a fresh
+ * easy handle. Single-threaded callers only.
  *
  * Perform req before deadline (smsotp_mono() time). Refuses to start when
  * less than 50 ms are left. Returns 0 when an HTTP
- * reply was received (any status), -1 otherwise (resp->error says why).
- * Free resp with smsotp_http_resp_free in both cases.
+ * reply was received (any status), -1 otherwise (resp->error says why,
+ * resp->local whose fault it is). Free resp with smsotp_http_resp_free in
+ * both cases.
  */
 /*
  * Once per process, before the first request: a jansson allocator that

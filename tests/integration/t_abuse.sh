@@ -104,6 +104,29 @@ login smsotp victim =000000 =000000 =000000; l=$(transcript)
 check eval '[ "$c" = "$real" ] && [ "$l" = "$real" ] && [ "$(outbox_lines)" -eq "$n0" ] &&
 	mylog | grep -q "user=victim: locked out: decoy prompt"'
 
+tid="decoy_whole_sequence_same_transcript"
+# wrong, r, wrong, wrong (the code's last try), then new logins until the
+# lockout and one while locked: an enrolled user, one without a number and
+# a name NSS does not know see the same prompts and messages throughout
+aconf "lockout_after = 5; resend_cooldown = 0; sends_per_user = 4;"
+seq_of() {
+	local u=$1 k out=""
+	for k in 1 2 3; do
+		login smsotp "$u" =000000 r =000000 =000000
+		out="$out$(transcript)
+"
+	done
+	printf '%s' "$out"
+}
+areset
+sv=$(seq_of victim); nv=$(outbox_lines)
+sn=$(seq_of nophone)
+sg=$(seq_of ghostuser)
+tid="$tid ($(echo "$sv" | wc -l) lines each, $nv texts to victim)"
+check eval '[ "$sv" = "$sn" ] && [ "$sv" = "$sg" ] && [ "$(outbox_lines)" -eq "$nv" ] &&
+	echo "$sv" | grep -qi "locked\|RESULT: Authentication failure"'
+aconf ""
+
 tid="nullok_no_phone_skips"
 login smsotp-nullok nophone
 check result_is "Permission denied"

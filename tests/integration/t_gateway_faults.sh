@@ -159,7 +159,8 @@ fault tls_wrong_pin_failover +447700900123 "$(vonage "$PORT_good" "pinned_public
 tid=tls_refusals_reached_no_server
 check eval '[ ! -s "$T/self.log" ] && [ ! -s "$T/wrong.log" ] && [ ! -s "$T/expired.log" ] &&
 	! grep -q "\"to\": \"447700900123\"" "$T/good.log"'
-fault vonage_bad_credentials_failover +447700900123 "$(vonage "$PORT_good" | sed "s|api_secret_file = \"[^\"]*\"|api_secret = \"wrong\"|")" box ok box "$TEMP\"vonage status 4 \(invalid credentials\)\"" 0 4
+# Rejected credentials are the provider saying no: never "provider down".
+fault vonage_bad_credentials_no_failover +447700900123 "$(vonage "$PORT_good" | sed "s|api_secret_file = \"[^\"]*\"|api_secret = \"wrong\"|")" box unavail none "permanent failure detail=\"vonage status 4 \(invalid credentials\)\"" 0 4
 fault vonage_throttled_failover +15005550011 "$(vonage "$PORT_good")" box ok box "$TEMP\"vonage status 1 \(throttled\)\"" 0 4
 fault vonage_bad_number_no_failover +15005550001 "$(vonage "$PORT_good")" box unavail none "permanent failure detail=\"vonage status 6 \(invalid message\)\"" 0 4
 fault twilio_500_fails_over_to_vonage +15005550004 "type = \"twilio\"; account_sid = \"$SID\";

@@ -219,7 +219,7 @@ test_vonage_replies(void **state)
 	static const struct reply_case cases[] = {
 		{ "+15005550001", SMSOTP_GW_PERMFAIL,
 		    "vonage status 6 (invalid message)" },
-		{ "+15005550002", SMSOTP_GW_TEMPFAIL,
+		{ "+15005550002", SMSOTP_GW_PERMFAIL,
 		    "vonage status 4 (invalid credentials)" },
 		{ "+15005550011", SMSOTP_GW_TEMPFAIL,
 		    "vonage status 1 (throttled)" },
@@ -239,9 +239,10 @@ test_vonage_replies(void **state)
 	(void)state;
 	vonage_lines(&L);
 	run_cases("vonage", &L, GOOD, cases, sizeof(cases) / sizeof(cases[0]));
-	/* Bad credentials come back as HTTP 200, status "4": fail over. */
+	/* Bad credentials come back as HTTP 200, status "4": Vonage said no,
+	 * never "provider down" (gateway.h). */
 	set(&L, 6, "api_secret = \"wrong-secret\";");
-	run("vonage", &L, TO, TEXT, SMSOTP_GW_TEMPFAIL,
+	run("vonage", &L, TO, TEXT, SMSOTP_GW_PERMFAIL,
 	    "vonage status 4 (invalid credentials)");
 	run("vonage", &L, "447700900123", TEXT, SMSOTP_GW_PERMFAIL,
 	    "not an E.164 number");
@@ -334,7 +335,7 @@ test_kannel_replies(void **state)
 	static const struct reply_case cases[] = {
 		{ "+15005550001", SMSOTP_GW_PERMFAIL, "http 403 Number(s) "
 		    "has/have been denied by white- and/or black-lists." },
-		{ "+15005550002", SMSOTP_GW_TEMPFAIL,
+		{ "+15005550002", SMSOTP_GW_PERMFAIL,
 		    "http 403 Authorization failed for sendsms" },
 		{ "+15005550011", SMSOTP_GW_SENT,
 		    "http 202 3: Queued for later delivery" },
@@ -352,7 +353,7 @@ test_kannel_replies(void **state)
 	kannel_lines(&L);
 	run_cases("kannel", &L, PLAIN, cases, sizeof(cases) / sizeof(cases[0]));
 	set(&L, 7, "password = \"wrong\";");
-	run("kannel", &L, TO, TEXT, SMSOTP_GW_TEMPFAIL,
+	run("kannel", &L, TO, TEXT, SMSOTP_GW_PERMFAIL,
 	    "http 403 Authorization failed for sendsms");
 }
 
@@ -541,7 +542,7 @@ test_destroy_null(void **state)
 		gw.name = (char *)"g";
 		gw.type = type_of(types[i]);
 		gw.type->send(&gw, TO, TEXT, smsotp_mono() + 1, &res);
-		assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
+		assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
 		gw.type->destroy(&gw);
 		assert_null(gw.priv);
 	}

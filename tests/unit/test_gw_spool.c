@@ -1,8 +1,9 @@
 /*
  * test_gw_spool.c - the smstools gateway (spool file byte for byte, only
  * ever a complete file in the spool: inotify sees a rename, never a
- * create or a write) and the command gateway (exit codes, %{to}, text on
- * stdin, empty environment, closed fds, timeout killing the group).
+ * create or a write) and the command gateway (exit codes, the number and
+ * the text on stdin and not in argv, %{to} when argv asks for it, empty
+ * environment, closed fds, timeout killing the group, local failures).
  */
 #include "config.h"
 
@@ -19,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -235,13 +238,13 @@ test_smstools_config(void **state)
 		(void)rmdir(shm);
 	}
 	/* Unknown setting names are the loader's job; a spool gone later
-	 * is a temporary failure (the next gateway gets its chance). */
+	 * is this host's fault, not smsd's: a local failure. */
 	snprintf(settings, sizeof(settings), "spool_dir = \"%s\"; "
 	    "tmp_dir = \"%s\";", spool, tmp);
 	assert_int_equal(configure(&gw, &smsotp_gw_smstools, settings, &errs), 0);
 	assert_int_equal(rmdir(spool), 0);
 	send(&gw, TEXT, 5, &res);
-	assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
+	assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
 	destroy(&gw);
 	free(link);
 	free(spool);
@@ -311,10 +314,10 @@ test_command_exit_codes(void **state)
 	cmd_gw(&gw, argv, 5);
 	send(&gw, TEXT, 5, &res);
 	assert_string_equal(res.detail, "a?[31mb?c");
-	/* Not startable any more (removed after load): temporary. */
+	/* Not startable any more (removed after load): local. */
 	assert_int_equal(unlink(s), 0);
 	send(&gw, TEXT, 5, &res);
-	assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
+	assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
 	assert_non_null(strstr(res.detail, "cannot run"));
 	destroy(&gw);
 	free(s);
@@ -331,7 +334,8 @@ test_command_io(void **state)
 	(void)state;
 	snprintf(out, sizeof(out), "%s/io", dir);
 	mkdir(out, 0700);
-	/* Arguments (with %{to}), stdin, environment, open fds. */
+	/* Arguments (with %{to}: the text alone on stdin), environment,
+	 * open fds. */
 	s = script("io.sh", "d=$1; shift; printf '%s\\n' \"$@\" >\"$d/args\"; "
 	    "cat >\"$d/stdin\"; /usr/bin/env >\"$d/env\"; "
 	    "ls /proc/$$/fd >\"$d/fds\"");
@@ -373,6 +377,83 @@ test_command_io(void **state)
 		}
 		assert_true(n >= 3 && n <= 5);
 	}
+	destroy(&gw);
+	free(s);
+}
+
+/* By default the number goes on stdin's first line, never into argv. */
+static void
+test_command_stdin(void **state)
+{
+	struct smsotp_gateway gw;
+	struct smsotp_gw_result res;
+	char argv[1024], out[512], path[600], *s;
+	size_t len;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/stdin-io", dir);
+	mkdir(out, 0700);
+	s = script("stdin.sh", "d=$1; shift; printf '%s\\n' \"$@\" >\"$d/args\"; "
+	    "tr '\\000' ' ' </proc/$$/cmdline >\"$d/cmdline\"; "
+	    "IFS= read -r to; printf '%s' \"$to\" >\"$d/to\"; "
+	    "cat >\"$d/text\"");
+	snprintf(argv, sizeof(argv), "\"%s\", \"%s\", \"--plain\"", s, out);
+	cmd_gw(&gw, argv, 5);
+	send(&gw, TEXT, 5, &res);
+	assert_int_equal(res.outcome, SMSOTP_GW_SENT);
+	snprintf(path, sizeof(path), "%s/to", out);
+	assert_string_equal(slurp(path, &len), TO);
+	snprintf(path, sizeof(path), "%s/text", out);
+	assert_string_equal(slurp(path, &len), TEXT);
+	snprintf(path, sizeof(path), "%s/args", out);
+	assert_string_equal(slurp(path, &len), "--plain\n");
+	snprintf(path, sizeof(path), "%s/cmdline", out);
+	assert_null(strstr(slurp(path, &len), "447700900123"));
+	destroy(&gw);
+	free(s);
+}
+
+/* Failures of this host (a crash, a resource limit) are local. */
+static void
+test_command_local_failures(void **state)
+{
+	struct smsotp_gateway gw;
+	struct smsotp_gw_result res;
+	char argv[512], *s;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	s = script("crash.sh", "kill -KILL $$");
+	snprintf(argv, sizeof(argv), "\"%s\"", s);
+	cmd_gw(&gw, argv, 5);
+	send(&gw, TEXT, 5, &res);
+	assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
+	assert_string_equal(res.detail, "killed by signal 9");
+	destroy(&gw);
+	free(s);
+	/* No descriptor left for the pipes (RLIMIT_NOFILE of the caller). */
+	s = script("never.sh", "exit 0");
+	snprintf(argv, sizeof(argv), "\"%s\"", s);
+	cmd_gw(&gw, argv, 5);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		int lowest = open("/dev/null", O_RDONLY);
+
+		close(lowest);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = (rlim_t)lowest;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(2);
+		send(&gw, TEXT, 5, &res);
+		_exit(res.outcome == SMSOTP_GW_LOCALFAIL &&
+		    strncmp(res.detail, "pipe:", 5) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 	destroy(&gw);
 	free(s);
 }
@@ -483,6 +564,8 @@ main(void)
 		cmocka_unit_test(test_smstools_config),
 		cmocka_unit_test(test_command_exit_codes),
 		cmocka_unit_test(test_command_io),
+		cmocka_unit_test(test_command_stdin),
+		cmocka_unit_test(test_command_local_failures),
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_command_config),
 	};

@@ -1,7 +1,7 @@
 /*
  * test_health.c - the circuit breaker: transitions with an injected clock,
- * the file format, locked updates from concurrent processes, and the
- * gateway loop skipping an open gateway (outbox gateways, no network).
+ * the file format, locked updates from concurrent processes (the gateway
+ * loop that uses it: test_gw_route.c).
  */
 #include "config.h"
 
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "code.h"
-#include "gateway.h"
 #include "health.h"
 #include "testutil.h"
 
@@ -300,117 +299,6 @@ test_concurrent(void **state)
 	assert_int_equal(h.open_until, 0);
 }
 
-/* --- the gateway loop ------------------------------------------------------ */
-
-struct seen {
-	int n;
-	char line[16][80];
-};
-
-static void
-note(void *arg, const struct smsotp_gateway *gw,
-    const struct smsotp_gw_result *res, int skipped, long ms)
-{
-	struct seen *s = arg;
-
-	(void)ms;
-	if (s->n < 16)
-		snprintf(s->line[s->n++], sizeof(s->line[0]), "%s %s", gw->name,
-		    skipped ? "skipped" : smsotp_gw_outcome_name(res->outcome));
-}
-
-static void
-load(struct fx *f, struct smsotp_conf *c, const char *routes)
-{
-	struct smsotp_conf_opts o = { geteuid() };
-	struct smsotp_errs e;
-	char text[1024], *cf;
-
-	snprintf(text, sizeof(text),
-	    "gateways = ( { name = \"dead\"; type = \"outbox\"; "
-	    "path = \"%s/missing/outbox\"; },\n"
-	    "  { name = \"good\"; type = \"outbox\"; path = \"%s/outbox\"; } );\n"
-	    "routes = ( %s );\nhealth = { failures = 3; window = 60; "
-	    "cooldown = 120; };\n", f->dir, f->dir, routes);
-	cf = tu_write(f->dir, "smsotp.conf", text, 0600);
-	memset(&e, 0, sizeof(e));
-	if (smsotp_conf_load(cf, &o, c, &e) != 0) {
-		fprintf(stderr, "%s\n", e.msg[0]);
-		fail();
-	}
-	free(cf);
-}
-
-static enum smsotp_gw_outcome
-send_at(struct fx *f, struct smsotp_conf *c, int64_t now, int only,
-    struct seen *s)
-{
-	struct smsotp_gw_opts o;
-	int used;
-
-	memset(&o, 0, sizeof(o));
-	memset(s, 0, sizeof(*s));
-	o.store = &f->store;
-	o.now = now;
-	o.only = only;
-	o.on_attempt = note;
-	o.arg = s;
-	return smsotp_gw_send_opts(c, "+447700900123", "123456 is your code",
-	    smsotp_mono() + 10, &o, &used);
-}
-
-static void
-test_route_skips_open(void **state)
-{
-	struct fx *f = *state;
-	struct smsotp_conf c;
-	struct seen s;
-	int i;
-
-	load(f, &c, "{ prefix = \"+\"; gateways = [ \"dead\", \"good\" ]; }");
-	for (i = 0; i < 3; i++) {
-		assert_int_equal(send_at(f, &c, T0 + i, -1, &s), SMSOTP_GW_SENT);
-		assert_int_equal(s.n, 2);
-		assert_string_equal(s.line[0], "dead temporary failure");
-		assert_string_equal(s.line[1], "good sent");
-	}
-	/* Open: the dead primary is not tried any more. */
-	assert_int_equal(send_at(f, &c, T0 + 3, -1, &s), SMSOTP_GW_SENT);
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.line[0], "dead skipped");
-	assert_string_equal(s.line[1], "good sent");
-	/* After the cooldown one attempt decides (half-open)... */
-	assert_int_equal(send_at(f, &c, T0 + 2 + 120, -1, &s), SMSOTP_GW_SENT);
-	assert_string_equal(s.line[0], "dead temporary failure");
-	/* ...and its failure opens it again at once. */
-	assert_int_equal(send_at(f, &c, T0 + 123, -1, &s), SMSOTP_GW_SENT);
-	assert_string_equal(s.line[0], "dead skipped");
-	/* --gateway (only): never skipped. */
-	assert_int_equal(send_at(f, &c, T0 + 124, 0, &s), SMSOTP_GW_TEMPFAIL);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.line[0], "dead temporary failure");
-	smsotp_conf_free(&c);
-}
-
-static void
-test_route_all_open_last_resort(void **state)
-{
-	struct fx *f = *state;
-	struct smsotp_conf c;
-	struct seen s;
-	int i;
-
-	load(f, &c, "{ prefix = \"+\"; gateways = [ \"dead\" ]; }");
-	for (i = 0; i < 3; i++)
-		assert_int_equal(send_at(f, &c, T0, -1, &s), SMSOTP_GW_TEMPFAIL);
-	/* Every gateway open: the route still tries the one that ends first. */
-	assert_int_equal(send_at(f, &c, T0 + 1, -1, &s), SMSOTP_GW_TEMPFAIL);
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.line[0], "dead skipped");
-	assert_string_equal(s.line[1], "dead temporary failure");
-	smsotp_conf_free(&c);
-}
-
 int
 main(void)
 {
@@ -423,10 +311,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_and_symlink, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_route_skips_open, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_route_all_open_last_resort,
-		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

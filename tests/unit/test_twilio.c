@@ -8,9 +8,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -191,7 +194,7 @@ test_error_replies(void **state)
 		const char *detail;
 	} cases[] = {
 		{ "+15005550001", SMSOTP_GW_PERMFAIL, 400, "twilio error 21211" },
-		{ "+15005550002", SMSOTP_GW_TEMPFAIL, 401,
+		{ "+15005550002", SMSOTP_GW_PERMFAIL, 401,
 		    "http 401 twilio error 20003" },
 		{ "+15005550003", SMSOTP_GW_TEMPFAIL, 429,
 		    "http 429 twilio error 20429 retry-after 7s" },
@@ -214,8 +217,9 @@ test_error_replies(void **state)
 		assert_string_equal(res.detail, cases[i].detail);
 		assert_int_equal(mockgw_log_lines(GOOD), before + 1);
 	}
-	/* Wrong credentials: next gateway (TEMPFAIL), token not shown. */
-	run(GOOD, &bad_token, "+447700900123", SMSOTP_GW_TEMPFAIL, &res);
+	/* Wrong credentials: Twilio said no (PERMFAIL, never "provider
+	 * down"), token not shown. */
+	run(GOOD, &bad_token, "+447700900123", SMSOTP_GW_PERMFAIL, &res);
 	assert_int_equal(res.http_status, 401);
 	assert_null(strstr(res.detail, "nope"));
 }
@@ -244,11 +248,12 @@ test_timeouts(void **state)
 	assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
 	assert_true(el >= 0.9 && el < 2.0);
 
-	/* Less than 50 ms left: nothing is sent at all. */
+	/* Less than 50 ms left: nothing is sent at all, and the provider
+	 * was not even asked: a local failure. */
 	before = mockgw_log_lines(GOOD);
 	send_to(&gw, "+447700900123", 0.02, &res, &el);
 	smsotp_gw_twilio.destroy(&gw);
-	assert_int_equal(res.outcome, SMSOTP_GW_TEMPFAIL);
+	assert_int_equal(res.outcome, SMSOTP_GW_LOCALFAIL);
 	assert_non_null(strstr(res.detail, "deadline"));
 	assert_true(el < 0.1);
 	assert_int_equal(mockgw_log_lines(GOOD), before);
@@ -416,6 +421,45 @@ expect_config_error(int line, const struct lines *l)
 		fail_msg("got '%s', want '%s...'", errs.msg[0], want);
 }
 
+/* No descriptor left for a socket (the caller's RLIMIT_NOFILE): local. */
+static void
+test_socket_limit(void **state)
+{
+	const struct lines insecure = { .extra = "insecure_http = true;" };
+	const struct mockgw *m = &mockgw.m[MOCKGW_PLAIN];
+	struct smsotp_gw_result res;
+	struct smsotp_gateway gw;
+	pid_t pid;
+	int st, before;
+
+	(void)state;
+	run(m, &insecure, "+447700900123", SMSOTP_GW_SENT, &res);
+	configure_ok(&gw, &insecure, m);
+	before = mockgw_log_lines(m);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		int lowest = open("/dev/null", O_RDONLY);
+
+		close(lowest);
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(2);
+		rl.rlim_cur = (rlim_t)lowest;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(2);
+		memset(&res, 0, sizeof(res));
+		smsotp_gw_twilio.send(&gw, "+447700900123", TEXT,
+		    smsotp_mono() + 5, &res);
+		_exit(res.outcome == SMSOTP_GW_LOCALFAIL ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	smsotp_gw_twilio.destroy(&gw);
+	assert_int_equal(mockgw_log_lines(m), before);
+}
+
 static void
 test_config_errors(void **state)
 {
@@ -463,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_pinning),
 		cmocka_unit_test_teardown(test_proxies, unset_proxies),
 		cmocka_unit_test(test_plain_http),
+		cmocka_unit_test(test_socket_limit),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_timeouts),
 	};
