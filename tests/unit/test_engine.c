@@ -51,8 +51,11 @@ make(void **state, const char *extra, const char *message)
 	    "phones = { file = \"%s\"; default_country = \"44\"; };\n"
 	    "gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"%s\"; },\n"
 	    "             { name = \"broken\"; type = \"outbox\"; "
-	    "path = \"%s/missing/dir/outbox\"; } );\n"
+	    "path = \"%s/missing/dir/outbox\"; },\n"
+	    "             { name = \"down\"; type = \"command\"; "
+	    "argv = [ \"/bin/sh\", \"-c\", \"exit 75\" ]; } );\n"
 	    "routes = ( { prefix = \"+\"; gateways = [ \"demo\" ]; },\n"
+	    "           { prefix = \"+33\"; gateways = [ \"down\" ]; },\n"
 	    "           { prefix = \"+1\"; gateways = [ \"broken\" ]; } );\n"
 	    "reveal_status = true;\n%s\n",	/* explicit answers; decoys: test_limits */
 	    message != NULL ? message : "%{code} is your %{service} code",
@@ -388,10 +391,15 @@ test_gateway_down(void **state)
 	char users[256], why[320];
 	char *p;
 
-	/* +1 numbers route to the broken outbox */
-	snprintf(users, sizeof(users), "carol +15005550006\n");
+	/*
+	 * +33 numbers route to a gateway that fails temporarily (the provider
+	 * is down: GATEWAY_DOWN), +1 numbers to an outbox whose directory is
+	 * missing (a local fault: ERROR, never "gateway down")
+	 */
+	snprintf(users, sizeof(users), "carol +33612345678\ndave +15005550006\n");
 	p = tu_write(f->dir, "users", users, 0644);
 	assert_int_equal(begin(f, "carol", &r), SMSOTP_GATEWAY_DOWN);
+	assert_int_equal(begin(f, "dave", &r), SMSOTP_ERROR);
 	/* the reservation was undone: no live challenge, one send counted */
 	assert_int_equal(smsotp_state_begin(&f->store, "carol", 100, &txn, &st,
 	    why, sizeof(why)), SMSOTP_ST_OK);
