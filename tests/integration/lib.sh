@@ -82,7 +82,7 @@ service() {
 
 # reset_state: forget all users' state and the outbox.
 reset_state() {
-	find "$STATE" -mindepth 1 -maxdepth 1 -name 'u-*' -delete 2>/dev/null
+	find "$STATE" -mindepth 1 -maxdepth 1 \( -name 'u-*' -o -name 'd-*' \) -delete 2>/dev/null	# users' and decoy slots' state
 	rm -rf "$STATE/global.d"	# global send counters (60 a minute by default)
 	rm -f "$STATE"/g-*	# circuit breakers of the gateways
 	rm -f "$OUTBOX"

@@ -28,7 +28,7 @@ restore() {
 	if [ -L "$STATE" ] && [ -d "$STATE.real" ]; then rm -f "$STATE" && mv "$STATE.real" "$STATE"; fi
 	chown root:smsotp "$STATE" 2>/dev/null
 	chmod "$MODE0" "$STATE"
-	rm -rf "$STATE"/u-* "$STATE/global.d" "$STATE/decoy" "$STATE"/*.tmp "$STATE/fill" "$OUTBOX"
+	rm -rf "$STATE"/u-* "$STATE"/d-* "$STATE/global.d" "$STATE/decoys.d" "$STATE/decoy" "$STATE"/*.tmp "$STATE/fill" "$OUTBOX"
 	write_conf			# the plain test config
 	cleanup_lib
 }
