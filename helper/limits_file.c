@@ -202,8 +202,9 @@ smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long ms,
 		    "recorded: %s", u.why[0] != '\0' ? u.why : why);
 }
 
-int
-smsotp_limits_peek(struct smsotp_store *store, int64_t now,
+/* The counts of record name, advanced to now: as smsotp_limits_peek. */
+static int
+peek_record(struct smsotp_store *store, const char *name, int64_t now,
     struct smsotp_global *g, char *why, size_t whysz)
 {
 	struct smsotp_swap_cur cur;
@@ -212,13 +213,20 @@ smsotp_limits_peek(struct smsotp_store *store, int64_t now,
 	int r;
 
 	smsotp_global_init(g);
-	if (smsotp_store_swap_read(store, SMSOTP_GLOBAL_NAME, buf, sizeof(buf),
-	    &len, &cur, why, whysz) != SMSOTP_ST_OK)
+	if (smsotp_store_swap_read(store, name, buf, sizeof(buf), &len, &cur,
+	    why, whysz) != SMSOTP_ST_OK)
 		return -1;
 	r = decode(store, buf, len, &cur, g, why, whysz);
 	if (r >= 0)
 		smsotp_global_advance(g, now);
 	return r;
+}
+
+int
+smsotp_limits_peek(struct smsotp_store *store, int64_t now,
+    struct smsotp_global *g, char *why, size_t whysz)
+{
+	return peek_record(store, SMSOTP_GLOBAL_NAME, now, g, why, whysz);
 }
 
 int
@@ -255,17 +263,5 @@ int
 smsotp_limits_peek_decoys(struct smsotp_store *store, int64_t now,
     struct smsotp_global *g, char *why, size_t whysz)
 {
-	struct smsotp_swap_cur cur;
-	char buf[GLOBAL_CAP];
-	size_t len;
-	int r;
-
-	smsotp_global_init(g);
-	if (smsotp_store_swap_read(store, SMSOTP_DECOYS_NAME, buf, sizeof(buf),
-	    &len, &cur, why, whysz) != SMSOTP_ST_OK)
-		return -1;
-	r = decode(store, buf, len, &cur, g, why, whysz);
-	if (r >= 0)
-		smsotp_global_advance(g, now);
-	return r;
+	return peek_record(store, SMSOTP_DECOYS_NAME, now, g, why, whysz);
 }
