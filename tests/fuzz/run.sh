@@ -85,15 +85,17 @@ export -f compile
 t0=$(date +%s)
 srcs=$(core_sources)
 [ -n "$srcs" ] || { echo "fuzz: no core sources found in Makefile.am" >&2; failed=1; exit 1; }
-if ! printf '%s\n' $srcs pam_smsotp/run_helper.c | xargs -P 2 -I{} bash -c 'compile {}'; then
+# the module's side of the protocol, for the proto harness
+modsrcs="pam_smsotp/run_helper.c pam_smsotp/start_helper.c pam_smsotp/child_limits.c"
+if ! printf '%s\n' $srcs $modsrcs | xargs -P 2 -I{} bash -c 'compile {}'; then
 	failed=1
 	exit 1
 fi
 rm -f "$work/libcore.a"
-ar rcs "$work/libcore.a" $(ls "$work"/obj/*.o | grep -v pam_smsotp_run_helper.o) || { failed=1; exit 1; }
+ar rcs "$work/libcore.a" $(ls "$work"/obj/*.o | grep -v '/pam_smsotp_') || { failed=1; exit 1; }
 for h in $harnesses; do
 	extra=""
-	[ "$h" = proto ] && extra="$work/obj/pam_smsotp_run_helper.o"
+	[ "$h" = proto ] && extra=$(ls "$work"/obj/pam_smsotp_*.o)
 	# shellcheck disable=SC2086
 	if ! $cc $base $san -fsanitize=fuzzer "$here/fuzz_$h.c" $extra "$work/libcore.a" \
 		$dep_libs -o "$work/fuzz_$h" 2>"$work/link_$h.err"; then
