@@ -107,10 +107,11 @@ tid=unknown_user_never_skipped_by_nullok
 login smsotp-nullok nosuchuser =000000 =000000 =000000
 check eval 'result_is "$AUTH_ERR" && prompt_has "SMS code sent"'
 
+# the provider down (the gateway fails temporarily): failmode decides
 tid=gateway_unreachable_secure
 reset_state
 write_conf_raw "phones = { file = \"$USERS\"; };
-gateways = ( { name = \"gone\"; type = \"outbox\"; path = \"$T/no/such/dir/outbox\"; } );"
+gateways = ( { name = \"down\"; type = \"command\"; argv = [ \"/bin/sh\", \"-c\", \"exit 75\" ]; } );"
 login smsotp alice
 check result_is "$UNAVAIL"
 
@@ -118,6 +119,15 @@ tid=gateway_unreachable_safe
 service smsotp-safe failmode=safe
 login smsotp-safe alice
 check result_is "$IGNORED"
+
+# a local fault (the outbox's directory is missing) is never "gateway
+# down": failmode=safe does not skip it
+tid=local_fault_not_skipped_by_failmode_safe
+reset_state
+write_conf_raw "phones = { file = \"$USERS\"; };
+gateways = ( { name = \"gone\"; type = \"outbox\"; path = \"$T/no/such/dir/outbox\"; } );"
+login smsotp-safe alice
+check result_is "$UNAVAIL"
 
 tid=config_unknown_key_denied
 reset_state

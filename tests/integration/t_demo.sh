@@ -6,7 +6,7 @@
 top=$(cd "$HERE/../.." && pwd)
 
 tid=readme_quickstart_demo
-DEMO_AUTO=1 DEMO_USER=demo-user timeout 600 "$top/scripts/demo" >"$T/last.out" 2>&1
+DEMO_AUTO=1 DEMO_USER=alice timeout 600 "$top/scripts/demo" >"$T/last.out" 2>&1
 rc=$?
 check eval '[ $rc -eq 0 ] && grep -q "SMS to +447700900123" "$T/last.out" &&
 	grep -qx "RESULT: successfully authenticated" "$T/last.out"'
