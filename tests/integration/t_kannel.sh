@@ -138,7 +138,7 @@ SMSOTP_CODE_CMD=false login smsotp alice
 check eval 'result_is "$UNAVAIL" && [ "$(grep -c "Got message" "$K/fakesmsc.out")" -eq "$n0" ]'
 
 tid=kannel_wrong_password_logged
-check new_log "send gateway=$GW type=kannel to=+44•••••••123 outcome=temporary failure detail=\"http 403 Authorization failed for sendsms\""
+check new_log "send gateway=$GW type=kannel to=+44•••••••123 outcome=permanent failure detail=\"http 403 Authorization failed for sendsms\""
 
 tid=kannel_no_secret_or_code_in_logs
 check eval '! grep -aq -e "$KPASS" -e "$ADMIN_PW" "$SYSLOG" && ! grep -aqE "detail=\"[^\"]*[0-9]{6}" "$T/log.new"'
