@@ -289,8 +289,24 @@ global_gate(const struct smsotp_ctx *ctx, int may_decoy, const char **decoy,
 	long retry = 0;
 	int lim;
 
-	if (*decoy != NULL)
-		return 0;
+	if (*decoy != NULL) {
+		/*
+		 * Nothing is sent, nothing is counted; but where a real send
+		 * would be over a cap, a decoy's resend says so too.
+		 */
+		struct smsotp_global g;
+		const char *which;
+		char why[320];
+
+		if (may_decoy || smsotp_limits_peek(ctx->store, ctx->now, &g, why,
+		    sizeof(why)) != 1 || !smsotp_global_over(&g,
+		    ctx->conf->global_per_minute, ctx->conf->global_per_day,
+		    ctx->now, &retry, &which))
+			return 0;
+		smsotp_eng_reply_init(r, SMSOTP_RATE_LIMITED);
+		r->retry_after = retry;
+		return -1;
+	}
 	lim = global_take(ctx, &retry, sample);
 	if (lim == SMSOTP_LIM_OK)
 		return 0;

@@ -614,6 +614,14 @@ test_decoy_flows(void **state)
 	assert_true(smsotp_decoy_id_check(f->key, "alice", v.challenge,
 	    &(int64_t){0}));
 	assert_string_equal(v.masked, real.masked);
+	/* over the cap a resend is refused alike, for a decoy and a real code */
+	assert_int_equal(smsotp_resend(&f->ctx, "alice", v.challenge, "sshd",
+	    &r), SMSOTP_RATE_LIMITED);
+	assert_int_equal(smsotp_begin(&f->ctx, "mallory", "sshd", &v),
+	    SMSOTP_SENT);
+	assert_int_equal(smsotp_resend(&f->ctx, "mallory", v.challenge, "sshd",
+	    &v), SMSOTP_RATE_LIMITED);
+	assert_int_equal(r.retry_after, v.retry_after);
 }
 
 static void
