@@ -9,6 +9,22 @@
 
 #include "user_canon.h"
 
+/*
+ * SECURITY: NSS answers a name it does not know more slowly than one it
+ * knows (every source is asked; nss-systemd is loaded for the miss), so
+ * the answer time would tell a caller which names exist. Every request
+ * asks NSS once for a name that exists and once for one that does not.
+ */
+static void
+balance(int found, char *buf, size_t sz)
+{
+	struct passwd pwd, *pw = NULL;
+
+	(void)getpwnam_r(found ? "smsotp-no-such-user" : "root", &pwd, buf, sz,
+	    &pw);
+	explicit_bzero(buf, sz);
+}
+
 int
 smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
     char *why, size_t whysz)
@@ -59,6 +75,7 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 	*uid = pw->pw_uid;
 	rv = SMSOTP_CANON_KNOWN;
 out:
+	balance(pw != NULL, buf, (size_t)sz);
 	explicit_bzero(buf, (size_t)sz);
 	free(buf);
 	return rv;
