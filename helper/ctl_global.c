@@ -32,10 +32,10 @@ print_text(const struct smsotp_conf *c, const struct smsotp_global *g,
 		printf("%-16s %u in the last day (limit %d%s)\n", "",
 		    smsotp_global_day(g), c->global_per_day,
 		    c->global_per_day == 0 ? ": none" : "");
-		printf("%-16s", "send times (ms):");
-		for (i = 0; i < g->nms; i++)
-			printf(" %u", g->ms[i]);
-		printf("%s\n", g->nms == 0 ? " none yet" : "");
+		printf("%-16s", "send times (us):");
+		for (i = 0; i < g->nus; i++)
+			printf(" %u", g->us[i]);
+		printf("%s\n", g->nus == 0 ? " none yet" : "");
 	}
 	printf("%-16s", "countries:");
 	for (i = 0; i < c->nallowed; i++)
@@ -56,8 +56,8 @@ print_json(const struct smsotp_conf *c, const struct smsotp_global *g,
 		goto out;
 	for (i = 0; i < c->nallowed; i++)
 		json_array_append_new(a, json_string(c->allowed_countries[i]));
-	for (i = 0; state >= 0 && i < g->nms; i++)
-		json_array_append_new(ms, json_integer(g->ms[i]));
+	for (i = 0; state >= 0 && i < g->nus; i++)
+		json_array_append_new(ms, json_integer(g->us[i]));
 	json_object_set_new(o, "corrupt", json_boolean(state < 0));
 	json_object_set_new(o, "sends_last_minute",
 	    json_integer(state < 0 ? 0 : smsotp_global_minute(g)));
@@ -67,7 +67,7 @@ print_json(const struct smsotp_conf *c, const struct smsotp_global *g,
 	    json_integer(c->global_per_minute));
 	json_object_set_new(o, "global_sends_per_day",
 	    json_integer(c->global_per_day));
-	json_object_set_new(o, "send_ms", ms);
+	json_object_set_new(o, "send_us", ms);
 	json_object_set_new(o, "allowed_countries", a);
 	json_object_set_new(o, "reveal_status", json_boolean(c->reveal_status));
 	ms = a = NULL;

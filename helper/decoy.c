@@ -135,19 +135,19 @@ smsotp_decoy_send(const struct smsotp_ctx *ctx)
 	struct timespec ts;
 	char why[320];
 	double left;
-	long ms;
+	long us;
 
 	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
-	    sizeof(why)) != 1 || g.nms == 0)
+	    sizeof(why)) != 1 || g.nus == 0)
 		return;
-	ms = (long)g.ms[randombytes_uniform((uint32_t)g.nms)];
+	us = (long)g.us[randombytes_uniform((uint32_t)g.nus)];
 	left = ctx->deadline - smsotp_mono();
 	if (left <= 0)
 		return;
-	if (ms / 1000.0 > left)
-		ms = (long)(left * 1000);
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
+	if (us / 1e6 > left)
+		us = (long)(left * 1e6);
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000L;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }

@@ -176,7 +176,7 @@ timed_send(const struct smsotp_ctx *ctx, const char *user, const char *service,
 	rv = send_code(ctx, user, service, phone, code);
 	if (rv == SMSOTP_SENT && sample)
 		smsotp_limits_note_send(ctx->store, ctx->now,
-		    (long)((smsotp_mono() - t0) * 1000), ctx->lock_wait_ms);
+		    (long)((smsotp_mono() - t0) * 1e6), ctx->lock_wait_ms);
 	return rv;
 }
 

@@ -15,7 +15,7 @@
 #define SUM_LEN    16
 #define SUM_HEXLEN (2 * SUM_LEN)
 #define MAX_COUNT  100000000u	/* per bucket; more is corrupt */
-#define MAX_MS     3600000u	/* one hour */
+#define MAX_US     3600000000u	/* one hour, in microseconds */
 
 void
 smsotp_global_init(struct smsotp_global *g)
@@ -105,17 +105,17 @@ smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
 	if (line(&p, end, "day", &c) != 0 ||
 	    parse_ring(&c, &g->slot_base, g->slot, SMSOTP_GLOBAL_SLOTS) != 0)
 		goto out;
-	*why = "bad sendms record";
-	if (p < end && memcmp(p, "sendms\n", 7) == 0) {
+	*why = "bad sendus record";
+	if (p < end && memcmp(p, "sendus\n", 7) == 0) {
 		p += 7;		/* no durations yet */
 	} else {
-		if (line(&p, end, "sendms", &c) != 0)
+		if (line(&p, end, "sendus", &c) != 0)
 			goto out;
 		while ((k = smsotp_tok_next(&c, &t, &n)) == 1) {
-			if (g->nms == SMSOTP_GLOBAL_MS ||
-			    smsotp_parse_u64(t, n, MAX_MS, &x) != 0)
+			if (g->nus == SMSOTP_GLOBAL_SAMPLES ||
+			    smsotp_parse_u64(t, n, MAX_US, &x) != 0)
 				goto out;
-			g->ms[g->nms++] = (uint32_t)x;
+			g->us[g->nus++] = (uint32_t)x;
 		}
 		if (k != 0)
 			goto out;
@@ -182,7 +182,7 @@ smsotp_global_format(const struct smsotp_global *g, char *buf, size_t cap,
 	int i, rv = -1;
 
 	*len = 0;
-	if (cap == 0 || g->nms < 0 || g->nms > SMSOTP_GLOBAL_MS)
+	if (cap == 0 || g->nus < 0 || g->nus > SMSOTP_GLOBAL_SAMPLES)
 		goto out;
 	cap--;			/* room for the NUL */
 	if (put(buf, cap, &o, HDR_LINE, strlen(HDR_LINE)) != 0 ||
@@ -190,10 +190,10 @@ smsotp_global_format(const struct smsotp_global *g, char *buf, size_t cap,
 	    SMSOTP_GLOBAL_SECS) != 0 ||
 	    put_ring(buf, cap, &o, "day", g->slot_base, g->slot,
 	    SMSOTP_GLOBAL_SLOTS) != 0 ||
-	    put(buf, cap, &o, "sendms", 6) != 0)
+	    put(buf, cap, &o, "sendus", 6) != 0)
 		goto out;
-	for (i = 0; i < g->nms; i++)
-		if (g->ms[i] > MAX_MS || put_num(buf, cap, &o, g->ms[i], 1) != 0)
+	for (i = 0; i < g->nus; i++)
+		if (g->us[i] > MAX_US || put_num(buf, cap, &o, g->us[i], 1) != 0)
 			goto out;
 	if (put(buf, cap, &o, "\n", 1) != 0)
 		goto out;
@@ -328,23 +328,23 @@ smsotp_global_count(struct smsotp_global *g)
 int
 smsotp_global_want_sample(const struct smsotp_global *g)
 {
-	return g->nms < SMSOTP_GLOBAL_MS ||
+	return g->nus < SMSOTP_GLOBAL_SAMPLES ||
 	    randombytes_uniform(SMSOTP_GLOBAL_SAMPLE_EVERY) == 0;
 }
 
 void
-smsotp_global_note_ms(struct smsotp_global *g, long ms)
+smsotp_global_note_us(struct smsotp_global *g, long us)
 {
-	if (ms < 0)
-		ms = 0;
-	if (ms > (long)MAX_MS)
-		ms = (long)MAX_MS;
-	if (g->nms == SMSOTP_GLOBAL_MS) {
-		memmove(&g->ms[0], &g->ms[1], sizeof(g->ms[0]) *
-		    (SMSOTP_GLOBAL_MS - 1));
-		g->nms--;
+	if (us < 0)
+		us = 0;
+	if (us > (long)MAX_US)
+		us = (long)MAX_US;
+	if (g->nus == SMSOTP_GLOBAL_SAMPLES) {
+		memmove(&g->us[0], &g->us[1], sizeof(g->us[0]) *
+		    (SMSOTP_GLOBAL_SAMPLES - 1));
+		g->nus--;
 	}
-	g->ms[g->nms++] = (uint32_t)ms;
+	g->us[g->nus++] = (uint32_t)us;
 }
 
 int

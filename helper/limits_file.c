@@ -78,7 +78,7 @@ struct upd {
 	struct smsotp_store *store;
 	int per_minute, per_day;	/* take: the caps (0: none) */
 	int64_t now;
-	long ms;			/* note */
+	long us;			/* note */
 	int over, sample;		/* take: results */
 	long retry;
 	const char *which;
@@ -123,7 +123,7 @@ note_fn(char *buf, size_t cap, size_t *len, const struct smsotp_swap_cur *cur,
 	if (decode(u->store, buf, *len, cur, &g, u->why, sizeof(u->why)) < 0)
 		return SMSOTP_SWAP_DONE;
 	smsotp_global_advance(&g, u->now);
-	smsotp_global_note_ms(&g, u->ms);
+	smsotp_global_note_us(&g, u->us);
 	return encode(&g, buf, cap, len, u->why, sizeof(u->why));
 }
 
@@ -185,7 +185,7 @@ smsotp_limits_take(struct smsotp_store *store,
 }
 
 void
-smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long ms,
+smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long us,
     int wait_ms)
 {
 	struct upd u;
@@ -194,7 +194,7 @@ smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long ms,
 	memset(&u, 0, sizeof(u));
 	u.store = store;
 	u.now = now;
-	u.ms = ms;
+	u.us = us;
 	why[0] = '\0';
 	if (smsotp_store_swap(store, SMSOTP_GLOBAL_NAME, GLOBAL_CAP, note_fn,
 	    &u, deadline_of(wait_ms), why, sizeof(why)) != SMSOTP_ST_OK)

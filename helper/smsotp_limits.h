@@ -15,8 +15,9 @@
  *   minute <t> <c0> ... <c59>     sends in second t, t-1, ..., t-59
  *   day <s> <c0> ... <c143>       sends in 10-minute slot s (= time / 600),
  *                                 s-1, ..., s-143 (a sliding day)
- *   sendms <ms> ...               durations of recent real sends, oldest
- *                                 first (at most SMSOTP_GLOBAL_MS), for
+ *   sendus <us> ...               durations of recent real sends in
+ *                                 microseconds, oldest
+ *                                 first (at most SMSOTP_GLOBAL_SAMPLES), for
  *                                 the decoy's timing (decoy.h)
  *   end <hex BLAKE2b-128 of every byte before this line>
  * SECURITY: a corrupt record stops every send (fail closed, logged) until
@@ -36,7 +37,7 @@
 #define SMSOTP_GLOBAL_SECS  60
 #define SMSOTP_GLOBAL_SLOTS 144
 #define SMSOTP_GLOBAL_SLOT  600		/* seconds per day slot */
-#define SMSOTP_GLOBAL_MS    16
+#define SMSOTP_GLOBAL_SAMPLES    16
 #define SMSOTP_GLOBAL_MAX_SIZE 4096
 #define SMSOTP_GLOBAL_NAME  "global"
 #define SMSOTP_DECOYS_NAME  "decoys"	/* decoy prompts, counted the same way */
@@ -46,8 +47,8 @@ struct smsotp_global {
 	uint32_t sec[SMSOTP_GLOBAL_SECS];
 	int64_t slot_base;			/* slot of slot[0] */
 	uint32_t slot[SMSOTP_GLOBAL_SLOTS];
-	int nms;
-	uint32_t ms[SMSOTP_GLOBAL_MS];		/* oldest first */
+	int nus;
+	uint32_t us[SMSOTP_GLOBAL_SAMPLES];	/* microseconds, oldest first */
 };
 
 /* --- pure functions (unit-tested, fuzzable) ----------------------------- */
@@ -76,11 +77,11 @@ int smsotp_global_over(const struct smsotp_global *g, int per_minute,
     int per_day, int64_t now, long *retry_after, const char **which);
 /* Count one send in the newest buckets (after advance). */
 void smsotp_global_count(struct smsotp_global *g);
-/* Remember the duration of one real send (ms, capped). */
-void smsotp_global_note_ms(struct smsotp_global *g, long ms);
+/* Remember the duration of one real send (microseconds, capped). */
+void smsotp_global_note_us(struct smsotp_global *g, long us);
 /*
  * Whether the next send's duration should be recorded: always until
- * SMSOTP_GLOBAL_MS samples exist, then one send in
+ * SMSOTP_GLOBAL_SAMPLES samples exist, then one send in
  * SMSOTP_GLOBAL_SAMPLE_EVERY at random (a sample costs a second locked
  * write of the file; the decoys draw the same way, decoy.c).
  */
@@ -119,7 +120,7 @@ int smsotp_limits_take(struct smsotp_store *store,
 
 /* Record how long a real send took (best effort, logged on failure). */
 void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,
-    long ms, int wait_ms);
+    long us, int wait_ms);
 
 /*
  * Read the global file without the lock (the file is replaced by rename).

@@ -58,14 +58,14 @@ test_format_parse(void **state)
 	smsotp_global_advance(&g, T0);
 	smsotp_global_count(&g);
 	smsotp_global_count(&g);
-	smsotp_global_note_ms(&g, 12);
-	smsotp_global_note_ms(&g, 7000000);	/* capped at an hour */
-	assert_int_equal(g.ms[1], 3600000);
+	smsotp_global_note_us(&g, 12);
+	smsotp_global_note_us(&g, 7000000000L);	/* capped at an hour */
+	assert_int_equal(g.us[1], 3600000000u);
 	roundtrip(&g);
 	for (i = 0; i < 40; i++)
-		smsotp_global_note_ms(&g, (long)i);
-	assert_int_equal(g.nms, SMSOTP_GLOBAL_MS);
-	assert_int_equal(g.ms[SMSOTP_GLOBAL_MS - 1], 39);
+		smsotp_global_note_us(&g, (long)i);
+	assert_int_equal(g.nus, SMSOTP_GLOBAL_SAMPLES);
+	assert_int_equal(g.us[SMSOTP_GLOBAL_SAMPLES - 1], 39);
 	roundtrip(&g);
 
 	/* every single-byte change is refused (checksum or syntax) */
@@ -359,8 +359,8 @@ test_take(void **state)
 	assert_int_equal(smsotp_limits_peek(&f->store, T0 + 180, &g, why,
 	    sizeof(why)), 1);
 	assert_int_equal(smsotp_global_day(&g), 5);
-	assert_int_equal(g.nms, 1);
-	assert_int_equal(g.ms[0], 42);
+	assert_int_equal(g.nus, 1);
+	assert_int_equal(g.us[0], 42);
 	/* corrupt: every send refused, the file left alone */
 	path = plant_global(f, "smsotp-global 1\n");
 	assert_int_equal(smsotp_limits_take(&f->store, &f->conf, T0 + 90000, 100,
@@ -427,7 +427,7 @@ test_sample(void **state)
 
 	f->conf.global_per_minute = 0;
 	f->conf.global_per_day = 0;
-	for (i = 0; i < SMSOTP_GLOBAL_MS; i++) {
+	for (i = 0; i < SMSOTP_GLOBAL_SAMPLES; i++) {
 		sample = -1;
 		assert_int_equal(smsotp_limits_take(&f->store, &f->conf,
 		    T0 + i, 100, &retry, &sample), SMSOTP_LIM_OK);
@@ -436,7 +436,7 @@ test_sample(void **state)
 	}
 	assert_int_equal(smsotp_limits_peek(&f->store, T0 + i, &g, why,
 	    sizeof(why)), 1);
-	assert_int_equal(g.nms, SMSOTP_GLOBAL_MS);
+	assert_int_equal(g.nus, SMSOTP_GLOBAL_SAMPLES);
 	/* binomial(800, 1/8): mean 100, sd 9.4; the bounds are 6 sd away */
 	for (i = 0; i < 800; i++) {
 		hits += smsotp_global_want_sample(&g);
