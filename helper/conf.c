@@ -52,7 +52,7 @@ set_defaults(struct smsotp_conf *c)
 	c->lockout_max = 86400;
 	c->max_live_codes = 3;
 	c->send_deadline = 15;
-	c->global_per_minute = 60;	/* abuse: smsotp_limits.h */
+	c->global_per_minute = 60;	/* smsotp_limits.h */
 	c->global_per_day = 2000;
 	c->health_failures = 3;
 	c->health_window = 60;

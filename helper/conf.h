@@ -56,7 +56,7 @@ struct smsotp_conf {
 	int lockout_max;	/* lockout_time..31536000 s, default 86400 */
 	int max_live_codes;	/* 1..8, default 3 */
 	int send_deadline;	/* 1..25 s, default 15 (helper deadline 30) */
-	/* abuse: global caps (smsotp_limits.h) and destinations; 0 = unlimited */
+	/* global caps (smsotp_limits.h) and destinations; 0 = unlimited */
 	int global_per_minute;	/* global_sends_per_minute 0..100000, default 60 */
 	int global_per_day;	/* global_sends_per_day 0..10000000, default 2000 */
 	int nallowed;		/* allowed_countries; 0: every country */

@@ -45,7 +45,7 @@ int smsotp_ctl_index(const char *conf_path);
  * Prints what it did. 0, or 1 with a message on stderr.
  */
 int smsotp_ctl_index_refresh(const char *users_path, int always);
-/* abuse: "global [reset] [--json]" (ctl_global.c); -1 on bad arguments */
+/* "global [reset] [--json]" (ctl_global.c); -1 on bad arguments */
 int smsotp_ctl_global(const char *conf_path, int argc, char **argv);
 
 #endif

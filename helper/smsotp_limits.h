@@ -1,5 +1,5 @@
 /*
- * smsotp_limits.h - limits across users (DESIGN.md section 5, issue 4):
+ * smsotp_limits.h - limits across users (DESIGN.md section 5):
  * global sends per minute and per day (cost and SMS-pumping cap) and the
  * allowed destination countries. (Not named limits.h: the helper/ include
  * path would shadow the system <limits.h>.)

@@ -303,9 +303,9 @@ main(int argc, char **argv)
 		return cmd_check_config();
 	if (strcmp(cmd, "index") == 0 && i == argc)
 		return smsotp_ctl_index(conf_path);
-	if (strcmp(cmd, "test-send") == 0)	/* gwspool */
+	if (strcmp(cmd, "test-send") == 0)
 		return smsotp_ctl_test_send(conf_path, argc - i, argv + i);
-	if (strcmp(cmd, "global") == 0 &&	/* abuse */
+	if (strcmp(cmd, "global") == 0 &&
 	    (rv = smsotp_ctl_global(conf_path, argc - i, argv + i)) >= 0)
 		return rv;
 	/* status, reset, locked, set-phone, remove-phone, backup-codes */
