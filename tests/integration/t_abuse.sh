@@ -483,7 +483,7 @@ fi
 tid="timing_unknown_vs_enrolled"
 areset
 aconf "sends_per_user = 64; sends_window = 60; max_live_codes = 8; global_sends_per_minute = 0; global_sends_per_day = 0;"
-fig=$($PY "$HERE/timing.py" "$HELPER" 40 u01,u02,u03,u04,u05,u06,u07,u08 \
+fig=$($PY "$HERE/timing.py" "$HELPER" 100 u01,u02,u03,u04,u05,u06,u07,u08 \
 	ghost1,ghost2,ghost3,ghost4,ghost5,ghost6,ghost7,ghost8 "$HERR")
 rc=$?
 pct=$(echo "$fig" | sed -n 's/.*diff_pct=\([0-9]*\)\..*/\1/p')
