@@ -15,6 +15,7 @@
 #include "log.h"
 #include "smsotp_limits.h"
 
+#define SPIN_US   500		/* the end of a decoy's wait is spun, not slept */
 #define NONCE_LEN 4
 #define TIME_LEN  4
 #define TAG_LEN   8
@@ -134,7 +135,7 @@ smsotp_decoy_send(const struct smsotp_ctx *ctx)
 	struct smsotp_global g;
 	struct timespec ts;
 	char why[320];
-	double left;
+	double left, until;
 	long us;
 
 	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
@@ -146,9 +147,21 @@ smsotp_decoy_send(const struct smsotp_ctx *ctx)
 		return;
 	if (us / 1e6 > left)
 		us = (long)(left * 1e6);
-	ts.tv_sec = us / 1000000;
-	ts.tv_nsec = (us % 1000000) * 1000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	/*
+	 * A real send of a few hundred microseconds is over when it is over;
+	 * a sleep of as long wakes up late on a busy machine (the scheduler's
+	 * latency), which would make a decoy the slower answer. So sleep up
+	 * to SPIN_US before the end and spin the rest.
+	 */
+	until = smsotp_mono() + us / 1e6;
+	if (us > SPIN_US) {
+		us -= SPIN_US;
+		ts.tv_sec = us / 1000000;
+		ts.tv_nsec = (us % 1000000) * 1000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	while (smsotp_mono() < until)
 		;
 }
 
