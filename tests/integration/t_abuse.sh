@@ -429,8 +429,9 @@ done
 corrupt=$( (status_of victim; "$CTL" -c "$CONF" global) | grep -c CORRUPT)
 empty=$(find "$STATE" -maxdepth 2 \( -name 'u-*' -o -path "*/global.d/*" \) ! -name "t.*" ! -name '*.lock' ! -name '*.tmp' -size 0 | wc -l)
 tid="$tid ($killed random + $injected syscall kills, $corrupt corrupt, $empty empty)"
-# a begin makes 3 fsyncs and 2 fchmods, and 2 or 3 renames: >= 10 kills land
-check eval '[ "$corrupt" -eq 0 ] && [ "$empty" -eq 0 ] && [ "$killed" -ge 20 ] && [ "$injected" -ge 10 ]'
+# a begin makes 2-3 fsyncs, 2-5 fchmods, 2-3 renames and some writes (fewer once
+# the send limit makes it a decoy): at least 8 of the kill points land
+check eval '[ "$corrupt" -eq 0 ] && [ "$empty" -eq 0 ] && [ "$killed" -ge 20 ] && [ "$injected" -ge 8 ]'
 MAXATT=3
 
 # === corrupt state, disk full, read-only ===================================
