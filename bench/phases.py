@@ -369,7 +369,7 @@ def section_helper(b):
         ["ldd", b.prefix.helper], stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL).stdout
     res["estimate_without_libcurl"] = {
-        # the helper dlopens libcurl for HTTP sends only (helper/http.c):
+        # the helper dlopens libcurl for HTTP sends only (helper/gateways/http_client.c):
         # what linking it would add to every run, begin and verify alike
         "helper_links_libcurl": linked,
         "verify_instructions": v - saved if linked else v,

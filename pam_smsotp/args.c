@@ -10,7 +10,7 @@
 #include <security/pam_ext.h>
 
 #include "args.h"
-#include "proto.h"
+#include "proto/proto.h"
 #include "run_helper.h"
 
 /* Printable ASCII or any byte >= 0x80 (UTF-8 text); no control bytes. */

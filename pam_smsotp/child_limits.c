@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "child_limits.h"
-#include "rlimits.h"
+#include "proto/rlimits.h"
 
 static void
 add(struct smsotp_child_limits *pl, int resource, const struct rlimit *rl,

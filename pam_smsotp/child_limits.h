@@ -1,6 +1,6 @@
 /*
  * child_limits.h - the identity and resource limits pam_smsotp.so gives the
- * exec'd smsotp-helper (DESIGN.md section 2; the values: helper/rlimits.h).
+ * exec'd smsotp-helper (DESIGN.md section 2; the values: helper/proto/rlimits.h).
  *
  * SECURITY: an exec'd helper would otherwise run with the caller's real uid
  * (su and sudo are setuid root: the user could SIGSTOP or SIGKILL it while

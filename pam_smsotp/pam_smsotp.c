@@ -11,7 +11,7 @@
 #include <security/pam_modules.h>
 
 #include "args.h"
-#include "proto.h"
+#include "proto/proto.h"
 #include "run_helper.h"
 
 /* Resend requests per authentication. */

@@ -17,7 +17,7 @@
 
 #include <security/pam_ext.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 #include "run_helper.h"
 #include "start_helper.h"
 

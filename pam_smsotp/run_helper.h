@@ -9,7 +9,7 @@
 
 #include <security/pam_modules.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 /* Overall time for one helper run (the helper has its own 30 s deadline). */
 #define SMSOTP_HELPER_TIMEOUT_MS 40000

@@ -1,6 +1,6 @@
 /*
  * fuzz_conf.c - libFuzzer harness for the configuration loader
- * smsotp_conf_load() (helper/conf.c, conf_read.c and every gateway
+ * smsotp_conf_load() (helper/conf/conf.c, conf_read.c and every gateway
  * type's configure function), through a real file as the helper reads it.
  *
  * Input: the configuration text. Every "@DIR@" in it is replaced by the
@@ -28,10 +28,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "fuzz_common.h"
-#include "gateway.h"
-#include "template.h"
+#include "gateways/gateway.h"
+#include "base/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

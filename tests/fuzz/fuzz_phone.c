@@ -1,7 +1,7 @@
 /*
  * fuzz_phone.c - libFuzzer harness for the phone normaliser
  * smsotp_phone_normalize(), the mask smsotp_phone_mask() and the users file
- * reader smsotp_phone_lookup_file() (helper/phone.c).
+ * reader smsotp_phone_lookup_file() (helper/phones/phone.c).
  *
  * Input: byte 0 picks the default country ("", "1", "44", "353", or the
  * next 0-3 input bytes as given) and the mode; the rest is a number (mode
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
-#include "phone.h"
+#include "phones/phone.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

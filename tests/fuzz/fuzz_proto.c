@@ -1,6 +1,6 @@
 /*
  * fuzz_proto.c - libFuzzer harness for the helper protocol: the request
- * and reply parser smsotp_msg_parse() (helper/proto.c) and the module's
+ * and reply parser smsotp_msg_parse() (helper/proto/proto.c) and the module's
  * reply validator smsotp_helper_reply_parse() (pam_smsotp/run_helper.c).
  *
  * Input: the raw bytes a helper or a module would read from its pipe.
@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "proto.h"
+#include "proto/proto.h"
 #include "run_helper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

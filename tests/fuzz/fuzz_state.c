@@ -1,6 +1,6 @@
 /*
  * fuzz_state.c - libFuzzer harness for the per-user state file parser
- * smsotp_state_parse() (helper/state.c).
+ * smsotp_state_parse() (helper/store/user_format.c).
  *
  * Input: byte 0 selects the mode, the rest is the file.
  *  - mode bit 0 clear: the rest is parsed as it is (a file from disk);
@@ -10,7 +10,7 @@
  * Properties checked besides memory safety: a refused file leaves the
  * state all zero with a reason; an accepted one is within the limits of
  * state.h and formats back to exactly the same bytes (the format is
- * canonical, state.c promises format(parse(buf)) == buf).
+ * canonical, helper/store/user_format.c promises format(parse(buf)) == buf).
  */
 #include "config.h"
 
@@ -21,7 +21,7 @@
 #include <sodium.h>
 
 #include "fuzz_common.h"
-#include "state.h"
+#include "store/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

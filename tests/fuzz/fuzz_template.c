@@ -1,6 +1,6 @@
 /*
  * fuzz_template.c - libFuzzer harness for the SMS text template:
- * smsotp_template_check() and smsotp_template_render() (helper/template.c).
+ * smsotp_template_check() and smsotp_template_render() (helper/base/template.c).
  *
  * Input: NUL-separated fields "TEMPLATE\0CODE\0SERVICE\0HOST\0MINUTES\0USER";
  * missing fields are NULL variables. The harness compares both functions
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "template.h"
+#include "base/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -53,11 +53,15 @@ cat >"$work/include/config.h" <<'EOF'
 #define PACKAGE_VERSION "fuzz"
 EOF
 
-# The .c files of the two convenience libraries, as Makefile.am lists them.
+# The .c files of the two convenience libraries, as helper/*/sources.am list them.
 core_sources() {
-	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$top/Makefile.am" |
-		sed -n -E 's/^libsmsotp(proto|core)_la_SOURCES[[:space:]]*\+?=//p' |
-		tr ' \t' '\n\n' | grep '\.c$'
+	local f d
+	for f in "$top"/helper/*/sources.am; do
+		d=${f#"$top"/}; d=${d%/sources.am}
+		sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$f" |
+			sed -n -E 's/^libsmsotp(proto|core)_la_SOURCES[[:space:]]*\+?=//p' |
+			tr ' \t' '\n\n' | grep '\.c$' | sed "s|%reldir%|$d|"
+	done
 }
 
 deps="libcurl libsodium libconfig jansson libcdb pam"
@@ -67,7 +71,7 @@ if ! dep_cflags=$(pkg-config --cflags $deps) || ! dep_libs=$(pkg-config --libs $
 	exit 1
 fi
 warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 -Wimplicit-fallthrough"
-base="-std=c11 -g -O1 -fno-omit-frame-pointer $warn -I$work/include -iquote $top/helper -iquote $top/pam_smsotp"
+base="-std=c11 -g -O1 -fno-omit-frame-pointer $warn -I$work/include -I $top/helper -iquote $top/pam_smsotp"
 base="$base -DSMSOTP_HELPER_PATH=\"/nonexistent/smsotp-helper\" -DSMSOTP_CONF_PATH=\"/nonexistent/pam_smsotp.conf\""
 base="$base -DSMSOTP_KEY_PATH=\"/nonexistent/pam_smsotp.key\" -DSMSOTP_STATE_DIR=\"/nonexistent/state\""
 base="$base -DSMSOTP_GROUP=\"smsotp\" -DSMSOTP_VERSION=\"fuzz\" $dep_cflags"

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "gateway.h"
+#include "gateways/gateway.h"
 
 #define MOCKGW_PYTHON "/usr/bin/python3"
 

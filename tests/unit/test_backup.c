@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "backup.h"
-#include "state.h"
+#include "core/backup.h"
+#include "store/state.h"
 #include "testutil.h"
 
 /* One generated set shared by the tests (ten KDF runs are not free). */

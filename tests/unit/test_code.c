@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "code.h"
+#include "core/code.h"
 #include "testutil.h"
 
 #define CH1 "0123456789abcdef0123456789abcdef"

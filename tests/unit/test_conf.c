@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "gateway.h"
+#include "conf/conf.h"
+#include "gateways/gateway.h"
 #include "testutil.h"
 
 struct fx {

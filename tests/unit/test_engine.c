@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "core/engine.h"
 #include "testutil.h"
 
 #define T0 1800000000LL

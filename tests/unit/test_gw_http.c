@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "gateway.h"
-#include "gw_util.h"
+#include "gateways/gateway.h"
+#include "gateways/gw_util.h"
 #include "mockgw.h"
 #include "testutil.h"
 

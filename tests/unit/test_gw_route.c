@@ -1,5 +1,5 @@
 /*
- * test_gw_route.c - the gateway loop (gateway.c): failover, skipping a
+ * test_gw_route.c - the gateway loop (helper/gateways/router.c): failover, skipping a
  * gateway whose breaker is open, local failures that stop the route and
  * are never recorded (libcurl that cannot be loaded, an unusable outbox),
  * TEMPFAIL only when gateways were tried, and unprivileged callers that
@@ -24,9 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "code.h"
-#include "gateway.h"
-#include "health.h"
+#include "core/code.h"
+#include "gateways/gateway.h"
+#include "gateways/breaker.h"
 #include "testutil.h"
 
 #define T0 1800000000LL

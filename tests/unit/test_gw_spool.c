@@ -27,8 +27,8 @@
 
 #include <libconfig.h>
 
-#include "code.h"
-#include "gateway.h"
+#include "core/code.h"
+#include "gateways/gateway.h"
 #include "testutil.h"
 
 #define TO   "+447700900123"

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "code.h"
-#include "health.h"
+#include "core/code.h"
+#include "gateways/breaker.h"
 #include "testutil.h"
 
 #define T0 1800000000LL

@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "decoy.h"
-#include "engine.h"
-#include "smsotp_limits.h"
+#include "core/decoy.h"
+#include "core/engine.h"
+#include "core/limits.h"
 #include "testutil.h"
 
 #define T0 1800000000LL

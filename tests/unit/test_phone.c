@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "phone.h"
+#include "phones/phone.h"
 #include "testutil.h"
 
 #define B "\xe2\x80\xa2"	/* U+2022 bullet */

@@ -15,8 +15,8 @@
 
 #include <sodium.h>
 
-#include "phone.h"
-#include "phone_edit.h"
+#include "phones/phone.h"
+#include "phones/edit.h"
 #include "testutil.h"
 
 /* Run the pure edit and compare the result with want. */

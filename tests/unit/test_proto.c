@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 /*
  * Parse buf; expect failure with a reason containing want (NULL: any);

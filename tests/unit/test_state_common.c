@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "state.h"
+#include "store/state.h"
 #include "testutil.h"
 #include "test_state_common.h"
 

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "state.h"
+#include "store/state.h"
 #define ID1 "0123456789abcdef0123456789abcdef"
 #define ID2 "fedcba9876543210fedcba9876543210"
 #define H1  "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

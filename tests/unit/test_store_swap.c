@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store_swap.h"
+#include "store/swap.h"
 #include "testutil.h"
 
 struct fx {

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "template.h"
+#include "base/template.h"
 
 static const struct smsotp_tvars vars = {
 	.code = "123456",

@@ -20,8 +20,8 @@
 #include <libconfig.h>
 #include <sodium.h>
 
-#include "gateway.h"
-#include "http.h"
+#include "gateways/gateway.h"
+#include "gateways/http_client.h"
 #include "mockgw.h"
 #include "testutil.h"
 

@@ -19,8 +19,8 @@
 
 #include <cdb.h>
 
-#include "phone.h"
-#include "users_index.h"
+#include "phones/phone.h"
+#include "phones/index.h"
 #include "testutil.h"
 
 struct fx {

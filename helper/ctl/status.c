@@ -1,0 +1,393 @@
+/*
+ * helper/ctl/status.c - smsotpctl status, reset and locked (text or --json), and
+ * the dispatch of the verbs kept outside helper/ctl/main.c.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/backup.h"
+#include "core/code.h"
+#include "conf/conf.h"
+#include "ctl/ctl.h"
+#include "base/log.h"
+#include "phones/phone.h"
+
+int smsotp_ctl_json;
+
+static void
+iso_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	if (strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+}
+
+/* A JSON string; text that is not UTF-8 is sanitized first. */
+static json_t *
+jstr(const char *s)
+{
+	char safe[512];
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	if (j == NULL) {
+		smsotp_sanitize(safe, sizeof(safe), s, strlen(s));
+		j = json_string(safe);
+	}
+	return j;
+}
+
+/* Print a JSON value on stdout and free it; 0, or 1 when it failed. */
+static int
+json_out(json_t *j)
+{
+	int rv = 1;
+
+	if (j != NULL && json_dumpf(j, stdout, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) == 0 &&
+	    fputc('\n', stdout) != EOF)
+		rv = 0;
+	if (rv != 0)
+		fprintf(stderr, "smsotpctl: cannot produce JSON\n");
+	json_decref(j);
+	return rv;
+}
+
+int
+smsotp_ctl_open_user(const char *user, struct smsotp_store *store,
+    struct smsotp_txn *txn, struct smsotp_state *st, int *corrupt,
+    char *why, size_t whysz)
+{
+	int rv;
+
+	*corrupt = 0;
+	if (!smsotp_user_ok(user)) {
+		fprintf(stderr, "smsotpctl: invalid user name\n");
+		return -1;
+	}
+	if (smsotp_crypto_init() != 0 ||
+	    smsotp_store_open(SMSOTP_STATE_DIR, 0, store, why, whysz) != 0) {
+		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
+		return -1;
+	}
+	rv = smsotp_state_begin(store, user, SMSOTP_CTL_LOCK_WAIT_MS, txn, st,
+	    why, whysz);
+	*corrupt = rv == SMSOTP_ST_CORRUPT;
+	if (rv == SMSOTP_ST_OK || rv == SMSOTP_ST_CORRUPT)
+		return 0;
+	fprintf(stderr, "smsotpctl: state of %s: %s\n", user,
+	    rv == SMSOTP_ST_BUSY ? "busy (locked by a login)" : why);
+	smsotp_store_close(store);
+	return -1;
+}
+
+/* What status shows, gathered once for both output forms. */
+struct status {
+	const char *user;
+	int phone_rv;			/* 1 found, 0 none, -1 error */
+	char masked[SMSOTP_MASKED_SIZE];
+	char phone_why[320];
+	int corrupt;
+	char state_why[320];
+	int live, sends, backup_rv, backup_n;
+	char backup_why[320];
+};
+
+static void
+status_text(const struct status *s, const struct smsotp_state *st,
+    const struct smsotp_conf *conf, int64_t now)
+{
+	char t[32];
+
+	printf("%-16s %s\n", "user:", s->user);
+	printf("%-16s %s\n", "phone:", s->phone_rv == 1 ? s->masked :
+	    s->phone_rv == 0 ? "none" : s->phone_why);
+	if (s->corrupt) {
+		printf("%-16s CORRUPT (%s): the user is treated as locked; "
+		    "'smsotpctl reset' recovers\n", "state:", s->state_why);
+	} else {
+		printf("%-16s %s", "live code:", s->live > 0 ? "yes" : "no");
+		if (s->live > 0)
+			printf(" (%d)", s->live);
+		printf("\n%-16s %u of %d\n", "failures:", st->failures,
+		    conf->lockout_after);
+		if (st->locked_until > now) {
+			iso_time(st->locked_until, t);
+			printf("%-16s %s (in %lld s)\n", "locked until:", t,
+			    (long long)(st->locked_until - now));
+		} else {
+			printf("%-16s no\n", "locked:");
+		}
+		printf("%-16s %u\n", "lockouts:", st->lockouts);
+		printf("%-16s %d of %d in %d s\n", "sends:", s->sends,
+		    conf->sends_per_user, conf->sends_window);
+	}
+	if (s->backup_rv == SMSOTP_ST_OK)
+		printf("%-16s %d left\n", "backup codes:", s->backup_n);
+	else
+		printf("%-16s %s (%s)\n", "backup codes:", s->backup_rv ==
+		    SMSOTP_ST_CORRUPT ? "CORRUPT" : "unreadable", s->backup_why);
+}
+
+/*
+ * JSON keys (stable): user, phone, phone_error, state ("ok"|"corrupt"),
+ * state_error, locked, locked_until, locked_until_iso, failures,
+ * lockout_after, lockouts, live_codes, sends, sends_per_user, sends_window,
+ * backup_codes_left, backup_codes_error. Unknown values are null.
+ */
+static int
+status_json(const struct status *s, const struct smsotp_state *st,
+    const struct smsotp_conf *conf, int64_t now)
+{
+	char t[32];
+	int locked = s->corrupt || st->locked_until > now;
+	int ok = !s->corrupt;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return json_out(NULL);
+	iso_time(st->locked_until, t);
+	json_object_set_new(o, "user", jstr(s->user));
+	json_object_set_new(o, "phone", s->phone_rv == 1 ? jstr(s->masked) :
+	    json_null());
+	json_object_set_new(o, "phone_error", s->phone_rv < 0 ?
+	    jstr(s->phone_why) : json_null());
+	json_object_set_new(o, "state", jstr(ok ? "ok" : "corrupt"));
+	json_object_set_new(o, "state_error", ok ? json_null() :
+	    jstr(s->state_why));
+	json_object_set_new(o, "locked", json_boolean(locked));
+	json_object_set_new(o, "locked_until", ok && locked ?
+	    json_integer(st->locked_until) : json_null());
+	json_object_set_new(o, "locked_until_iso", ok && locked ? jstr(t) :
+	    json_null());
+	json_object_set_new(o, "failures", ok ? json_integer(st->failures) :
+	    json_null());
+	json_object_set_new(o, "lockout_after",
+	    json_integer(conf->lockout_after));
+	json_object_set_new(o, "lockouts", ok ? json_integer(st->lockouts) :
+	    json_null());
+	json_object_set_new(o, "live_codes", ok ? json_integer(s->live) :
+	    json_null());
+	json_object_set_new(o, "sends", ok ? json_integer(s->sends) :
+	    json_null());
+	json_object_set_new(o, "sends_per_user",
+	    json_integer(conf->sends_per_user));
+	json_object_set_new(o, "sends_window", json_integer(conf->sends_window));
+	json_object_set_new(o, "backup_codes_left", s->backup_rv ==
+	    SMSOTP_ST_OK ? json_integer(s->backup_n) : json_null());
+	json_object_set_new(o, "backup_codes_error", s->backup_rv ==
+	    SMSOTP_ST_OK ? json_null() : jstr(s->backup_why));
+	return json_out(o);
+}
+
+static int
+cmd_status(const char *conf_path, const char *user)
+{
+	struct smsotp_conf_opts opts = { 0 };
+	struct smsotp_conf conf;
+	struct smsotp_errs errs;
+	struct smsotp_store store;
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	struct smsotp_backup b;
+	struct status s;
+	char phone[SMSOTP_E164_SIZE];
+	int64_t now = smsotp_now();
+	int i, exists, rv;
+
+	memset(&errs, 0, sizeof(errs));
+	memset(&s, 0, sizeof(s));
+	s.user = user;
+	if (smsotp_conf_load(conf_path, &opts, &conf, &errs) != 0) {
+		fprintf(stderr, "smsotpctl: configuration invalid; run "
+		    "'smsotpctl check-config'\n");
+		return 1;
+	}
+	s.phone_rv = conf.phones_file == NULL ? 0 :
+	    smsotp_phone_lookup_file(conf.phones_file, 0, user,
+	    conf.default_country, phone, s.phone_why, sizeof(s.phone_why));
+	if (s.phone_rv == 1)
+		smsotp_phone_mask(phone, s.masked, sizeof(s.masked));
+	if (smsotp_ctl_open_user(user, &store, &txn, &st, &s.corrupt,
+	    s.state_why, sizeof(s.state_why)) != 0) {
+		smsotp_conf_free(&conf);
+		return 1;
+	}
+	for (i = 0; i < st.nchal; i++)
+		if (st.chal[i].expires > now)
+			s.live++;
+	for (i = 0; i < st.nsends; i++)
+		if (st.sends[i] > now - conf.sends_window)
+			s.sends++;
+	s.backup_rv = smsotp_backup_load(&txn, user, &b, &exists, s.backup_why,
+	    sizeof(s.backup_why));
+	s.backup_n = b.n;
+	smsotp_wipe(&b, sizeof(b));
+	smsotp_state_end(&txn);
+	smsotp_store_close(&store);
+	if (smsotp_ctl_json) {
+		rv = status_json(&s, &st, &conf, now);
+	} else {
+		status_text(&s, &st, &conf, now);
+		rv = 0;
+	}
+	smsotp_wipe(&st, sizeof(st));
+	smsotp_conf_free(&conf);
+	return rv;
+}
+
+static int
+cmd_reset(const char *user)
+{
+	struct smsotp_store store;
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	char why[320], ulog[80];
+	int corrupt, rv = 0;
+
+	if (smsotp_ctl_open_user(user, &store, &txn, &st, &corrupt, why,
+	    sizeof(why)) != 0)
+		return 1;
+	if (smsotp_state_remove(&txn, why, sizeof(why)) != 0) {
+		fprintf(stderr, "smsotpctl: reset %s: %s\n", user, why);
+		rv = 1;
+	} else {
+		printf("state of %s reset\n", user);
+		smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+		smsotp_log(LOG_NOTICE, "user=%s: state reset by smsotpctl", ulog);
+	}
+	smsotp_state_end(&txn);
+	smsotp_store_close(&store);
+	smsotp_wipe(&st, sizeof(st));
+	return rv;
+}
+
+struct locked_walk {
+	int64_t now;
+	int count;
+	json_t *arr;		/* NULL in text mode */
+	int oom;
+};
+
+/*
+ * One state file. JSON keys (stable): user (null when corrupt), file,
+ * corrupt, locked_until, locked_until_iso, seconds_left, failures, lockouts
+ * (null when corrupt).
+ */
+static int
+locked_one(const char *name, const struct smsotp_state *st, void *arg)
+{
+	struct locked_walk *w = arg;
+	char t[32];
+	json_t *o;
+
+	if (st != NULL && st->locked_until <= w->now)
+		return 0;
+	w->count++;
+	if (st != NULL)
+		iso_time(st->locked_until, t);
+	if (w->arr == NULL) {
+		if (st == NULL)
+			printf("%s\tCORRUPT state: treated as locked until "
+			    "'smsotpctl reset USER'\n", name);
+		else
+			printf("%s\tlocked until %s (in %lld s), lockout %u\n",
+			    st->user, t, (long long)(st->locked_until - w->now),
+			    st->lockouts);
+		return 0;
+	}
+	o = json_object();
+	if (o == NULL || json_array_append_new(w->arr, o) != 0) {
+		w->oom = 1;
+		return -1;
+	}
+	json_object_set_new(o, "user", st != NULL ? jstr(st->user) : json_null());
+	json_object_set_new(o, "file", jstr(name));
+	json_object_set_new(o, "corrupt", json_boolean(st == NULL));
+	json_object_set_new(o, "locked_until", st != NULL ?
+	    json_integer(st->locked_until) : json_null());
+	json_object_set_new(o, "locked_until_iso", st != NULL ? jstr(t) :
+	    json_null());
+	json_object_set_new(o, "seconds_left", st != NULL ?
+	    json_integer(st->locked_until - w->now) : json_null());
+	json_object_set_new(o, "failures", st != NULL ?
+	    json_integer(st->failures) : json_null());
+	json_object_set_new(o, "lockouts", st != NULL ?
+	    json_integer(st->lockouts) : json_null());
+	return 0;
+}
+
+static int
+cmd_locked(void)
+{
+	struct smsotp_store store;
+	struct locked_walk w;
+	char why[320];
+	int rv = 1;
+
+	memset(&w, 0, sizeof(w));
+	w.now = smsotp_now();
+	if (smsotp_crypto_init() != 0 ||
+	    smsotp_store_open(SMSOTP_STATE_DIR, 0, &store, why, sizeof(why)) != 0) {
+		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
+		return 1;
+	}
+	if (smsotp_ctl_json && (w.arr = json_array()) == NULL)
+		goto out;
+	if (smsotp_state_foreach(&store, locked_one, &w) != 0 || w.oom) {
+		fprintf(stderr, "smsotpctl: cannot list %s\n", SMSOTP_STATE_DIR);
+		goto out;
+	}
+	if (w.arr != NULL) {
+		rv = json_out(w.arr);
+		w.arr = NULL;
+	} else {
+		if (w.count == 0)
+			printf("no user is locked\n");
+		rv = 0;
+	}
+out:
+	json_decref(w.arr);
+	smsotp_store_close(&store);
+	return rv;
+}
+
+int
+smsotp_ctl_dispatch(const char *conf_path, const char *cmd, int argc,
+    char **argv)
+{
+	const char *arg[2] = { NULL, NULL };
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			smsotp_ctl_json = 1;
+		else if (n < 2)
+			arg[n++] = argv[i];
+		else
+			return -1;
+	}
+	if (strcmp(cmd, "status") == 0 && n == 1)
+		return cmd_status(conf_path, arg[0]);
+	if (strcmp(cmd, "reset") == 0 && n == 1)
+		return cmd_reset(arg[0]);
+	if (strcmp(cmd, "locked") == 0 && n == 0)
+		return cmd_locked();
+	if (strcmp(cmd, "set-phone") == 0 && n == 2)
+		return smsotp_ctl_set_phone(conf_path, arg[0], arg[1]);
+	if (strcmp(cmd, "remove-phone") == 0 && n == 1)
+		return smsotp_ctl_remove_phone(conf_path, arg[0]);
+	if (strcmp(cmd, "backup-codes") == 0 && n == 1)
+		return smsotp_ctl_backup_codes(arg[0]);
+	return -1;
+}

@@ -1,0 +1,446 @@
+/*
+ * helper/store/swap.c - lock-free versioned records of the state directory:
+ * compare-and-swap by rename without replace (helper/store/swap.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "store/swap.h"
+#include "base/util.h"
+
+#define DIR_MODE   02770
+#define FILE_MODE  0660
+#define OPEN_FLAGS (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+#define STALE_TMP_S 60
+#define MAX_OLD     64		/* old versions removed per update, at most */
+#define OLD_AGE_S   2		/* a superseded version stays this long */
+#define HDR_LEN     39		/* "swap " + 16 hex + " " + 16 hex + "\n" */
+
+static void say(char *why, size_t whysz, const char *fmt, ...)
+    SMSOTP_ATTR_FMT(3, 4);
+
+static void
+say(char *why, size_t whysz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whysz == 0)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(why, whysz, fmt, ap) < 0)
+		why[0] = '\0';
+	va_end(ap);
+}
+
+/* "<name>.d" opened (created on first use), checked. fd or -1 (why). */
+static int
+open_dir(struct smsotp_store *store, const char *name, char *why, size_t whysz)
+{
+	char dname[48];
+	struct stat sb;
+	int fd, tries;
+
+	if (strchr(name, '/') != NULL || strlen(name) > 32 ||
+	    smsotp_fmt(dname, sizeof(dname), "%s.d", name) != 0) {
+		say(why, whysz, "%s: bad record name", store->path);
+		return -1;
+	}
+	for (tries = 0; tries < 2; tries++) {
+		fd = openat(store->dirfd, dname, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			break;
+		if (mkdirat(store->dirfd, dname, 0700) != 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		say(why, whysz, "%s/%s: %s", store->path, dname,
+		    errno == ENOTDIR || errno == ELOOP ?
+		    "not a directory, refused" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		say(why, whysz, "%s/%s: not a directory, refused", store->path,
+		    dname);
+		goto bad;
+	}
+	/* umask 077 took the group bits of a directory we made: restore them */
+	if ((sb.st_mode & 07777) != DIR_MODE && sb.st_uid == geteuid() &&
+	    fchmod(fd, DIR_MODE) != 0) {
+		say(why, whysz, "%s/%s: fchmod: %s", store->path, dname,
+		    strerror(errno));
+		goto bad;
+	}
+	if (sb.st_mode & S_IWOTH) {
+		say(why, whysz, "%s/%s: world-writable, refused", store->path,
+		    dname);
+		goto bad;
+	}
+	return fd;
+bad:
+	close(fd);
+	return -1;
+}
+
+/* A version's name: decimal, no leading zero, fits 64 bits. */
+static int
+parse_seq(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s[0] < '1' || s[0] > '9' || strlen(s) > 19)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Scan the directory: the newest sequence number (0: none), the others
+ * (up to MAX_OLD) into old[]; temporary files of killed updaters that are
+ * older than STALE_TMP_S are removed. 0 or -1 (why).
+ */
+static int
+scan(int dfd, uint64_t *newest, uint64_t *old, int *nold, char *why,
+    size_t whysz)
+{
+	struct dirent *e;
+	struct stat sb;
+	uint64_t v;
+	time_t now = time(NULL);
+	DIR *d;
+	int fd;
+
+	*newest = 0;
+	*nold = 0;
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		say(why, whysz, "record directory: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "t.", 2) == 0) {
+			if (fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    sb.st_mtime < now - STALE_TMP_S)
+				(void)unlinkat(dfd, e->d_name, 0);
+			continue;
+		}
+		if (parse_seq(e->d_name, &v) != 0)
+			continue;
+		if (v > *newest) {
+			if (*newest != 0 && *nold < MAX_OLD)
+				old[(*nold)++] = *newest;
+			*newest = v;
+		} else if (*nold < MAX_OLD) {
+			old[(*nold)++] = v;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Read version seq into buf. SMSOTP_ST_OK, SMSOTP_ST_BUSY when it is gone
+ * (removed by a newer winner: scan again), SMSOTP_ST_ERROR (why).
+ */
+static int
+read_version(int dfd, uint64_t seq, char *buf, size_t cap, size_t *len,
+    struct smsotp_swap_cur *cur, char hdr[HDR_LEN + 1], char *why,
+    size_t whysz)
+{
+	char vname[24];
+	struct stat sb;
+	size_t used = 0;
+	ssize_t n;
+	int fd, rv = SMSOTP_ST_ERROR;
+
+	*len = 0;
+	buf[0] = '\0';
+	memset(cur, 0, sizeof(*cur));
+	memset(hdr, 0, HDR_LEN + 1);
+	if (seq == 0)
+		return SMSOTP_ST_OK;
+	(void)smsotp_fmt(vname, sizeof(vname), "%llu", (unsigned long long)seq);
+	fd = openat(dfd, vname, O_RDONLY | OPEN_FLAGS);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return SMSOTP_ST_BUSY;
+		say(why, whysz, "record version %s: %s", vname, strerror(errno));
+		return SMSOTP_ST_ERROR;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		say(why, whysz, "record version %s: not a regular file, refused",
+		    vname);
+		goto out;
+	}
+	while (used + 1 < cap) {
+		n = read(fd, buf + used, cap - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			say(why, whysz, "record version %s: read: %s", vname,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	/* the header is ours: a version without one is damaged (payload kept) */
+	if (used >= HDR_LEN && strncmp(buf, "swap ", 5) == 0 &&
+	    buf[HDR_LEN - 1] == '\n') {
+		memcpy(hdr, buf, HDR_LEN);
+		used -= HDR_LEN;
+		memmove(buf, buf + HDR_LEN, used + 1);
+	}
+	*len = used;
+	cur->exists = 1;
+	cur->seq = seq;
+	cur->mtime = sb.st_mtime;
+	rv = SMSOTP_ST_OK;
+out:
+	close(fd);
+	return rv;
+}
+
+int
+smsotp_store_swap_read(struct smsotp_store *store, const char *name,
+    char *buf, size_t cap, size_t *len, struct smsotp_swap_cur *cur,
+    char *why, size_t whysz)
+{
+	uint64_t newest, old[MAX_OLD];
+	char hdr[HDR_LEN + 1];
+	int dfd, nold, tries, rv = SMSOTP_ST_ERROR;
+
+	*len = 0;
+	memset(cur, 0, sizeof(*cur));
+	dfd = open_dir(store, name, why, whysz);
+	if (dfd < 0)
+		return SMSOTP_ST_ERROR;
+	for (tries = 0; tries < 100; tries++) {
+		if (scan(dfd, &newest, old, &nold, why, whysz) != 0)
+			break;
+		rv = read_version(dfd, newest, buf, cap, len, cur, hdr, why,
+		    whysz);
+		if (rv != SMSOTP_ST_BUSY)
+			break;
+		rv = SMSOTP_ST_ERROR;
+		say(why, whysz, "%s/%s.d: versions keep vanishing", store->path,
+		    name);
+	}
+	close(dfd);
+	return rv;
+}
+
+/* Write buf to a fresh temporary file; its name into tmp. 0 or -1. */
+static int
+write_tmp(int dfd, const char *hdr, const char *buf, size_t len, char tmp[48],
+    char *why, size_t whysz)
+{
+	static unsigned long counter;
+	int fd, c;
+
+	if (smsotp_fmt(tmp, 48, "t.%ld.%lu.%ld", (long)getpid(), ++counter,
+	    (long)(smsotp_mono() * 1e6)) != 0)
+		return -1;
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS,
+	    FILE_MODE);
+	if (fd < 0) {
+		say(why, whysz, "record: create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, FILE_MODE) != 0 ||
+	    smsotp_write_all(fd, hdr, HDR_LEN) != 0 ||
+	    smsotp_write_all(fd, buf, len) != 0) {
+		say(why, whysz, "record: write %s: %s", tmp, strerror(errno));
+		close(fd);
+		(void)unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	c = close(fd);
+	if (c != 0) {
+		say(why, whysz, "record: close %s: %s", tmp, strerror(errno));
+		(void)unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Publish tmp as version seq, never replacing one: 0 won, 1 lost (the
+ * version exists), -1 error. tmp is gone afterwards in every case.
+ */
+static int
+publish(int dfd, const char *tmp, uint64_t seq, char *why, size_t whysz)
+{
+	char vname[24];
+	int rv = -1;
+
+	(void)smsotp_fmt(vname, sizeof(vname), "%llu", (unsigned long long)seq);
+	if (renameat2(dfd, tmp, dfd, vname, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST) {
+		rv = 1;
+	} else if (errno == EINVAL || errno == ENOSYS) {
+		/* no RENAME_NOREPLACE here: link(2) never replaces either */
+		if (linkat(dfd, tmp, dfd, vname, 0) == 0)
+			rv = 0;
+		else if (errno == EEXIST)
+			rv = 1;
+		else
+			say(why, whysz, "record: link %s: %s", vname,
+			    strerror(errno));
+	} else {
+		say(why, whysz, "record: rename to %s: %s", vname,
+		    strerror(errno));
+	}
+	(void)unlinkat(dfd, tmp, 0);
+	return rv;
+}
+
+/*
+ * Remove superseded versions: not among the newest SMSOTP_SWAP_KEEP, and
+ * older than OLD_AGE_S, so that a name is never free again while an
+ * update that read its predecessor may still check its own win (won()).
+ */
+static void
+remove_old(int dfd, uint64_t newest, const uint64_t *old, int nold)
+{
+	struct stat sb;
+	char vname[24];
+	time_t now = time(NULL);
+	int i;
+
+	for (i = 0; i < nold; i++) {
+		if (old[i] + SMSOTP_SWAP_KEEP > newest)
+			continue;
+		(void)smsotp_fmt(vname, sizeof(vname), "%llu",
+		    (unsigned long long)old[i]);
+		if (fstatat(dfd, vname, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    sb.st_mtime < now - OLD_AGE_S)
+			(void)unlinkat(dfd, vname, 0);
+	}
+}
+
+/* A fresh version header: a random id of its own and its parent's id. */
+static void
+make_header(const char *parent_hdr, char hdr[HDR_LEN + 1])
+{
+	unsigned char id[8];
+	char idhex[17], parent[17] = "0000000000000000";
+
+	randombytes_buf(id, sizeof(id));
+	smsotp_hex(id, sizeof(id), idhex);
+	if (parent_hdr[0] != '\0')
+		memcpy(parent, parent_hdr + 5, 16);
+	(void)smsotp_fmt(hdr, HDR_LEN + 1, "swap %s %s\n", idhex, parent);
+}
+
+/*
+ * After publishing version seq with header hdr: 1 when it counts, 0 when
+ * it must be done again. A name can be taken again once its version was
+ * removed (an updater stopped for seconds between its read and its
+ * rename): such a version is not the newest and its successor seq + 1 was
+ * built on the removed one, not on it. When seq + 1 is gone too the
+ * answer is "again": at worst an update is counted twice, never lost.
+ */
+static int
+won(int dfd, uint64_t seq, const char *hdr)
+{
+	struct smsotp_swap_cur cur;
+	uint64_t newest, old[MAX_OLD];
+	char next[HDR_LEN + 1], buf[HDR_LEN + 64], why[8];
+	size_t len;
+	int nold;
+
+	if (scan(dfd, &newest, old, &nold, why, sizeof(why)) != 0)
+		return 0;
+	if (newest == seq)
+		return 1;
+	if (read_version(dfd, seq + 1, buf, sizeof(buf), &len, &cur, next, why,
+	    sizeof(why)) != SMSOTP_ST_OK || next[0] == '\0')
+		return 0;
+	/* next's parent id (after "swap " + 16 + " ") is our id? */
+	return memcmp(next + 22, hdr + 5, 16) == 0;
+}
+
+int
+smsotp_store_swap(struct smsotp_store *store, const char *name, size_t cap,
+    smsotp_swap_fn fn, void *arg, double deadline, char *why, size_t whysz)
+{
+	struct smsotp_swap_cur cur;
+	uint64_t newest, old[MAX_OLD];
+	char *buf = NULL, tmp[48], hdr[HDR_LEN + 1], mine[HDR_LEN + 1];
+	size_t len;
+	int dfd, nold, r, rv = SMSOTP_ST_ERROR;
+
+	dfd = open_dir(store, name, why, whysz);
+	if (dfd < 0)
+		return SMSOTP_ST_ERROR;
+	buf = malloc(cap);
+	if (buf == NULL) {
+		say(why, whysz, "record: out of memory");
+		goto out;
+	}
+	for (;;) {
+		if (scan(dfd, &newest, old, &nold, why, whysz) != 0)
+			goto out;
+		r = read_version(dfd, newest, buf, cap, &len, &cur, hdr, why,
+		    whysz);
+		if (r == SMSOTP_ST_ERROR)
+			goto out;
+		if (r == SMSOTP_ST_OK) {
+			r = fn(buf, cap, &len, &cur, arg);
+			if (r == SMSOTP_SWAP_DONE) {
+				rv = SMSOTP_ST_OK;
+				goto out;
+			}
+			if (r != SMSOTP_SWAP_WRITE)
+				goto out;	/* the update said why */
+			make_header(hdr, mine);
+			if (write_tmp(dfd, mine, buf, len, tmp, why, whysz) != 0)
+				goto out;
+			r = publish(dfd, tmp, newest + 1, why, whysz);
+			if (r < 0)
+				goto out;
+			if (r == 0 && won(dfd, newest + 1, mine)) {
+				remove_old(dfd, newest + 1, old, nold);
+				rv = SMSOTP_ST_OK;
+				goto out;
+			}
+		}
+		/* lost the race (or the version vanished): read again */
+		if (smsotp_mono() >= deadline) {
+			say(why, whysz, "%s/%s.d: too many concurrent updates",
+			    store->path, name);
+			rv = SMSOTP_ST_BUSY;
+			goto out;
+		}
+	}
+out:
+	if (buf != NULL) {
+		smsotp_wipe(buf, cap);
+		free(buf);
+	}
+	close(dfd);
+	return rv;
+}

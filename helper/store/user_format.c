@@ -1,0 +1,479 @@
+/* helper/store/user_format.c - the per-user state file format: parse, format, names (pure, fuzzed). */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/state.h"
+#include "base/textfmt.h"
+
+/*
+ * The format is canonical: numbers have no sign and no leading zero, the
+ * user name escapes exactly the bytes outside [A-Za-z0-9._~+-] as %XX with
+ * upper-case hex, fields are separated by exactly one space. So
+ * parse(format(st)) == st and format(parse(buf)) == buf byte for byte.
+ */
+
+#define HDR_LINE     "smsotp-state 1"
+#define SUM_LEN      16			/* BLAKE2b-128 */
+#define SUM_HEXLEN   (2 * SUM_LEN)
+#define END_LINE_LEN (4 + SUM_HEXLEN + 1)	/* "end " hex "\n" */
+#define MAX_ATTEMPTS 1000
+
+/* The records in the only order allowed. */
+enum rec {
+	R_HDR, R_USER, R_FAILURES, R_LOCKOUTS, R_LOCKED_UNTIL, R_SENDS,
+	R_CHALLENGE, R_NREC
+};
+static const char *const rec_names[R_NREC] = {
+	"smsotp-state", "user", "failures", "lockouts", "locked_until",
+	"sends", "challenge",
+};
+
+static int
+plain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
+	    c == '+' || c == '-';
+}
+
+static int
+uhex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Canonical percent decoding of the user name into out (NUL-terminated). */
+static int
+decode_user(const char *t, size_t n, char out[SMSOTP_USER_MAX + 1])
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (o == SMSOTP_USER_MAX)
+			return -1;
+		if (c == '%') {
+			int hi, lo;
+			if (n - i < 3)
+				return -1;
+			hi = uhex((unsigned char)t[i + 1]);
+			lo = uhex((unsigned char)t[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (unsigned char)(hi << 4 | lo);
+			if (c == '\0' || plain_char(c))
+				return -1;	/* NUL, or not canonical */
+			i += 2;
+		} else if (!plain_char(c)) {
+			return -1;
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return o == 0 ? -1 : 0;
+}
+
+static int
+rec_lookup(const char *t, size_t n)
+{
+	int i;
+
+	for (i = 0; i < R_NREC; i++)
+		if (strlen(rec_names[i]) == n && memcmp(rec_names[i], t, n) == 0)
+			return i;
+	return -1;
+}
+
+/* Parse the fields after "challenge". */
+static int
+parse_challenge(struct smsotp_cur *c, struct smsotp_challenge *ch, const char **why)
+{
+	const char *t;
+	size_t n;
+	uint64_t v[4];
+	int i;
+
+	*why = "bad challenge id";
+	if (smsotp_tok_next(c, &t, &n) != 1 || n != SMSOTP_CHALLENGE_HEXLEN)
+		return -1;
+	for (i = 0; i < SMSOTP_CHALLENGE_HEXLEN; i++)
+		if (smsotp_lhex_digit((unsigned char)t[i]) < 0)
+			return -1;
+	memcpy(ch->id, t, n);
+	ch->id[n] = '\0';
+	*why = "bad challenge hash";
+	if (smsotp_tok_next(c, &t, &n) != 1 ||
+	    smsotp_parse_lhex(t, n, ch->hash, SMSOTP_HASH_LEN) != 0)
+		return -1;
+	*why = "bad number in challenge";
+	for (i = 0; i < 4; i++) {
+		if (smsotp_tok_next(c, &t, &n) != 1 ||
+		    smsotp_parse_u64(t, n, i < 3 ? INT64_MAX : MAX_ATTEMPTS, &v[i]) != 0)
+			return -1;
+	}
+	ch->created = (int64_t)v[0];
+	ch->expires = (int64_t)v[1];
+	ch->last_sent = (int64_t)v[2];
+	ch->attempts = (int)v[3];
+	*why = "extra fields in challenge";
+	if (smsotp_tok_next(c, &t, &n) != 0)
+		return -1;
+	return 0;
+}
+
+/* One record line [p, e) whose keyword is r; fills st. */
+static int
+parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **why)
+{
+	const char *t;
+	size_t n;
+	uint64_t v;
+	int i, k;
+
+	switch (r) {
+	case R_HDR:
+		*why = "bad header (not smsotp-state 1)";
+		if (smsotp_tok_next(c, &t, &n) != 1 || n != 1 || t[0] != '1')
+			return -1;
+		break;
+	case R_USER:
+		*why = "bad user name";
+		if (smsotp_tok_next(c, &t, &n) != 1 || decode_user(t, n, st->user) != 0)
+			return -1;
+		break;
+	case R_FAILURES:
+	case R_LOCKOUTS:
+		*why = "bad failures/lockouts number";
+		if (smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_u64(t, n, UINT32_MAX, &v) != 0)
+			return -1;
+		if (r == R_FAILURES)
+			st->failures = (uint32_t)v;
+		else
+			st->lockouts = (uint32_t)v;
+		break;
+	case R_LOCKED_UNTIL:
+		*why = "bad locked_until time";
+		if (smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_u64(t, n, INT64_MAX, &v) != 0)
+			return -1;
+		st->locked_until = (int64_t)v;
+		break;
+	case R_SENDS:
+		for (;;) {
+			k = smsotp_tok_next(c, &t, &n);
+			if (k == 0)
+				break;
+			*why = "bad sends list";
+			if (k < 0 || smsotp_parse_u64(t, n, INT64_MAX, &v) != 0)
+				return -1;
+			*why = "too many sends";
+			if (st->nsends == SMSOTP_MAX_SENDS)
+				return -1;
+			st->sends[st->nsends++] = (int64_t)v;
+		}
+		return 0;
+	case R_CHALLENGE:
+		*why = "too many challenges";
+		if (st->nchal == SMSOTP_MAX_CHALLENGES)
+			return -1;
+		if (parse_challenge(c, &st->chal[st->nchal], why) != 0)
+			return -1;
+		for (i = 0; i < st->nchal; i++) {
+			if (memcmp(st->chal[i].id, st->chal[st->nchal].id,
+			    SMSOTP_CHALLENGE_HEXLEN) == 0) {
+				*why = "duplicate challenge id";
+				return -1;
+			}
+		}
+		st->nchal++;
+		return 0;
+	default:
+		*why = "internal error";
+		return -1;
+	}
+	*why = "extra fields in record";
+	return smsotp_tok_next(c, &t, &n) == 0 ? 0 : -1;
+}
+
+/* Check the "end" line at buf[start..len) against the bytes before it. */
+static int
+check_end(const char *buf, size_t start, size_t len, const char **why)
+{
+	unsigned char want[SUM_LEN], got[SUM_LEN];
+
+	if (len - start != END_LINE_LEN || memcmp(buf + start, "end ", 4) != 0) {
+		*why = "missing or malformed end line";
+		return -1;
+	}
+	if (smsotp_parse_lhex(buf + start + 4, SUM_HEXLEN, want, SUM_LEN) != 0) {
+		*why = "malformed checksum";
+		return -1;
+	}
+	crypto_generichash(got, SUM_LEN, (const unsigned char *)buf, start,
+	    NULL, 0);
+	if (memcmp(want, got, SUM_LEN) != 0) {
+		*why = "checksum mismatch";
+		return -1;
+	}
+	return 0;
+}
+
+int
+smsotp_state_parse(const char *buf, size_t len, struct smsotp_state *st,
+    const char **why)
+{
+	size_t pos = 0, end;
+	int next = R_HDR, rv = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (len == 0) {
+		*why = "empty file";
+		goto out;
+	}
+	if (len > SMSOTP_STATE_MAX_SIZE) {
+		*why = "file too large";
+		goto out;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		*why = "NUL byte in file";
+		goto out;
+	}
+	if (memchr(buf, '\r', len) != NULL) {
+		*why = "CR byte in file";
+		goto out;
+	}
+	if (buf[len - 1] != '\n') {
+		*why = "missing final newline";
+		goto out;
+	}
+	/* The last line is "end <sum>"; it covers every byte before it. */
+	end = len - 1;
+	while (end > 0 && buf[end - 1] != '\n')
+		end--;
+	if (check_end(buf, end, len, why) != 0)
+		goto out;
+
+	while (pos < end) {
+		const char *line = buf + pos;
+		const char *nl = memchr(line, '\n', end - pos);
+		struct smsotp_cur c;
+		const char *t;
+		size_t n;
+		int r;
+
+		/* end > 0 here and buf[end - 1] == '\n': nl is never NULL. */
+		if (nl == NULL) {
+			*why = "internal error";
+			goto out;
+		}
+		c.p = line;
+		c.e = nl;
+		if (smsotp_tok_next(&c, &t, &n) != 1) {
+			*why = "empty line or stray space";
+			goto out;
+		}
+		r = rec_lookup(t, n);
+		if (r < 0) {
+			*why = "unknown record";
+			goto out;
+		}
+		if (r < next) {
+			*why = "duplicate or misplaced record";
+			goto out;
+		}
+		if (r > next) {
+			*why = "missing record";
+			goto out;
+		}
+		if (parse_record(r, &c, st, why) != 0)
+			goto out;
+		if (r < R_CHALLENGE)
+			next = r + 1;
+		pos = (size_t)(nl - buf) + 1;
+	}
+	if (next != R_CHALLENGE) {
+		*why = "missing record";
+		goto out;
+	}
+	rv = 0;
+out:
+	if (rv != 0)
+		memset(st, 0, sizeof(*st));
+	return rv;
+}
+
+/* Everything format checks so that parse will accept its output. */
+static int
+state_valid(const struct smsotp_state *st)
+{
+	size_t ulen = strnlen(st->user, sizeof(st->user));
+	int i, j, k;
+
+	if (ulen == 0 || ulen > SMSOTP_USER_MAX || st->locked_until < 0 ||
+	    st->nsends < 0 || st->nsends > SMSOTP_MAX_SENDS ||
+	    st->nchal < 0 || st->nchal > SMSOTP_MAX_CHALLENGES)
+		return 0;
+	for (i = 0; i < st->nsends; i++)
+		if (st->sends[i] < 0)
+			return 0;
+	for (i = 0; i < st->nchal; i++) {
+		const struct smsotp_challenge *ch = &st->chal[i];
+		if (ch->created < 0 || ch->expires < 0 || ch->last_sent < 0 ||
+		    ch->attempts < 0 || ch->attempts > MAX_ATTEMPTS)
+			return 0;
+		for (k = 0; k < SMSOTP_CHALLENGE_HEXLEN; k++)
+			if (smsotp_lhex_digit((unsigned char)ch->id[k]) < 0)
+				return 0;
+		if (ch->id[SMSOTP_CHALLENGE_HEXLEN] != '\0')
+			return 0;
+		for (j = 0; j < i; j++)
+			if (memcmp(st->chal[j].id, ch->id,
+			    SMSOTP_CHALLENGE_HEXLEN) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* Append helpers: each returns -1 when cap would be exceeded. */
+static int
+put(char *buf, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (n > cap || *o > cap - n)
+		return -1;
+	memcpy(buf + *o, s, n);
+	*o += n;
+	return 0;
+}
+
+static int
+put_s(char *buf, size_t cap, size_t *o, const char *s)
+{
+	return put(buf, cap, o, s, strlen(s));
+}
+
+static int
+put_num(char *buf, size_t cap, size_t *o, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return put(buf, cap, o, tmp + i, sizeof(tmp) - i);
+}
+
+static int
+put_hex(char *buf, size_t cap, size_t *o, const unsigned char *in, size_t n)
+{
+	char tmp[2 * SMSOTP_HASH_LEN + 1];
+
+	if (n > SMSOTP_HASH_LEN)
+		return -1;
+	smsotp_hex(in, n, tmp);
+	return put(buf, cap, o, tmp, 2 * n);
+}
+
+static int
+put_user(char *buf, size_t cap, size_t *o, const char *user)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = strnlen(user, SMSOTP_USER_MAX + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)user[i];
+		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+		if (plain_char(c) ? put(buf, cap, o, (const char *)&user[i], 1)
+		    : put(buf, cap, o, e, 3))
+			return -1;
+	}
+	return 0;
+}
+
+int
+smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
+    size_t *len)
+{
+	unsigned char sum[SUM_LEN];
+	size_t o = 0, bufsz = cap;
+	int i, rv = -1;
+
+	*len = 0;
+	if (!state_valid(st) || cap == 0)
+		goto out;
+	cap--;		/* room for the terminating NUL */
+	if (put_s(buf, cap, &o, HDR_LINE "\nuser ") ||
+	    put_user(buf, cap, &o, st->user) ||
+	    put_s(buf, cap, &o, "\nfailures ") ||
+	    put_num(buf, cap, &o, st->failures) ||
+	    put_s(buf, cap, &o, "\nlockouts ") ||
+	    put_num(buf, cap, &o, st->lockouts) ||
+	    put_s(buf, cap, &o, "\nlocked_until ") ||
+	    put_num(buf, cap, &o, (uint64_t)st->locked_until) ||
+	    put_s(buf, cap, &o, "\nsends"))
+		goto out;
+	for (i = 0; i < st->nsends; i++)
+		if (put_s(buf, cap, &o, " ") ||
+		    put_num(buf, cap, &o, (uint64_t)st->sends[i]))
+			goto out;
+	if (put_s(buf, cap, &o, "\n"))
+		goto out;
+	for (i = 0; i < st->nchal; i++) {
+		const struct smsotp_challenge *ch = &st->chal[i];
+		if (put_s(buf, cap, &o, "challenge ") ||
+		    put(buf, cap, &o, ch->id, SMSOTP_CHALLENGE_HEXLEN) ||
+		    put_s(buf, cap, &o, " ") ||
+		    put_hex(buf, cap, &o, ch->hash, SMSOTP_HASH_LEN) ||
+		    put_s(buf, cap, &o, " ") ||
+		    put_num(buf, cap, &o, (uint64_t)ch->created) ||
+		    put_s(buf, cap, &o, " ") ||
+		    put_num(buf, cap, &o, (uint64_t)ch->expires) ||
+		    put_s(buf, cap, &o, " ") ||
+		    put_num(buf, cap, &o, (uint64_t)ch->last_sent) ||
+		    put_s(buf, cap, &o, " ") ||
+		    put_num(buf, cap, &o, (uint64_t)ch->attempts) ||
+		    put_s(buf, cap, &o, "\n"))
+			goto out;
+	}
+	crypto_generichash(sum, SUM_LEN, (const unsigned char *)buf, o, NULL, 0);
+	if (put_s(buf, cap, &o, "end ") || put_hex(buf, cap, &o, sum, SUM_LEN) ||
+	    put_s(buf, cap, &o, "\n") || o > SMSOTP_STATE_MAX_SIZE)
+		goto out;
+	buf[o] = '\0';
+	*len = o;
+	rv = 0;
+out:
+	if (rv != 0 && bufsz > 0)
+		buf[0] = '\0';
+	return rv;
+}
+
+void
+smsotp_state_init(struct smsotp_state *st, const char *user)
+{
+	size_t n = strnlen(user, SMSOTP_USER_MAX);
+
+	memset(st, 0, sizeof(*st));
+	memcpy(st->user, user, n);
+	st->user[n] = '\0';
+}
+
+void
+smsotp_state_name(const char *user, char out[SMSOTP_STATE_NAME_SIZE])
+{
+	unsigned char h[16];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)user,
+	    strlen(user), NULL, 0);
+	out[0] = 'u';
+	out[1] = '-';
+	smsotp_hex(h, sizeof(h), out + 2);
+}
