@@ -1,4 +1,7 @@
-/* helper/phones/account.c - the NSS name of an account (helper/phones/account.h). */
+/*
+ * helper/phones/account.c - the NSS name of an account
+ * (helper/phones/account.h).
+ */
 #include "config.h"
 
 #include <errno.h>

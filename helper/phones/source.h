@@ -56,15 +56,15 @@ struct smsotp_phone_source_ops {
 	 * Synchronous: the lookup keeps no state between calls besides what
 	 * src->ctx says.
 	 */
-	enum smsotp_phone_result (*lookup)(const struct smsotp_phone_source *src,
-	    const char *user, char out[SMSOTP_E164_SIZE], char *why,
-	    size_t whysz);
+	enum smsotp_phone_result (*lookup)(
+	    const struct smsotp_phone_source *src, const char *user,
+	    char out[SMSOTP_E164_SIZE], char *why, size_t whysz);
 };
 
 /* One configured source. */
 struct smsotp_phone_source {
 	const struct smsotp_phone_source_ops *ops;
-	const char *default_country;	/* 1-3 digits, "": no national numbers */
+	const char *default_country;	/* 1-3 digits; "": no national ones */
 	void *ctx;			/* the kind's settings (its header) */
 };
 

@@ -317,7 +317,8 @@ test_unreadable_file(void **state)
 	assert_int_equal(unreadable_answer(f, "carol"), 0);
 	assert_true(smsotp_users_index_build(f->path, geteuid(), why,
 	    sizeof(why)) == 3);
-	assert_int_equal(chmod(ipath, 0644), 0);	/* the child may read it */
+	/* the child may read the index */
+	assert_int_equal(chmod(ipath, 0644), 0);
 	assert_int_equal(unreadable_answer(f, "alice"), 0);
 	assert_int_equal(unreadable_answer(f, "carol"), 0);
 	assert_int_equal(chmod(f->dir, 0700), 0);
@@ -333,7 +334,8 @@ test_e164_ok(void **state)
 	};
 	static const char *const bad[] = {
 		"", "+", "+1234567", "+1234567890123456", "+0447700900123",
-		"447700900123", "+44 7700900123", "+44770090012a", "++4477009001",
+		"447700900123", "+44 7700900123", "+44770090012a",
+		"++4477009001",
 		"+44-7700900123", "0044770090012",
 	};
 	size_t i;
