@@ -45,7 +45,8 @@ struct smsotp_phone_source_ops {
 	 * in source src, normalised with src->default_country for national
 	 * numbers. Contract:
 	 *   FOUND  out holds an E.164 number (smsotp_e164_ok), why is "".
-	 *   NONE   src answered and has no entry for user; out is "".
+	 *   NONE   src answered and has no entry for user; out and why
+	 *          are "".
 	 *   ERROR  src could not answer, or user's entry does not hold a
 	 *          usable number; out is "", why says what (with the place,
 	 *          e.g. "PATH:LINE: bad number: ...", never the number).
