@@ -75,7 +75,7 @@ lookup_phone(const struct smsotp_ctx *ctx, const char *user, const char *ulog,
 
 	if (ctx->conf->phones_file == NULL)
 		return SMSOTP_NO_PHONE;
-	rv = smsotp_phone_lookup_file2(ctx->conf->phones_file, ctx->conf_owner,
+	rv = smsotp_phone_lookup(ctx->conf->phones_file, ctx->conf_owner,
 	    user, ctx->conf->default_country, phone, why, sizeof(why), &note);
 	/* perf: a stale or broken index costs a scan; say so (once a lookup) */
 	if (note.state == SMSOTP_UIDX_STALE)
