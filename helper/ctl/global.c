@@ -123,7 +123,7 @@ smsotp_ctl_global(const char *conf_path, int argc, char **argv)
 	} else {
 		st = smsotp_limits_peek(&store, smsotp_now(), &g, why,
 		    sizeof(why));
-		if (st < 0 && strstr(why, "corrupt") == NULL)
+		if (st < 0 && st != SMSOTP_ST_CORRUPT)
 			fprintf(stderr, "smsotpctl: global: %s\n", why);
 		else if (smsotp_ctl_json)
 			rv = print_json(&conf, &g, st);
