@@ -125,7 +125,8 @@ void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,
 /*
  * Read the global file without the lock (the file is replaced by rename).
  * 1 with *g filled (advanced to now), 0 when there is none (*g fresh),
- * -1 corrupt or refused (why filled).
+ * SMSOTP_ST_CORRUPT when it does not parse, SMSOTP_ST_ERROR when it is
+ * refused or unreadable (why filled for both).
  */
 int smsotp_limits_peek(struct smsotp_store *store, int64_t now,
     struct smsotp_global *g, char *why, size_t whysz);

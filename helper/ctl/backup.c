@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "core/backup.h"
-#include "ctl/ctl.h"
 #include "base/log.h"
+#include "ctl/shared.h"
+#include "ctl/verbs.h"
 
 int
-smsotp_ctl_backup_codes(const char *user)
+smsotp_ctl_backup_codes(const struct smsotp_ctl_call *call)
 {
+	const char *user = call->argv[0];
 	char shown[SMSOTP_BACKUP_COUNT][SMSOTP_BACKUP_SHOWN_SIZE];
 	struct smsotp_store store;
 	struct smsotp_txn txn;

@@ -11,17 +11,17 @@
 
 #include "core/code.h"
 #include "conf/conf.h"
-#include "ctl/ctl.h"
 #include "base/log.h"
 #include "core/limits.h"
+#include "ctl/verbs.h"
 
 static void
 print_text(const struct smsotp_conf *c, const struct smsotp_global *g,
-    int state)
+    int corrupt)
 {
 	int i;
 
-	if (state < 0) {
+	if (corrupt) {
 		printf("%-16s CORRUPT: every send is refused until "
 		    "'smsotpctl global reset'\n", "global:");
 	} else {
@@ -47,7 +47,7 @@ print_text(const struct smsotp_conf *c, const struct smsotp_global *g,
 
 static int
 print_json(const struct smsotp_conf *c, const struct smsotp_global *g,
-    int state)
+    int corrupt)
 {
 	json_t *o = json_object(), *a = json_array(), *ms = json_array();
 	int i, rv = 1;
@@ -56,13 +56,13 @@ print_json(const struct smsotp_conf *c, const struct smsotp_global *g,
 		goto out;
 	for (i = 0; i < c->nallowed; i++)
 		json_array_append_new(a, json_string(c->allowed_countries[i]));
-	for (i = 0; state >= 0 && i < g->nus; i++)
+	for (i = 0; !corrupt && i < g->nus; i++)
 		json_array_append_new(ms, json_integer(g->us[i]));
-	json_object_set_new(o, "corrupt", json_boolean(state < 0));
+	json_object_set_new(o, "corrupt", json_boolean(corrupt));
 	json_object_set_new(o, "sends_last_minute",
-	    json_integer(state < 0 ? 0 : smsotp_global_minute(g)));
+	    json_integer(corrupt ? 0 : smsotp_global_minute(g)));
 	json_object_set_new(o, "sends_last_day",
-	    json_integer(state < 0 ? 0 : smsotp_global_day(g)));
+	    json_integer(corrupt ? 0 : smsotp_global_day(g)));
 	json_object_set_new(o, "global_sends_per_minute",
 	    json_integer(c->global_per_minute));
 	json_object_set_new(o, "global_sends_per_day",
@@ -81,34 +81,19 @@ out:
 }
 
 int
-smsotp_ctl_global(const char *conf_path, int argc, char **argv)
+smsotp_ctl_global(const struct smsotp_ctl_call *call)
 {
-	struct smsotp_conf_opts opts = { 0 };
-	struct smsotp_conf conf;
-	struct smsotp_errs errs;
+	const struct smsotp_conf *conf = call->conf;
 	struct smsotp_store store;
 	struct smsotp_global g, d;
 	char why[320];
-	int reset = 0, i, st, rv = 1;
+	int reset = call->argc == 1 && strcmp(call->argv[0], "reset") == 0;
+	int st, rv = SMSOTP_CTL_FAILED;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			smsotp_ctl_json = 1;
-		else if (strcmp(argv[i], "reset") == 0 && !reset)
-			reset = 1;
-		else
-			return -1;
-	}
-	memset(&errs, 0, sizeof(errs));
-	if (smsotp_conf_load(conf_path, &opts, &conf, &errs) != 0) {
-		fprintf(stderr, "smsotpctl: configuration invalid; run "
-		    "'smsotpctl check-config'\n");
-		return 1;
-	}
 	if (smsotp_crypto_init() != 0 ||
 	    smsotp_store_open(SMSOTP_STATE_DIR, 0, &store, why, sizeof(why)) != 0) {
 		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
-		goto out;
+		return SMSOTP_CTL_FAILED;
 	}
 	if (reset) {
 		if (smsotp_limits_reset(&store, SMSOTP_CTL_LOCK_WAIT_MS, why,
@@ -118,27 +103,25 @@ smsotp_ctl_global(const char *conf_path, int argc, char **argv)
 			printf("global send counters reset\n");
 			smsotp_log(LOG_NOTICE, "global send counters reset by "
 			    "smsotpctl");
-			rv = 0;
+			rv = SMSOTP_CTL_OK;
 		}
 	} else {
 		st = smsotp_limits_peek(&store, smsotp_now(), &g, why,
 		    sizeof(why));
-		if (st < 0 && strstr(why, "corrupt") == NULL)
+		if (st < 0 && st != SMSOTP_ST_CORRUPT)
 			fprintf(stderr, "smsotpctl: global: %s\n", why);
-		else if (smsotp_ctl_json)
-			rv = print_json(&conf, &g, st);
+		else if (call->json)
+			rv = print_json(conf, &g, st == SMSOTP_ST_CORRUPT);
 		else {
-			print_text(&conf, &g, st);
+			print_text(conf, &g, st == SMSOTP_ST_CORRUPT);
 			if (smsotp_limits_peek_decoys(&store, smsotp_now(), &d,
 			    why, sizeof(why)) >= 0)
 				printf("%-16s %u in the last 60 s, %u in the last "
 				    "day\n", "decoy prompts:",
 				    smsotp_global_minute(&d), smsotp_global_day(&d));
-			rv = 0;
+			rv = SMSOTP_CTL_OK;
 		}
 	}
 	smsotp_store_close(&store);
-out:
-	smsotp_conf_free(&conf);
 	return rv;
 }

@@ -1,7 +1,8 @@
 /*
- * helper/ctl/phone.c - smsotpctl set-phone and remove-phone: validate, then edit
- * the configured users file atomically (helper/phones/edit.c), and rebuild its
- * index when there is one (helper/ctl/index.c).
+ * helper/ctl/phone.c - smsotpctl set-phone, remove-phone and index: the users
+ * file. An edit is validated, then made atomically (helper/phones/edit.c),
+ * and the file's index (helper/phones/index.c) is rebuilt when there is one;
+ * index builds it.
  */
 #include "config.h"
 
@@ -9,102 +10,135 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf/conf.h"
-#include "ctl/ctl.h"
 #include "base/log.h"
-#include "phones/phone.h"
+#include "conf/conf.h"
+#include "ctl/verbs.h"
 #include "phones/edit.h"
+#include "phones/index.h"
+#include "phones/phone.h"
+
+/*
+ * Rebuild the index of the users file at users_path; unless always, only
+ * when an index file exists already (after set-phone / remove-phone).
+ * Prints what it did. 0, or 1 with a message on stderr.
+ */
+static int
+index_refresh(const char *users_path, int always)
+{
+	char why[512], ipath[4096];
+	long n;
+	int rv = 1;
+
+	if (!always && !smsotp_users_index_exists(users_path))
+		return 0;	/* never indexed: leave it that way */
+	if (smsotp_users_index_path(users_path, ipath, sizeof(ipath)) != 0) {
+		fprintf(stderr, "smsotpctl: %s: path too long\n", users_path);
+		goto out;
+	}
+	n = smsotp_users_index_build(users_path, 0, why, sizeof(why));
+	if (n < 0) {
+		fprintf(stderr, "smsotpctl: %s%s: %s\n", always ? "" :
+		    "warning: users index not rebuilt (logins fall back to "
+		    "reading the users file): ", ipath, why);
+		goto out;
+	}
+	printf("%s: %ld user%s indexed\n", ipath, n, n == 1 ? "" : "s");
+	if (always)
+		smsotp_log(LOG_NOTICE, "users index %s rebuilt by smsotpctl "
+		    "(%ld users)", ipath, n);
+	rv = 0;
+out:
+	return rv;
+}
 
 /* The users file of the configuration; 0, or 1 with a message. */
 static int
-load(const char *conf_path, struct smsotp_conf *conf, const char *user)
+users_file(const struct smsotp_ctl_call *call)
 {
-	struct smsotp_conf_opts opts = { 0 };
-	struct smsotp_errs errs;
-
-	memset(&errs, 0, sizeof(errs));
-	if (!smsotp_users_name_ok(user)) {
-		fprintf(stderr, "smsotpctl: invalid user name\n");
-		return 1;
-	}
-	if (smsotp_conf_load(conf_path, &opts, conf, &errs) != 0) {
-		fprintf(stderr, "smsotpctl: configuration invalid; run "
-		    "'smsotpctl check-config'\n");
-		return 1;
-	}
-	if (conf->phones_file == NULL) {
-		fprintf(stderr, "smsotpctl: %s sets no users file "
-		    "(phones.file)\n", conf_path);
-		smsotp_conf_free(conf);
-		return 1;
-	}
-	return 0;
+	if (call->conf->phones_file != NULL)
+		return SMSOTP_CTL_OK;
+	fprintf(stderr, "smsotpctl: %s sets no users file (phones.file)\n",
+	    call->conf_path);
+	return SMSOTP_CTL_FAILED;
 }
 
 int
-smsotp_ctl_set_phone(const char *conf_path, const char *user,
-    const char *number)
+smsotp_ctl_phone_check(const struct smsotp_ctl_call *call)
 {
-	struct smsotp_conf conf;
+	if (smsotp_users_name_ok(call->argv[0]))
+		return SMSOTP_CTL_OK;
+	fprintf(stderr, "smsotpctl: invalid user name\n");
+	return SMSOTP_CTL_FAILED;
+}
+
+int
+smsotp_ctl_set_phone(const struct smsotp_ctl_call *call)
+{
+	const struct smsotp_conf *conf = call->conf;
+	const char *user = call->argv[0], *number = call->argv[1];
 	struct group *gr;
 	char e164[SMSOTP_E164_SIZE], masked[SMSOTP_MASKED_SIZE], why[512];
 	char ulog[80];
 	const char *nwhy = "?";
-	int rv = 1;
 
-	if (load(conf_path, &conf, user) != 0)
-		return 1;
-	if (smsotp_phone_normalize(number, conf.default_country, e164,
+	if (users_file(call) != SMSOTP_CTL_OK)
+		return SMSOTP_CTL_FAILED;
+	if (smsotp_phone_normalize(number, conf->default_country, e164,
 	    &nwhy) != 0) {
 		fprintf(stderr, "smsotpctl: %s: not a usable number: %s\n",
 		    number, nwhy);
-		goto out;
+		return SMSOTP_CTL_FAILED;
 	}
 	/* A new file: readable by the setgid helper's group only. */
 	gr = getgrnam(SMSOTP_GROUP);
-	if (smsotp_users_file_edit(conf.phones_file, 0, user, e164,
+	if (smsotp_users_file_edit(conf->phones_file, 0, user, e164,
 	    gr != NULL ? gr->gr_gid : 0, gr != NULL ? 0640 : 0600, why,
 	    sizeof(why)) != 0) {
 		fprintf(stderr, "smsotpctl: %s\n", why);
-		goto out;
+		return SMSOTP_CTL_FAILED;
 	}
 	smsotp_phone_mask(e164, masked, sizeof(masked));
-	printf("%s: %s %s\n", conf.phones_file, user, e164);
+	printf("%s: %s %s\n", conf->phones_file, user, e164);
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	smsotp_log(LOG_NOTICE, "user=%s: phone set to %s by smsotpctl", ulog,
 	    masked);
 	/* the edit is done: a failed rebuild only warns (logins scan) */
-	(void)smsotp_ctl_index_refresh(conf.phones_file, 0);
-	rv = 0;
-out:
-	smsotp_conf_free(&conf);
-	return rv;
+	(void)index_refresh(conf->phones_file, 0);
+	return SMSOTP_CTL_OK;
 }
 
 int
-smsotp_ctl_remove_phone(const char *conf_path, const char *user)
+smsotp_ctl_remove_phone(const struct smsotp_ctl_call *call)
 {
-	struct smsotp_conf conf;
+	const struct smsotp_conf *conf = call->conf;
+	const char *user = call->argv[0];
 	char why[512], ulog[80];
-	int r, rv = 1;
+	int r;
 
-	if (load(conf_path, &conf, user) != 0)
-		return 1;
-	r = smsotp_users_file_edit(conf.phones_file, 0, user, NULL, 0, 0600,
+	if (users_file(call) != SMSOTP_CTL_OK)
+		return SMSOTP_CTL_FAILED;
+	r = smsotp_users_file_edit(conf->phones_file, 0, user, NULL, 0, 0600,
 	    why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "smsotpctl: %s\n", why);
-	} else if (r == 1) {
-		fprintf(stderr, "smsotpctl: %s: %s has no number\n",
-		    conf.phones_file, user);
-	} else {
-		printf("%s: %s removed\n", conf.phones_file, user);
-		smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-		smsotp_log(LOG_NOTICE, "user=%s: phone removed by smsotpctl",
-		    ulog);
-		(void)smsotp_ctl_index_refresh(conf.phones_file, 0);
-		rv = 0;
+		return SMSOTP_CTL_FAILED;
 	}
-	smsotp_conf_free(&conf);
-	return rv;
+	if (r == 1) {
+		fprintf(stderr, "smsotpctl: %s: %s has no number\n",
+		    conf->phones_file, user);
+		return SMSOTP_CTL_FAILED;
+	}
+	printf("%s: %s removed\n", conf->phones_file, user);
+	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
+	smsotp_log(LOG_NOTICE, "user=%s: phone removed by smsotpctl", ulog);
+	(void)index_refresh(conf->phones_file, 0);
+	return SMSOTP_CTL_OK;
+}
+
+int
+smsotp_ctl_index(const struct smsotp_ctl_call *call)
+{
+	if (users_file(call) != SMSOTP_CTL_OK)
+		return SMSOTP_CTL_FAILED;
+	return index_refresh(call->conf->phones_file, 1);
 }

@@ -1,6 +1,6 @@
 /*
- * helper/ctl/status.c - smsotpctl status, reset and locked (text or --json), and
- * the dispatch of the verbs kept outside helper/ctl/main.c.
+ * helper/ctl/status.c - smsotpctl status USER and locked: what the state
+ * directory holds about a user, and who is locked out (text or --json).
  */
 #include "config.h"
 
@@ -13,11 +13,10 @@
 #include "core/backup.h"
 #include "core/code.h"
 #include "conf/conf.h"
-#include "ctl/ctl.h"
+#include "ctl/shared.h"
+#include "ctl/verbs.h"
 #include "base/log.h"
 #include "phones/phone.h"
-
-int smsotp_ctl_json;
 
 static void
 iso_time(int64_t t, char buf[32])
@@ -61,34 +60,6 @@ json_out(json_t *j)
 		fprintf(stderr, "smsotpctl: cannot produce JSON\n");
 	json_decref(j);
 	return rv;
-}
-
-int
-smsotp_ctl_open_user(const char *user, struct smsotp_store *store,
-    struct smsotp_txn *txn, struct smsotp_state *st, int *corrupt,
-    char *why, size_t whysz)
-{
-	int rv;
-
-	*corrupt = 0;
-	if (!smsotp_user_ok(user)) {
-		fprintf(stderr, "smsotpctl: invalid user name\n");
-		return -1;
-	}
-	if (smsotp_crypto_init() != 0 ||
-	    smsotp_store_open(SMSOTP_STATE_DIR, 0, store, why, whysz) != 0) {
-		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
-		return -1;
-	}
-	rv = smsotp_state_begin(store, user, SMSOTP_CTL_LOCK_WAIT_MS, txn, st,
-	    why, whysz);
-	*corrupt = rv == SMSOTP_ST_CORRUPT;
-	if (rv == SMSOTP_ST_OK || rv == SMSOTP_ST_CORRUPT)
-		return 0;
-	fprintf(stderr, "smsotpctl: state of %s: %s\n", user,
-	    rv == SMSOTP_ST_BUSY ? "busy (locked by a login)" : why);
-	smsotp_store_close(store);
-	return -1;
 }
 
 /* What status shows, gathered once for both output forms. */
@@ -190,12 +161,11 @@ status_json(const struct status *s, const struct smsotp_state *st,
 	return json_out(o);
 }
 
-static int
-cmd_status(const char *conf_path, const char *user)
+int
+smsotp_ctl_status(const struct smsotp_ctl_call *call)
 {
-	struct smsotp_conf_opts opts = { 0 };
-	struct smsotp_conf conf;
-	struct smsotp_errs errs;
+	const struct smsotp_conf *conf = call->conf;
+	const char *user = call->argv[0];
 	struct smsotp_store store;
 	struct smsotp_txn txn;
 	struct smsotp_state st;
@@ -205,29 +175,22 @@ cmd_status(const char *conf_path, const char *user)
 	int64_t now = smsotp_now();
 	int i, exists, rv;
 
-	memset(&errs, 0, sizeof(errs));
 	memset(&s, 0, sizeof(s));
 	s.user = user;
-	if (smsotp_conf_load(conf_path, &opts, &conf, &errs) != 0) {
-		fprintf(stderr, "smsotpctl: configuration invalid; run "
-		    "'smsotpctl check-config'\n");
-		return 1;
-	}
-	s.phone_rv = conf.phones_file == NULL ? 0 :
-	    smsotp_phone_lookup(conf.phones_file, 0, user, conf.default_country,
-	    phone, s.phone_why, sizeof(s.phone_why), NULL);
+	s.phone_rv = conf->phones_file == NULL ? 0 :
+	    smsotp_phone_lookup(conf->phones_file, 0, user,
+	    conf->default_country, phone, s.phone_why, sizeof(s.phone_why),
+	    NULL);
 	if (s.phone_rv == 1)
 		smsotp_phone_mask(phone, s.masked, sizeof(s.masked));
 	if (smsotp_ctl_open_user(user, &store, &txn, &st, &s.corrupt,
-	    s.state_why, sizeof(s.state_why)) != 0) {
-		smsotp_conf_free(&conf);
-		return 1;
-	}
+	    s.state_why, sizeof(s.state_why)) != 0)
+		return SMSOTP_CTL_FAILED;
 	for (i = 0; i < st.nchal; i++)
 		if (st.chal[i].expires > now)
 			s.live++;
 	for (i = 0; i < st.nsends; i++)
-		if (st.sends[i] > now - conf.sends_window)
+		if (st.sends[i] > now - conf->sends_window)
 			s.sends++;
 	s.backup_rv = smsotp_backup_load(&txn, user, &b, &exists, s.backup_why,
 	    sizeof(s.backup_why));
@@ -235,39 +198,12 @@ cmd_status(const char *conf_path, const char *user)
 	smsotp_wipe(&b, sizeof(b));
 	smsotp_state_end(&txn);
 	smsotp_store_close(&store);
-	if (smsotp_ctl_json) {
-		rv = status_json(&s, &st, &conf, now);
+	if (call->json) {
+		rv = status_json(&s, &st, conf, now);
 	} else {
-		status_text(&s, &st, &conf, now);
-		rv = 0;
+		status_text(&s, &st, conf, now);
+		rv = SMSOTP_CTL_OK;
 	}
-	smsotp_wipe(&st, sizeof(st));
-	smsotp_conf_free(&conf);
-	return rv;
-}
-
-static int
-cmd_reset(const char *user)
-{
-	struct smsotp_store store;
-	struct smsotp_txn txn;
-	struct smsotp_state st;
-	char why[320], ulog[80];
-	int corrupt, rv = 0;
-
-	if (smsotp_ctl_open_user(user, &store, &txn, &st, &corrupt, why,
-	    sizeof(why)) != 0)
-		return 1;
-	if (smsotp_state_remove(&txn, why, sizeof(why)) != 0) {
-		fprintf(stderr, "smsotpctl: reset %s: %s\n", user, why);
-		rv = 1;
-	} else {
-		printf("state of %s reset\n", user);
-		smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-		smsotp_log(LOG_NOTICE, "user=%s: state reset by smsotpctl", ulog);
-	}
-	smsotp_state_end(&txn);
-	smsotp_store_close(&store);
 	smsotp_wipe(&st, sizeof(st));
 	return rv;
 }
@@ -327,8 +263,8 @@ locked_one(const char *name, const struct smsotp_state *st, void *arg)
 	return 0;
 }
 
-static int
-cmd_locked(void)
+int
+smsotp_ctl_locked(const struct smsotp_ctl_call *call)
 {
 	struct smsotp_store store;
 	struct locked_walk w;
@@ -342,7 +278,7 @@ cmd_locked(void)
 		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
 		return 1;
 	}
-	if (smsotp_ctl_json && (w.arr = json_array()) == NULL)
+	if (call->json && (w.arr = json_array()) == NULL)
 		goto out;
 	if (smsotp_state_foreach(&store, locked_one, &w) != 0 || w.oom) {
 		fprintf(stderr, "smsotpctl: cannot list %s\n", SMSOTP_STATE_DIR);
@@ -360,34 +296,4 @@ out:
 	json_decref(w.arr);
 	smsotp_store_close(&store);
 	return rv;
-}
-
-int
-smsotp_ctl_dispatch(const char *conf_path, const char *cmd, int argc,
-    char **argv)
-{
-	const char *arg[2] = { NULL, NULL };
-	int i, n = 0;
-
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			smsotp_ctl_json = 1;
-		else if (n < 2)
-			arg[n++] = argv[i];
-		else
-			return -1;
-	}
-	if (strcmp(cmd, "status") == 0 && n == 1)
-		return cmd_status(conf_path, arg[0]);
-	if (strcmp(cmd, "reset") == 0 && n == 1)
-		return cmd_reset(arg[0]);
-	if (strcmp(cmd, "locked") == 0 && n == 0)
-		return cmd_locked();
-	if (strcmp(cmd, "set-phone") == 0 && n == 2)
-		return smsotp_ctl_set_phone(conf_path, arg[0], arg[1]);
-	if (strcmp(cmd, "remove-phone") == 0 && n == 1)
-		return smsotp_ctl_remove_phone(conf_path, arg[0]);
-	if (strcmp(cmd, "backup-codes") == 0 && n == 1)
-		return smsotp_ctl_backup_codes(arg[0]);
-	return -1;
 }

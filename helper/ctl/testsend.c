@@ -11,7 +11,7 @@
 
 #include "core/code.h"
 #include "conf/conf.h"
-#include "ctl/testsend.h"
+#include "ctl/verbs.h"
 #include "gateways/gateway.h"
 #include "gateways/http_client.h"
 #include "base/log.h"
@@ -37,54 +37,32 @@ print_attempt(void *arg, const struct smsotp_gateway *gw,
 }
 
 int
-smsotp_ctl_test_send(const char *conf_path, int argc, char **argv)
+smsotp_ctl_test_send(const struct smsotp_ctl_call *call)
 {
-	struct smsotp_conf_opts opts = { 0 };
-	struct smsotp_conf conf;
-	struct smsotp_errs errs;
+	const struct smsotp_conf *conf = call->conf;
+	const char *number = call->argv[0], *gwname = call->opt_value, *perr;
 	struct smsotp_store store;
 	struct smsotp_gw_opts gwo;
 	struct report rep = { 0 };
 	char to[SMSOTP_E164_SIZE], masked[SMSOTP_MASKED_SIZE];
 	char host[256], text[320], why[320];
-	const char *number = NULL, *gwname = NULL, *perr;
 	enum smsotp_gw_outcome o;
 	double t0;
-	int i, used, bad = 0, have_store = 0, rv = 1;
+	int used, have_store = 0, rv = SMSOTP_CTL_FAILED;
 
-	for (i = 0; i < argc && !bad; i++) {
-		if (strcmp(argv[i], "--gateway") == 0 && i + 1 < argc &&
-		    gwname == NULL)
-			gwname = argv[++i];
-		else if (argv[i][0] != '-' && number == NULL)
-			number = argv[i];
-		else
-			bad = 1;
-	}
-	if (bad || number == NULL) {
-		fprintf(stderr, "usage: smsotpctl test-send NUMBER "
-		    "[--gateway NAME]\n");
-		return 2;
-	}
 	memset(&store, 0, sizeof(store));
 	store.dirfd = -1;
-	memset(&errs, 0, sizeof(errs));
-	if (smsotp_conf_load(conf_path, &opts, &conf, &errs) != 0) {
-		fprintf(stderr, "smsotpctl: configuration invalid; run "
-		    "'smsotpctl check-config'\n");
-		return 1;
-	}
 	memset(&gwo, 0, sizeof(gwo));
 	gwo.only = -1;
 	if (gwname != NULL) {
-		gwo.only = smsotp_conf_gateway_index(&conf, gwname);
+		gwo.only = smsotp_conf_gateway_index(conf, gwname);
 		if (gwo.only < 0) {
 			fprintf(stderr, "smsotpctl: no gateway called '%s'\n",
 			    gwname);
 			goto out;
 		}
 	}
-	if (smsotp_phone_normalize(number, conf.default_country, to,
+	if (smsotp_phone_normalize(number, conf->default_country, to,
 	    &perr) != 0) {
 		fprintf(stderr, "smsotpctl: %s: %s\n", number, perr);
 		goto out;
@@ -120,12 +98,12 @@ smsotp_ctl_test_send(const char *conf_path, int argc, char **argv)
 	gwo.on_attempt = print_attempt;
 	gwo.arg = &rep;
 	t0 = smsotp_mono();
-	o = smsotp_gw_send_opts(&conf, to, text, t0 + conf.send_deadline, &gwo,
+	o = smsotp_gw_send_opts(conf, to, text, t0 + conf->send_deadline, &gwo,
 	    &used);
 	if (o == SMSOTP_GW_SENT) {
-		printf("sent via %s in %ld ms\n", conf.gateways[used].name,
+		printf("sent via %s in %ld ms\n", conf->gateways[used].name,
 		    (long)((smsotp_mono() - t0) * 1000.0 + 0.5));
-		rv = 0;
+		rv = SMSOTP_CTL_OK;
 	} else {
 		printf("NOT sent (%s) after %ld ms%s\n",
 		    smsotp_gw_outcome_name(o),
@@ -135,6 +113,5 @@ smsotp_ctl_test_send(const char *conf_path, int argc, char **argv)
 out:
 	if (have_store)
 		smsotp_store_close(&store);
-	smsotp_conf_free(&conf);
 	return rv;
 }

@@ -215,11 +215,11 @@ peek_record(struct smsotp_store *store, const char *name, int64_t now,
 	smsotp_global_init(g);
 	if (smsotp_store_swap_read(store, name, buf, sizeof(buf), &len, &cur,
 	    why, whysz) != SMSOTP_ST_OK)
-		return -1;
+		return SMSOTP_ST_ERROR;
 	r = decode(store, buf, len, &cur, g, why, whysz);
 	if (r >= 0)
 		smsotp_global_advance(g, now);
-	return r;
+	return r < 0 ? SMSOTP_ST_CORRUPT : r;
 }
 
 int

@@ -158,7 +158,7 @@ check eval '[ "$(echo "$js" | jget state)" = corrupt ] && [ "$(echo "$js" | jget
 	[ "$(echo "$js" | jget failures)" = null ] && $CTL_ locked --json | grep -q "\"corrupt\": true"'
 reset_state
 
-# perf: the users index (USERS.cdb): used at login, kept current by
+# the users index (USERS.cdb): used at login, kept current by
 # set-phone, stale after a hand edit (logins still work, one notice)
 tid=index_then_login
 rm -f "$USERS.cdb"

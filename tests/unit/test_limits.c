@@ -367,7 +367,7 @@ test_take(void **state)
 	    &retry, NULL), SMSOTP_LIM_ERROR);
 	smsotp_limits_note_send(&f->store, T0 + 90000, 1, 100);
 	assert_int_equal(smsotp_limits_peek(&f->store, T0, &g, why,
-	    sizeof(why)), -1);
+	    sizeof(why)), SMSOTP_ST_CORRUPT);
 	assert_non_null(strstr(why, "corrupt"));
 	/* a symlink in its place is refused, never followed */
 	assert_int_equal(unlink(path), 0);
