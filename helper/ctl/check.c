@@ -13,6 +13,7 @@
 #include "conf/conf.h"
 #include "ctl/verbs.h"
 #include "phones/index.h"
+#include "phones/users_file.h"
 
 /* A stale or broken users index is a warning (logins still work). */
 static void
