@@ -263,8 +263,8 @@ HELPER_FUNCS = {
     "crypto (sodium init, code_*, challenge)": (
         "smsotp_crypto_init", "smsotp_code_generate", "smsotp_code_hash",
         "smsotp_code_check", "smsotp_challenge_new"),
-    # _file2 is what the engine calls (_file wraps it): counted once
-    "phone lookup (users file or index)": ("smsotp_phone_lookup_file2",),
+    # what the engine calls: counted once
+    "phone lookup (users file or index)": ("smsotp_phone_lookup",),
     "global limits (take, send-time sample)": ("smsotp_limits_take",
                                                "smsotp_limits_note_send"),
     "send (template, gw_send)": (
@@ -285,8 +285,9 @@ def helper_split(path, total):
     inside = 0
     for name, fns in HELPER_FUNCS.items():
         v = sum(inc.get(f, 0) for f in fns)
-        if fns == ("smsotp_phone_lookup_file2",) and v == 0:
-            v = inc.get("smsotp_phone_lookup_file", 0)	# older builds
+        if fns == ("smsotp_phone_lookup",) and v == 0:	# older builds
+            v = (inc.get("smsotp_phone_lookup_file2", 0) or
+                 inc.get("smsotp_phone_lookup_file", 0))
         parts[name] = v
         inside += v
     parts["rest of main (request, reply, wipes)"] = max(0, main - inside)

@@ -62,11 +62,11 @@ lookup_phone(struct smsotp_login *l)
 	const struct smsotp_ctx *ctx = l->ctx;
 	struct smsotp_users_index_note note;
 	char why[320];
-	int rv;
+	enum smsotp_phone_result rv;
 
 	if (ctx->conf->phones_file == NULL)
 		return SMSOTP_NO_PHONE;
-	rv = smsotp_phone_lookup_file2(ctx->conf->phones_file, ctx->conf_owner,
+	rv = smsotp_phone_lookup(ctx->conf->phones_file, ctx->conf_owner,
 	    l->user, ctx->conf->default_country, l->phone, why,
 	    sizeof(why), &note);
 	/* a stale or broken index costs a scan; say so (once a lookup) */
@@ -78,9 +78,9 @@ lookup_phone(struct smsotp_login *l)
 		smsotp_log(LOG_NOTICE, "users index %s%s is unusable: %s",
 		    ctx->conf->phones_file, SMSOTP_USERS_INDEX_SUFFIX,
 		    note.why);
-	if (rv == 1)
+	if (rv == SMSOTP_PHONE_FOUND)
 		return SMSOTP_OK;
-	if (rv == 0)
+	if (rv == SMSOTP_PHONE_NONE)
 		return SMSOTP_NO_PHONE;
 	smsotp_log(LOG_ERR, "user=%s: phone lookup: %s", l->ulog, why);
 	return SMSOTP_ERROR;

@@ -214,8 +214,8 @@ cmd_status(const char *conf_path, const char *user)
 		return 1;
 	}
 	s.phone_rv = conf.phones_file == NULL ? 0 :
-	    smsotp_phone_lookup_file(conf.phones_file, 0, user,
-	    conf.default_country, phone, s.phone_why, sizeof(s.phone_why));
+	    smsotp_phone_lookup(conf.phones_file, 0, user, conf.default_country,
+	    phone, s.phone_why, sizeof(s.phone_why), NULL);
 	if (s.phone_rv == 1)
 		smsotp_phone_mask(phone, s.masked, sizeof(s.masked));
 	if (smsotp_ctl_open_user(user, &store, &txn, &st, &s.corrupt,

@@ -1,7 +1,7 @@
 /*
- * helper/gateways/command.c - the "command" gateway type: runs a local program (no
- * shell) and gives it the destination number and the text on its standard
- * input, then end of file:
+ * helper/gateways/command.c - the "command" gateway type: runs a local
+ * program (no shell) and gives it the destination number and the text on
+ * its standard input, then end of file:
  *     +447700900123\n            the number (E.164), one line
  *     123456 is your code...     the text, as is (no newline added)
  * When the administrator's argv names the number (%{to} or %{to_digits}),

@@ -1,8 +1,15 @@
 /*
- * gateway.h - the gateway vtable (DESIGN.md section 7) and routing.
+ * helper/gateways/gateway.h - the gateway layer: the ops table of a
+ * gateway type (DESIGN.md section 7), the layer's result enum, routing and
+ * the failover loop (router.c).
  *
- * A gateway type parses its own settings from the config and sends one
- * text to one E.164 number, reporting one of the outcomes below.
+ * One file per type, each ending in its const ops table (curl lib/vtls/
+ * style): outbox.c, twilio.c, vonage.c, kannel.c, http.c, smstools.c,
+ * command.c; registry.c finds them by name. A type parses its own settings
+ * from the config and sends one text to one E.164 number, reporting one of
+ * the outcomes below. Helpers for the HTTP types: http_client.h (the
+ * request), request_buf.h (bodies and URLs), http_template.h, url_setting.h,
+ * http_result.h.
  * SECURITY: types keep their secrets in their private data, never log them,
  * and put only sanitised provider text into result->detail.
  */
@@ -17,8 +24,9 @@
 struct smsotp_store;
 
 /*
- * What one attempt (and a whole route) came to. Every failure path of a
- * type is one of the three failure classes:
+ * The gateway layer's result: what one attempt (and a whole route) came
+ * to. The values are fixed. Every failure path of a type is one of the
+ * three failure classes:
  *   SENT      the provider (or the local spool, outbox, program) took it.
  *   TEMPFAIL  the provider or the network failed for now: connection
  *             refused or reset, DNS, TLS, a timeout, HTTP 5xx or 429, a
@@ -51,8 +59,8 @@ enum smsotp_gw_outcome {
 
 /*
  * No gateway is started with less than this (seconds) left before the
- * deadline: a little more than helper/gateways/http_client.h's own minimum, so an HTTP type never
- * refuses a request the route let it start.
+ * deadline: a little more than http_client.h's own minimum, so an HTTP
+ * type never refuses a request the route let it start.
  */
 #define SMSOTP_GW_MIN_LEFT 0.1
 
@@ -69,39 +77,77 @@ struct smsotp_gateway {
 	int line;		/* config line, for messages */
 };
 
+/*
+ * The ops table of a gateway type: one const instance per type, at the end
+ * of its file, named smsotp_gw_TYPE. Every slot is required (root_only may
+ * be 0). The engine never calls a type directly: smsotp_gw_send_opts does.
+ */
 struct smsotp_gw_type {
+	/*
+	 * The type's name: the config's 'type = "NAME"' (smsotp_gw_type_find)
+	 * and type=NAME in the send log lines. Unique among the types.
+	 */
 	const char *name;
 	/*
 	 * 1: sending needs a root caller (smstools hands its spool file to
 	 * smsd with fchown). For an unprivileged caller such a gateway is
-	 * skipped, not tried (smsotp_gw_send_opts).
+	 * skipped, not tried (smsotp_gw_send_opts). 0: any caller.
 	 */
 	int root_only;
-	/* settings the type accepts, besides "name" and "type" */
+	/*
+	 * NULL-terminated names of the settings the type accepts in its
+	 * gateway group, besides "name" and "type" (at most 61): the config
+	 * loader refuses any other key before configure runs. HTTP types
+	 * append SMSOTP_HTTP_SETTING_NAMES (http_client.h).
+	 */
 	const char *const *settings;
-	/* parse settings of s into gw->priv; errors into ctx; 0 or -1 */
+	/*
+	 * Parse the settings of gateway group s into gw->priv (the type's
+	 * own allocation; gw->name and gw->line are set). Called once per
+	 * gateway at config load, also when another setting was already found
+	 * bad (so every error is reported at once). Each error goes to ctx
+	 * (smsotp_cfg_error: "FILE:LINE: ..."), with the gateway's name.
+	 * Secrets are read with smsotp_cfg_secret (a secret or its _file).
+	 * Returns 0, or -1 after an error; either way destroy is called later,
+	 * so gw->priv may be left half filled (or NULL).
+	 */
 	int (*configure)(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 	    const config_setting_t *s);
 	/*
-	 * Send text to to (E.164). deadline is an absolute smsotp_mono()
-	 * time the attempt must finish by. Always fills res (outcome, and
-	 * detail without the number or the text).
+	 * Send text to to, an E.164 number (phones/e164.h smsotp_e164_ok;
+	 * the HTTP types check it again and refuse others as PERMFAIL).
+	 * deadline is an absolute smsotp_mono() time the attempt must finish
+	 * by (a type whose work is local and bounded may ignore it); the
+	 * router starts no attempt with less than SMSOTP_GW_MIN_LEFT left.
+	 * From the router res arrives zeroed with outcome LOCALFAIL; send
+	 * always fills outcome (the failure classes above), http_status (0
+	 * when not HTTP) and detail: on success the provider's message id
+	 * (or what stands for it: "appended", the spool file's name), else
+	 * the reason; sanitised, never the number, the text or a secret.
+	 * Never retries (failover is the router's) and does not log the
+	 * attempt (the router does). Wipes every buffer that held the text.
+	 * Called only for a configuration that loaded (every configure
+	 * returned 0).
 	 */
 	void (*send)(const struct smsotp_gateway *gw, const char *to,
 	    const char *text, double deadline, struct smsotp_gw_result *res);
-	/* free priv, wiping secrets */
+	/*
+	 * Free gw->priv, wiping secrets, and set it to NULL. Called for every
+	 * gateway of a configuration being freed, after a failed configure
+	 * too; gw->priv may be NULL or half filled.
+	 */
 	void (*destroy)(struct smsotp_gateway *gw);
 };
 
-extern const struct smsotp_gw_type smsotp_gw_outbox;
-extern const struct smsotp_gw_type smsotp_gw_twilio;
-extern const struct smsotp_gw_type smsotp_gw_smstools;	/* helper/gateways/smstools.c */
-extern const struct smsotp_gw_type smsotp_gw_command;	/* helper/gateways/command.c */
-extern const struct smsotp_gw_type smsotp_gw_vonage;	/* helper/gateways/vonage.c */
-extern const struct smsotp_gw_type smsotp_gw_kannel;	/* helper/gateways/kannel.c */
-extern const struct smsotp_gw_type smsotp_gw_http;	/* helper/gateways/http.c */
+extern const struct smsotp_gw_type smsotp_gw_outbox;	/* outbox.c */
+extern const struct smsotp_gw_type smsotp_gw_twilio;	/* twilio.c */
+extern const struct smsotp_gw_type smsotp_gw_smstools;	/* smstools.c */
+extern const struct smsotp_gw_type smsotp_gw_command;	/* command.c */
+extern const struct smsotp_gw_type smsotp_gw_vonage;	/* vonage.c */
+extern const struct smsotp_gw_type smsotp_gw_kannel;	/* kannel.c */
+extern const struct smsotp_gw_type smsotp_gw_http;	/* http.c */
 
-/* Type called name, or NULL. */
+/* Type called name, or NULL (registry.c). */
 const struct smsotp_gw_type *smsotp_gw_type_find(const char *name);
 
 /* Route for to: the longest matching prefix; NULL when none matches. */
@@ -122,11 +168,12 @@ const struct smsotp_route *smsotp_gw_route_for(const struct smsotp_conf *conf,
 enum smsotp_gw_outcome smsotp_gw_send(const struct smsotp_conf *conf,
     const char *to, const char *text, double deadline, int *gw_used);
 
+/* "sent", "temporary failure", ... for logs (registry.c). */
 const char *smsotp_gw_outcome_name(enum smsotp_gw_outcome o);
 
 /* --- circuit breaker, callers and per-attempt reports ------------------- */
 struct smsotp_gw_opts {
-	/* circuit breaker state (helper/gateways/breaker.h); NULL: no breaker */
+	/* circuit breaker state (breaker.h); NULL: no breaker */
 	struct smsotp_store *store;
 	/*
 	 * 1 for a root caller (sshd, sudo, su, smsotpctl), 0 otherwise (the

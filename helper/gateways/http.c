@@ -1,4 +1,7 @@
-/* helper/gateways/http.c - the generic "http" gateway type: a templated request to any HTTPS SMS API. */
+/*
+ * helper/gateways/http.c - the generic "http" gateway type: a templated
+ * request to any HTTPS SMS API.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,8 +11,12 @@
 #include <jansson.h>
 
 #include "gateways/gateway.h"
-#include "gateways/gw_util.h"
 #include "gateways/http_client.h"
+#include "gateways/http_result.h"
+#include "gateways/http_template.h"
+#include "gateways/request_buf.h"
+#include "gateways/url_setting.h"
+#include "phones/e164.h"
 #include "proto/proto.h"
 
 #define MAX_HEADERS 16
@@ -102,7 +109,7 @@ read_headers(struct ghttp *g, const char *gwname, struct smsotp_cfgctx *ctx,
     const config_setting_t *s)
 {
 	const config_setting_t *l = config_setting_get_member(s, "headers"), *e;
-	struct smsotp_gwu_vars v = { NULL, NULL, NULL, g->secret };
+	struct smsotp_gw_tmpl_vars v = { NULL, NULL, NULL, g->secret };
 	struct smsotp_buf b = { NULL, 0, 0, 0 };
 	const char *why;
 	int i, n, bad = 0;
@@ -123,12 +130,12 @@ read_headers(struct ghttp *g, const char *gwname, struct smsotp_cfgctx *ctx,
 			    gwname);
 			continue;
 		}
-		if (smsotp_gwu_tmpl_check(config_setting_get_string(e), 0,
+		if (smsotp_gw_tmpl_check(config_setting_get_string(e), 0,
 		    g->secret != NULL, &why) != 0) {
 			BAD(e, "gateway '%s': header: %s", gwname, why);
 			continue;
 		}
-		smsotp_gwu_tmpl_render(&b, config_setting_get_string(e), &v,
+		smsotp_gw_tmpl_render(&b, config_setting_get_string(e), &v,
 		    SMSOTP_ESC_NONE);
 		why = b.oom ? "out of memory" :
 		    header_problem(b.p != NULL ? b.p : "");
@@ -185,7 +192,7 @@ check_body(struct ghttp *g, const char *gwname, struct smsotp_cfgctx *ctx,
     const config_setting_t *s)
 {
 	const config_setting_t *bs = config_setting_get_member(s, "body");
-	struct smsotp_gwu_vars v = { "+447700900123", "447700900123",
+	struct smsotp_gw_tmpl_vars v = { "+447700900123", "447700900123",
 	    "123456 is \"your\" code\\\n", "s" };
 	struct smsotp_buf b = { NULL, 0, 0, 0 };
 	json_error_t jerr;
@@ -195,7 +202,7 @@ check_body(struct ghttp *g, const char *gwname, struct smsotp_cfgctx *ctx,
 
 	if (strlen(g->body) > MAX_BODY_TMPL)
 		why = "is too long";
-	else if (smsotp_gwu_tmpl_check(g->body, 1, g->secret != NULL, &why) != 0)
+	else if (smsotp_gw_tmpl_check(g->body, 1, g->secret != NULL, &why) != 0)
 		;
 	else if (strstr(g->body, "%{text}") == NULL || (strstr(g->body,
 	    "%{to}") == NULL && strstr(g->body, "%{to_digits}") == NULL))
@@ -214,7 +221,7 @@ check_body(struct ghttp *g, const char *gwname, struct smsotp_cfgctx *ctx,
 			    "\"to=%%{to}&text=%%{text}\"", gwname);
 		return bad ? -1 : 0;
 	}
-	smsotp_gwu_tmpl_render(&b, g->body, &v, SMSOTP_ESC_JSON);
+	smsotp_gw_tmpl_render(&b, g->body, &v, SMSOTP_ESC_JSON);
 	j = b.oom ? NULL : json_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL)
 		BAD(bs, "gateway '%s': 'body' is not valid JSON once filled in "
@@ -279,7 +286,7 @@ ghttp_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 		smsotp_cfg_error(ctx, s, "out of memory");
 		return -1;
 	}
-	bad |= smsotp_gwu_http_url(ctx, s, gw->name, "url", &g->http) != 0;
+	bad |= smsotp_gw_url_setting(ctx, s, gw->name, "url", &g->http) != 0;
 	bad |= smsotp_cfg_secret(ctx, s, "secret", 0, &g->secret) != 0;
 	if (g->secret != NULL && (strchr(g->secret, '\r') != NULL ||
 	    strchr(g->secret, '\n') != NULL))
@@ -323,7 +330,7 @@ classify(const struct ghttp *g, const struct smsotp_http_resp *r,
 	int i;
 
 	/* SECURITY: the reply is not logged: generic APIs may echo the text. */
-	smsotp_gwu_detailf(res, "http error", "http %ld", r->status);
+	smsotp_gw_detailf(res, "http error", "http %ld", r->status);
 	for (i = 0; i < g->nsuccess; i++)
 		if (r->status == g->success[i])
 			break;
@@ -333,13 +340,13 @@ classify(const struct ghttp *g, const struct smsotp_http_resp *r,
 			res->outcome = SMSOTP_GW_SENT;
 		} else {
 			res->outcome = SMSOTP_GW_TEMPFAIL;
-			smsotp_gwu_detailf(res, "reply did not match",
+			smsotp_gw_detailf(res, "reply did not match",
 			    "http %ld, reply did not match", r->status);
 		}
 	} else if (r->status == 408 || r->status == 429 || r->status >= 500) {
 		/* The provider's "try later". */
 		res->outcome = SMSOTP_GW_TEMPFAIL;
-		smsotp_gwu_retry_after(res, r);
+		smsotp_gw_retry_after(res, r);
 	} else {
 		/* The provider said no (4xx: number, credentials, request). */
 		res->outcome = SMSOTP_GW_PERMFAIL;
@@ -354,26 +361,26 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	struct smsotp_http_resp resp;
 	struct smsotp_http_req req;
 	struct smsotp_buf body = { NULL, 0, 0, 0 }, url = { NULL, 0, 0, 0 };
-	struct smsotp_gwu_vars v;
+	struct smsotp_gw_tmpl_vars v;
 
 	memset(res, 0, sizeof(*res));
 	memset(&resp, 0, sizeof(resp));
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (g == NULL) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		smsotp_gwu_detail(res, "not configured");
+		smsotp_gw_detail(res, "not configured");
 		goto out;
 	}
-	if (!smsotp_gwu_e164_ok(to)) {
+	if (!smsotp_e164_ok(to)) {
 		res->outcome = SMSOTP_GW_PERMFAIL;
-		smsotp_gwu_detail(res, "not an E.164 number");
+		smsotp_gw_detail(res, "not an E.164 number");
 		goto out;
 	}
 	v.to = to;
 	v.to_digits = to + 1;
 	v.text = text;
 	v.secret = g->secret != NULL ? g->secret : "";
-	smsotp_gwu_tmpl_render(&body, g->body, &v, g->esc);
+	smsotp_gw_tmpl_render(&body, g->body, &v, g->esc);
 	smsotp_buf_adds(&url, g->http.base_url);
 	if (g->get) {
 		smsotp_buf_add(&url, "?", 1);
@@ -382,7 +389,7 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	}
 	if (body.oom || url.oom) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		smsotp_gwu_detail(res, "out of memory");
+		smsotp_gw_detail(res, "out of memory");
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -394,7 +401,7 @@ ghttp_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	req.username = g->username;
 	req.password = g->password;
 	if (smsotp_http_do(&g->http.opts, &req, deadline, &resp) != 0) {
-		smsotp_gwu_transport_fail(res, &resp);
+		smsotp_gw_transport_fail(res, &resp);
 		goto out;
 	}
 	res->http_status = resp.status;

@@ -1,7 +1,8 @@
 /*
- * helper/gateways/http_client.c - one hardened libcurl request per call, and the shared HTTP gateway
- * settings. libcurl is loaded (dlopen) on the first request only: helper runs
- * that send nothing over HTTP never pay for loading it and its TLS stack.
+ * helper/gateways/http_client.c - one hardened libcurl request per call,
+ * and the shared HTTP gateway settings. libcurl is loaded (dlopen) on the
+ * first request only: helper runs that send nothing over HTTP never pay
+ * for loading it and its TLS stack.
  */
 #include "config.h"
 

@@ -1,9 +1,10 @@
 /*
- * helper/gateways/http_client.h - one HTTPS request through libcurl with the project's hygiene:
- * peer and host always verified, https only (plain http only with
- * insecure_http), no redirects, finite connect and total timeouts bounded
- * by the caller's deadline, reply capped at SMSOTP_HTTP_MAX_REPLY bytes,
- * proxy only when given (environment proxies ignored), our User-Agent.
+ * helper/gateways/http_client.h - one HTTPS request through libcurl with
+ * the project's hygiene: peer and host always verified, https only (plain
+ * http only with insecure_http), no redirects, finite connect and total
+ * timeouts bounded by the caller's deadline, reply capped at
+ * SMSOTP_HTTP_MAX_REPLY bytes, proxy only when given (environment proxies
+ * ignored), our User-Agent.
  */
 #ifndef SMSOTP_HTTP_H
 #define SMSOTP_HTTP_H

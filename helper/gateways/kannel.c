@@ -1,12 +1,18 @@
-/* helper/gateways/kannel.c - the "kannel" gateway type: Kannel smsbox, GET {url}?username=...&to=...&text=... */
+/*
+ * helper/gateways/kannel.c - the "kannel" gateway type: Kannel smsbox,
+ * GET {url}?username=...&to=...&text=...
+ */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateways/gateway.h"
-#include "gateways/gw_util.h"
 #include "gateways/http_client.h"
+#include "gateways/http_result.h"
+#include "gateways/request_buf.h"
+#include "gateways/url_setting.h"
+#include "phones/e164.h"
 #include "proto/proto.h"
 
 #define EXCERPT_MAX 64
@@ -108,7 +114,7 @@ kannel_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 	else if (k->smsc != NULL && !smsc_ok(k->smsc))
 		BAD("smsc", "'smsc' must be an smsc-id: 1-32 letters, digits, "
 		    "'_', '-' or '.'");
-	if (smsotp_gwu_http_url(ctx, s, gw->name, "url", &k->http) != 0)
+	if (smsotp_gw_url_setting(ctx, s, gw->name, "url", &k->http) != 0)
 		bad = 1;
 	if (bad) {
 		kannel_free(k);
@@ -148,7 +154,7 @@ detail(struct smsotp_gw_result *res, const struct smsotp_http_resp *r)
 			ex[o++] = c;
 	}
 	ex[o] = '\0';
-	smsotp_gwu_detailf(res, "http error", o > 0 ? "http %ld %s" :
+	smsotp_gw_detailf(res, "http error", o > 0 ? "http %ld %s" :
 	    "http %ld%s", r->status, ex);
 }
 
@@ -168,7 +174,7 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 	else
 		/* 503 (queue full, no SMSC), other 5xx, 2xx-3xx oddities. */
 		res->outcome = SMSOTP_GW_TEMPFAIL;
-	smsotp_gwu_retry_after(res, r);
+	smsotp_gw_retry_after(res, r);
 }
 
 static void
@@ -185,12 +191,12 @@ kannel_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (k == NULL) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		smsotp_gwu_detail(res, "not configured");
+		smsotp_gw_detail(res, "not configured");
 		goto out;
 	}
-	if (!smsotp_gwu_e164_ok(to)) {
+	if (!smsotp_e164_ok(to)) {
 		res->outcome = SMSOTP_GW_PERMFAIL;
-		smsotp_gwu_detail(res, "not an E.164 number");
+		smsotp_gw_detail(res, "not an E.164 number");
 		goto out;
 	}
 	/* Kannel's sendsms takes GET (a form POST is refused). */
@@ -208,14 +214,14 @@ kannel_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		smsotp_buf_add(&url, q.p, q.len);
 	if (url.oom || q.oom) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		smsotp_gwu_detail(res, "out of memory");
+		smsotp_gw_detail(res, "out of memory");
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.url = url.p;
 	if (smsotp_http_do(&k->http.opts, &req, deadline, &resp) != 0) {
-		smsotp_gwu_transport_fail(res, &resp);
+		smsotp_gw_transport_fail(res, &resp);
 		goto out;
 	}
 	res->http_status = resp.status;

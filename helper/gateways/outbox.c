@@ -1,7 +1,7 @@
 /*
- * helper/gateways/outbox.c - the embedded "outbox" gateway for demos and tests: appends
- * "ISO-8601-UTC<TAB>+E164<TAB>text\n" to a local file (mode 0600 when
- * created), with newline, tab and backslash of the text escaped.
+ * helper/gateways/outbox.c - the embedded "outbox" gateway for demos and
+ * tests: appends "ISO-8601-UTC<TAB>+E164<TAB>text\n" to a local file (mode
+ * 0600 when created), with newline, tab and backslash of the text escaped.
  *
  * SECURITY: the file receives every code, so whoever owns it reads them
  * all. Before anything is written:

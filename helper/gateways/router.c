@@ -1,58 +1,19 @@
 /*
- * helper/gateways/router.c - gateway type registry, prefix routing, failover, and who may
- * use which gateway and the breaker.
+ * helper/gateways/router.c - prefix routing and the failover loop over a
+ * route's gateways: who may use which gateway, the circuit breaker's
+ * skips and records, the deadline, the last resort.
  */
 #include "config.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "gateways/gateway.h"
-#include "gateways/breaker.h"
 #include "base/log.h"
-#include "phones/phone.h"
+#include "gateways/breaker.h"
+#include "gateways/gateway.h"
+#include "phones/e164.h"
 
 #define HEALTH_LOCK_WAIT_MS 500	/* breaker update; bounded, never blocks a login */
-
-static const struct smsotp_gw_type *const types[] = {
-	&smsotp_gw_outbox,
-	&smsotp_gw_twilio,
-	&smsotp_gw_smstools,
-	&smsotp_gw_command,
-	&smsotp_gw_vonage,
-	&smsotp_gw_kannel,
-	&smsotp_gw_http,
-	NULL
-};
-
-const struct smsotp_gw_type *
-smsotp_gw_type_find(const char *name)
-{
-	size_t i;
-
-	if (name == NULL)
-		return NULL;
-	for (i = 0; types[i] != NULL; i++)
-		if (strcmp(types[i]->name, name) == 0)
-			return types[i];
-	return NULL;
-}
-
-const char *
-smsotp_gw_outcome_name(enum smsotp_gw_outcome o)
-{
-	switch (o) {
-	case SMSOTP_GW_SENT:
-		return "sent";
-	case SMSOTP_GW_TEMPFAIL:
-		return "temporary failure";
-	case SMSOTP_GW_PERMFAIL:
-		return "permanent failure";
-	case SMSOTP_GW_LOCALFAIL:
-		return "local failure";
-	}
-	return "?";
-}
 
 const struct smsotp_route *
 smsotp_gw_route_for(const struct smsotp_conf *conf, const char *to)

@@ -1,6 +1,7 @@
 /*
- * helper/gateways/smstools.c - the "smstools" gateway type: hands the text to a local
- * smsd (SMS Server Tools 3) through its outgoing spool directory.
+ * helper/gateways/smstools.c - the "smstools" gateway type: hands the text
+ * to a local smsd (SMS Server Tools 3) through its outgoing spool
+ * directory.
  *
  * The file ("To: <digits>\nAlphabet: UTF-8\n\n<text>\n", smstools3
  * fileformat, headers case-sensitive) is written under a random name in

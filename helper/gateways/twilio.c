@@ -1,4 +1,7 @@
-/* helper/gateways/twilio.c - the "twilio" gateway type: Programmable Messaging, POST .../Messages.json. */
+/*
+ * helper/gateways/twilio.c - the "twilio" gateway type: Programmable
+ * Messaging, POST .../Messages.json.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,8 +10,9 @@
 #include <jansson.h>
 
 #include "gateways/gateway.h"
-#include "gateways/gw_util.h"
 #include "gateways/http_client.h"
+#include "gateways/http_result.h"
+#include "phones/e164.h"
 #include "proto/proto.h"
 
 #define DEFAULT_BASE_URL "https://api.twilio.com"
@@ -54,20 +58,6 @@ sid_ok(const char *s, const char *prefix)
 	return 1;
 }
 
-/* "+" and 8 to 15 digits, no leading zero. */
-static int
-e164_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 9 || n > 16 || s[0] != '+' || s[1] == '0')
-		return 0;
-	for (i = 1; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 static void
 twilio_free(struct twilio *t)
 {
@@ -109,7 +99,7 @@ twilio_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 	sender_bad |= smsotp_cfg_str(ctx, s, "messaging_service_sid", 0,
 	    &t->msid) != 0;
 	bad |= sender_bad;
-	if (t->from != NULL && !e164_ok(t->from)) {
+	if (t->from != NULL && !smsotp_e164_ok(t->from)) {
 		smsotp_cfg_error(ctx, config_setting_get_member(s, "from"),
 		    "gateway '%s': 'from' must be an E.164 number like "
 		    "\"+15005550006\"", gw->name);
@@ -210,20 +200,13 @@ reply_code(const struct smsotp_http_resp *r)
 	return code;
 }
 
-/* Fixed or already sanitised text into res->detail (cut to fit). */
-static void
-put(struct smsotp_gw_result *res, const char *msg)
-{
-	smsotp_sanitize(res->detail, sizeof(res->detail), msg, strlen(msg));
-}
-
 /* Fill res from a received HTTP reply. */
 static void
 classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 {
 	long st = r->status, code;
 	json_t *root = NULL, *sid;
-	size_t i, l;
+	size_t i;
 
 	if (st == 200 || st == 201) {
 		root = r->body != NULL ? json_loadb(r->body, r->len, 0, NULL) : NULL;
@@ -236,7 +219,7 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 			res->outcome = SMSOTP_GW_TEMPFAIL;
 			if (smsotp_fmt(res->detail, sizeof(res->detail),
 			    "bad reply (http %ld)", st) != 0)
-				put(res, "bad reply");
+				smsotp_gw_detail(res, "bad reply");
 		}
 		json_decref(root);
 		return;
@@ -250,7 +233,7 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 			if (code == bad_to_codes[i]) {
 				if (smsotp_fmt(res->detail, sizeof(res->detail),
 				    "twilio error %ld", code) != 0)
-					put(res, "twilio error");
+					smsotp_gw_detail(res, "twilio error");
 				return;
 			}
 	} else {
@@ -260,13 +243,8 @@ classify(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 	if ((code != 0 ? smsotp_fmt(res->detail, sizeof(res->detail),
 	    "http %ld twilio error %ld", st, code) :
 	    smsotp_fmt(res->detail, sizeof(res->detail), "http %ld", st)) != 0)
-		put(res, "http error");
-	if (r->retry_after >= 0) {
-		l = strlen(res->detail);
-		if (smsotp_fmt(res->detail + l, sizeof(res->detail) - l,
-		    " retry-after %lds", r->retry_after) != 0)
-			res->detail[l] = '\0';
-	}
+		smsotp_gw_detail(res, "http error");
+	smsotp_gw_retry_after(res, r);
 }
 
 static void
@@ -284,12 +262,12 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (t == NULL) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		put(res, "not configured");
+		smsotp_gw_detail(res, "not configured");
 		goto out;
 	}
-	if (!e164_ok(to)) {
+	if (!smsotp_e164_ok(to)) {
 		res->outcome = SMSOTP_GW_PERMFAIL;
-		put(res, "not an E.164 number");
+		smsotp_gw_detail(res, "not an E.164 number");
 		goto out;
 	}
 	/* Each value escapes to at most 3 bytes per byte. */
@@ -302,7 +280,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	    add_field(body, cap, &used, "MessagingServiceSid", t->msid)) != 0 ||
 	    add_field(body, cap, &used, "Body", text) != 0) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		put(res, "out of memory");
+		smsotp_gw_detail(res, "out of memory");
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -313,7 +291,7 @@ twilio_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	req.username = t->account_sid;
 	req.password = t->auth_token;
 	if (smsotp_http_do(&t->http.opts, &req, deadline, &resp) != 0) {
-		smsotp_gwu_transport_fail(res, &resp);
+		smsotp_gw_transport_fail(res, &resp);
 		goto out;
 	}
 	res->http_status = resp.status;

@@ -1,4 +1,7 @@
-/* helper/gateways/vonage.c - the "vonage" gateway type: Vonage (Nexmo) SMS API, POST {base_url}/sms/json. */
+/*
+ * helper/gateways/vonage.c - the "vonage" gateway type: Vonage (Nexmo) SMS
+ * API, POST {base_url}/sms/json.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,8 +10,10 @@
 #include <jansson.h>
 
 #include "gateways/gateway.h"
-#include "gateways/gw_util.h"
 #include "gateways/http_client.h"
+#include "gateways/http_result.h"
+#include "gateways/request_buf.h"
+#include "phones/e164.h"
 #include "proto/proto.h"
 
 #define DEFAULT_BASE_URL "https://rest.nexmo.com"
@@ -209,7 +214,7 @@ classify_200(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 
 	msgs = json_object_get(root, "messages");
 	if (!json_is_array(msgs) || json_array_size(msgs) == 0) {
-		smsotp_gwu_detail(res, "bad reply (http 200)");
+		smsotp_gw_detail(res, "bad reply (http 200)");
 		goto out;
 	}
 	for (i = 0; i < json_array_size(msgs); i++) {
@@ -224,11 +229,11 @@ classify_200(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 			smsotp_sanitize(res->detail, sizeof(res->detail),
 			    json_string_value(id), json_string_length(id));
 		else
-			smsotp_gwu_detail(res, "accepted");
+			smsotp_gw_detail(res, "accepted");
 		goto out;
 	}
 	if (st < 0) {
-		smsotp_gwu_detail(res, "bad reply (http 200)");
+		smsotp_gw_detail(res, "bad reply (http 200)");
 		goto out;
 	}
 	/* SECURITY: our own names only; error-text is not logged. */
@@ -238,10 +243,10 @@ classify_200(const struct smsotp_http_resp *r, struct smsotp_gw_result *res)
 	if (k < sizeof(statuses) / sizeof(statuses[0])) {
 		if (statuses[k].permanent)
 			res->outcome = SMSOTP_GW_PERMFAIL;
-		smsotp_gwu_detailf(res, "vonage error", "vonage status %d (%s)",
+		smsotp_gw_detailf(res, "vonage error", "vonage status %d (%s)",
 		    st, statuses[k].name);
 	} else {
-		smsotp_gwu_detailf(res, "vonage error", "vonage status %d", st);
+		smsotp_gw_detailf(res, "vonage error", "vonage status %d", st);
 	}
 out:
 	json_decref(root);
@@ -262,12 +267,12 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	res->outcome = SMSOTP_GW_TEMPFAIL;
 	if (v == NULL) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		smsotp_gwu_detail(res, "not configured");
+		smsotp_gw_detail(res, "not configured");
 		goto out;
 	}
-	if (!smsotp_gwu_e164_ok(to)) {
+	if (!smsotp_e164_ok(to)) {
 		res->outcome = SMSOTP_GW_PERMFAIL;
-		smsotp_gwu_detail(res, "not an E.164 number");
+		smsotp_gw_detail(res, "not an E.164 number");
 		goto out;
 	}
 	smsotp_buf_add_field(&body, "api_key", v->api_key);
@@ -282,7 +287,7 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		smsotp_buf_add_field(&body, "type", "unicode");
 	if (body.oom) {
 		res->outcome = SMSOTP_GW_LOCALFAIL;
-		smsotp_gwu_detail(res, "out of memory");
+		smsotp_gw_detail(res, "out of memory");
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -291,7 +296,7 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	req.body = body.p;
 	req.body_len = body.len;
 	if (smsotp_http_do(&v->http.opts, &req, deadline, &resp) != 0) {
-		smsotp_gwu_transport_fail(res, &resp);
+		smsotp_gw_transport_fail(res, &resp);
 		goto out;
 	}
 	res->http_status = resp.status;
@@ -299,8 +304,8 @@ vonage_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		classify_200(&resp, res);
 	} else {
 		/* 429, 5xx and anything unexpected: try the next gateway. */
-		smsotp_gwu_detailf(res, "http error", "http %ld", resp.status);
-		smsotp_gwu_retry_after(res, &resp);
+		smsotp_gw_detailf(res, "http error", "http %ld", resp.status);
+		smsotp_gw_retry_after(res, &resp);
 	}
 out:
 	/* SECURITY: the body holds the API secret and the text (the code). */

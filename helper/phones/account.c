@@ -1,4 +1,7 @@
-/* helper/phones/account.c - the NSS name of an account (helper/phones/account.h). */
+/*
+ * helper/phones/account.c - the NSS name of an account
+ * (helper/phones/account.h).
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -25,7 +28,7 @@ balance(int found, char *buf, size_t sz)
 	explicit_bzero(buf, sz);
 }
 
-int
+enum smsotp_phone_result
 smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
     char *why, size_t whysz)
 {
@@ -33,7 +36,8 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
 	char *buf;
 	size_t n;
-	int e, rv = SMSOTP_CANON_ERROR;
+	enum smsotp_phone_result rv = SMSOTP_PHONE_ERROR;
+	int e;
 
 	if (sz < 1024)
 		sz = 1024;
@@ -41,7 +45,7 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 		buf = malloc((size_t)sz);
 		if (buf == NULL) {
 			(void)smsotp_fmt(why, whysz, "out of memory");
-			return SMSOTP_CANON_ERROR;
+			return SMSOTP_PHONE_ERROR;
 		}
 		e = getpwnam_r(given, &pwd, buf, (size_t)sz, &pw);
 		if (e != ERANGE || sz >= 1 << 20)
@@ -56,7 +60,7 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 			n = strlen(given);
 			if (n < outsz) {
 				memcpy(out, given, n + 1);
-				rv = SMSOTP_CANON_UNKNOWN;
+				rv = SMSOTP_PHONE_NONE;
 			} else {
 				(void)smsotp_fmt(why, whysz, "user name too long");
 			}
@@ -73,7 +77,7 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 	}
 	memcpy(out, pw->pw_name, n + 1);
 	*uid = pw->pw_uid;
-	rv = SMSOTP_CANON_KNOWN;
+	rv = SMSOTP_PHONE_FOUND;
 out:
 	balance(pw != NULL, buf, (size_t)sz);
 	explicit_bzero(buf, (size_t)sz);

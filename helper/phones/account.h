@@ -15,16 +15,17 @@
 #include <sys/types.h>
 
 #include "base/util.h"
-
-#define SMSOTP_CANON_KNOWN    0	/* out = pw_name, *uid set */
-#define SMSOTP_CANON_UNKNOWN  1	/* NSS says there is no such user; out = given */
-#define SMSOTP_CANON_ERROR   -1	/* NSS failed, or pw_name unusable (why) */
+#include "phones/source.h"
 
 /*
- * The account of the name given. An account whose pw_name is not a valid
- * user name (smsotp_user_ok) or longer than outsz - 1 is an error.
+ * The account of the name given (source.h results):
+ *   SMSOTP_PHONE_FOUND  NSS knows it: out = pw_name, *uid set.
+ *   SMSOTP_PHONE_NONE   NSS says there is no such user: out = given.
+ *   SMSOTP_PHONE_ERROR  NSS failed, or pw_name is unusable (why): an
+ *                       account whose pw_name is not a valid user name
+ *                       (smsotp_user_ok) or longer than outsz - 1.
  */
-int smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
-    char *why, size_t whysz) SMSOTP_WUR;
+enum smsotp_phone_result smsotp_user_canon(const char *given, char *out,
+    size_t outsz, uid_t *uid, char *why, size_t whysz) SMSOTP_WUR;
 
 #endif

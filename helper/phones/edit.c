@@ -1,6 +1,6 @@
 /*
- * helper/phones/edit.c - atomic edits of the users file: one user's lines change,
- * everything else is kept byte for byte.
+ * helper/phones/edit.c - atomic edits of the users file: one user's lines
+ * change, everything else is kept byte for byte.
  */
 #include "config.h"
 
@@ -18,9 +18,10 @@
 
 #include <sodium.h>
 
-#include "phones/edit.h"
 #include "base/secfile.h"
 #include "base/util.h"
+#include "phones/edit.h"
+#include "phones/users_format.h"
 
 #define LOCK_WAIT_MS 5000
 #define OPEN_FLAGS (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
@@ -48,16 +49,10 @@ smsotp_users_name_ok(const char *user)
 static int
 line_is_user(const char *line, size_t len, const char *user, size_t userlen)
 {
-	size_t i = 0, f;
+	size_t f, flen;
 
-	while (i < len && is_blank(line[i]))
-		i++;
-	if (i == len || line[i] == '#' || line[i] == '\r')
-		return 0;
-	f = i;
-	while (i < len && !is_blank(line[i]))
-		i++;
-	return i - f == userlen && memcmp(line + f, user, userlen) == 0;
+	return smsotp_users_line_field(line, len, &f, &flen) &&
+	    flen == userlen && memcmp(line + f, user, userlen) == 0;
 }
 
 int

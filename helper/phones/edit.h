@@ -1,7 +1,7 @@
 /*
- * helper/phones/edit.h - atomic edits of the users file (smsotpctl set-phone and
- * remove-phone). The file keeps its comments, its other lines and their
- * order; only the lines of one user change.
+ * helper/phones/edit.h - atomic edits of the users file (smsotpctl
+ * set-phone and remove-phone). The file keeps its comments, its other
+ * lines and their order; only the lines of one user change.
  */
 #ifndef SMSOTP_PHONE_EDIT_H
 #define SMSOTP_PHONE_EDIT_H
@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "phones/phone.h"
 #include "base/util.h"
+#include "phones/e164.h"
 
 /* Largest users file the editor accepts, bytes. */
 #define SMSOTP_USERS_EDIT_MAX (16 * 1024 * 1024)

@@ -1,5 +1,6 @@
 /*
- * helper/phones/index.c - build and read PATH.cdb, the tinycdb index of the users file.
+ * helper/phones/index.c - build and read PATH.cdb, the tinycdb index of the
+ * users file.
  */
 #include "config.h"
 
@@ -17,11 +18,11 @@
 #include <cdb.h>
 #include <sodium.h>
 
-#include "phones/phone.h"
-#include "phones/edit.h"
 #include "base/secfile.h"
 #include "base/textfmt.h"
+#include "phones/edit.h"
 #include "phones/index.h"
+#include "phones/users_format.h"
 
 #define OPEN_FLAGS (O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 #define META_SIZE 200
@@ -32,7 +33,7 @@ static const char meta_key[] = "\0smsotp users index";
 #define META_VERSION "v1"
 
 /*
- * perf: tinycdb is loaded (dlopen, fixed soname) when an index is first
+ * Cost: tinycdb is loaded (dlopen, fixed soname) when an index is first
  * opened or built, not linked: linked, its symbol binding cost every
  * helper run ~35,000 instructions (bench/README.md), verify included,
  * which never looks a user up. Once per process (the helper and smsotpctl
@@ -215,7 +216,7 @@ out:
 	return rv;
 }
 
-int
+enum smsotp_phone_result
 smsotp_users_index_lookup(const char *path, uid_t owner,
     const struct stat *ust, const char *user, const char *cc,
     char out[SMSOTP_E164_SIZE], char *why, size_t whysz,
@@ -227,7 +228,8 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 	char dummy[SMSOTP_E164_SIZE];
 	size_t userlen = strlen(user);
 	unsigned vlen;
-	int fd = -1, rv = -2, r;
+	enum smsotp_phone_result rv = SMSOTP_PHONE_ERROR, lr;
+	int fd = -1, r;
 
 	out[0] = '\0';
 	note_set(note, SMSOTP_UIDX_ABSENT, "");
@@ -243,14 +245,14 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 		if (longline > 0) {	/* the scan stops there */
 			smsotp_users_why(why, whysz, path, longline,
 			    "line longer than 1024 bytes", NULL);
-			rv = -1;
+			rv = SMSOTP_PHONE_ERROR;
 			goto out;
 		}
 		/* SECURITY: an unknown user costs what a known one does */
 		if (smsotp_phone_normalize("+447700900000", "", dummy,
 		    &dummy_why) != 0)
 			dummy[0] = '\0';
-		rv = 0;
+		rv = SMSOTP_PHONE_NONE;
 		goto out;
 	}
 	v = cdbf.get(&cdb, cdb_datalen(&cdb), cdb_datapos(&cdb));
@@ -262,48 +264,39 @@ smsotp_users_index_lookup(const char *path, uid_t owner,
 		note_set(note, SMSOTP_UIDX_BROKEN, "corrupt record");
 		goto out;
 	}
-	r = smsotp_users_line(sp + 1, vlen - (size_t)(sp + 1 - v), path,
+	lr = smsotp_users_line(sp + 1, vlen - (size_t)(sp + 1 - v), path,
 	    lineno, user, userlen, cc, out, why, whysz);
-	if (r == 0) {
+	if (lr == SMSOTP_PHONE_NONE) {
 		note_set(note, SMSOTP_UIDX_BROKEN, "record does not match its "
 		    "key");
 		goto out;
 	}
 	note_set(note, SMSOTP_UIDX_USED, "");
-	rv = r;
+	rv = lr;
 out:
 	if (fd >= 0) {
 		cdbf.free(&cdb);
 		close(fd);
 	}
-	if (rv != 1)
+	if (rv != SMSOTP_PHONE_FOUND)
 		out[0] = '\0';
 	return rv;
 }
 
-int
-smsotp_users_index_check(const char *path, uid_t owner,
-    struct smsotp_users_index_note *note, char *why, size_t whysz)
+void
+smsotp_users_index_state(const char *path, uid_t owner,
+    const struct stat *ust, struct smsotp_users_index_note *note)
 {
 	struct cdb cdb;
-	struct stat sb;
 	unsigned long longline;
-	int fd = -1, ifd = -1, rv = -1;
+	int ifd = -1;
 
 	note_set(note, SMSOTP_UIDX_ABSENT, "");
-	fd = smsotp_users_open(path, owner, &sb, why, whysz);
-	if (fd < 0)
-		goto out;
-	if (index_open(path, owner, &sb, &ifd, &cdb, &longline, note) == 0) {
+	if (index_open(path, owner, ust, &ifd, &cdb, &longline, note) == 0) {
 		note_set(note, SMSOTP_UIDX_USED, "");
 		cdbf.free(&cdb);
 		close(ifd);
 	}
-	rv = note->state;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rv;
 }
 
 /* --- the builder ------------------------------------------------------ */

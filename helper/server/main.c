@@ -257,13 +257,13 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	}
 	canon = smsotp_user_canon(user, account, sizeof(account), &uid, why_op,
 	    sizeof(why_op));
-	if (canon == SMSOTP_CANON_ERROR) {
+	if (canon == SMSOTP_PHONE_ERROR) {
 		smsotp_log(LOG_ERR, "user=%s: %s: denied", ulog, why_op);
 		return SMSOTP_ERROR;
 	}
-	if (!caller_may_ask(privileged, canon == SMSOTP_CANON_KNOWN, uid, ulog))
+	if (!caller_may_ask(privileged, canon == SMSOTP_PHONE_FOUND, uid, ulog))
 		return SMSOTP_ERROR;
-	if (canon == SMSOTP_CANON_KNOWN && strcmp(account, user) != 0) {
+	if (canon == SMSOTP_PHONE_FOUND && strcmp(account, user) != 0) {
 		smsotp_sanitize(ulog, sizeof(ulog), account, strlen(account));
 		smsotp_log(LOG_INFO, "user name given is the account user=%s",
 		    ulog);
@@ -318,7 +318,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	ctx.lock_wait_ms = LOCK_WAIT_MS;
 	ctx.deadline = smsotp_mono() + conf.send_deadline;
 	ctx.nullok = nullok;
-	ctx.unknown_user = canon == SMSOTP_CANON_UNKNOWN;
+	ctx.unknown_user = canon == SMSOTP_PHONE_NONE;
 	ctx.privileged = privileged;
 	if (strcmp(op, "verify") == 0) {
 		smsotp_verify(&ctx, user, chal, code, strlen(code), r);

@@ -1,7 +1,9 @@
 /*
  * fuzz_phone.c - libFuzzer harness for the phone normaliser
- * smsotp_phone_normalize(), the mask smsotp_phone_mask() and the users file
- * reader smsotp_phone_lookup_file() (helper/phones/phone.c).
+ * smsotp_phone_normalize(), the E.164 check smsotp_e164_ok() and the mask
+ * smsotp_phone_mask() (helper/phones/e164.c), and the users file: its
+ * line format smsotp_users_line() (helper/phones/users_format.c) and the
+ * "file" phone source's lookup (helper/phones/users_file.c).
  *
  * Input: byte 0 picks the default country ("", "1", "44", "353", or the
  * next 0-3 input bytes as given) and the mode; the rest is a number (mode
@@ -11,7 +13,11 @@
  * and 8-15 digits, the first not 0, and normalises to itself; its mask
  * keeps the first two and last two or three digits and hides the rest; a
  * refused number gives a reason and an empty output; anything that is
- * not E.164 masks as "(invalid number)".
+ * not E.164 masks as "(invalid number)"; smsotp_e164_ok() says what
+ * want_e164() below says, of every input. The users file source keeps
+ * its contract (phones/source.h): FOUND, NONE or ERROR only, a number
+ * only with FOUND, a reason with ERROR and only then; a file of one line
+ * answers what the line format says of that line.
  */
 #include "config.h"
 
@@ -21,12 +27,16 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
-#include "phones/phone.h"
+#include "phones/e164.h"
+#include "phones/source.h"
+#include "phones/users_file.h"
+#include "phones/users_format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The property, written out here independently of smsotp_e164_ok(). */
 static int
-e164_ok(const char *s)
+want_e164(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -71,8 +81,10 @@ check_number(const char *num, const char *cc)
 	const char *why = NULL;
 
 	memset(out, 'X', sizeof(out));
+	FUZZ_CHECK(smsotp_e164_ok(num) == want_e164(num));
 	if (smsotp_phone_normalize(num, cc, out, &why) == 0) {
-		FUZZ_CHECK(e164_ok(out));
+		FUZZ_CHECK(want_e164(out));
+		FUZZ_CHECK(smsotp_e164_ok(out));
 		FUZZ_CHECK(smsotp_phone_normalize(out, cc, again, &why) == 0);
 		FUZZ_CHECK(strcmp(out, again) == 0);
 		FUZZ_CHECK(smsotp_phone_normalize(out, "", again, &why) == 0);
@@ -89,23 +101,46 @@ static void
 check_users_file(const uint8_t *data, size_t size, const char *cc)
 {
 	static char path[600];
+	struct smsotp_users_file_source file;
+	struct smsotp_phone_source src;
 	char out[SMSOTP_E164_SIZE], why[256];
-	int r;
+	char lout[SMSOTP_E164_SIZE], lwhy[256];
+	enum smsotp_phone_result r, lr;
 
 	if (path[0] == '\0')
 		fuzz_path(path, sizeof(path), "users");
 	fuzz_write_file(path, data, size, 0644);
+	file.path = path;
+	file.owner = geteuid();
+	file.note = NULL;
+	src.ops = &smsotp_phone_source_file;
+	src.default_country = cc;
+	src.ctx = &file;
 	memset(out, 'X', sizeof(out));
-	r = smsotp_phone_lookup_file(path, geteuid(), "alice", cc, out, why,
-	    sizeof(why));
-	FUZZ_CHECK(r >= -1 && r <= 1);
+	memset(why, 'X', sizeof(why));
+	r = src.ops->lookup(&src, "alice", out, why, sizeof(why));
+	FUZZ_CHECK(r == SMSOTP_PHONE_FOUND || r == SMSOTP_PHONE_NONE ||
+	    r == SMSOTP_PHONE_ERROR);
 	FUZZ_CHECK(memchr(why, '\0', sizeof(why)) != NULL);
-	if (r == 1)
-		FUZZ_CHECK(e164_ok(out));
+	if (r == SMSOTP_PHONE_FOUND)
+		FUZZ_CHECK(want_e164(out));
 	else
 		FUZZ_CHECK(out[0] == '\0');
-	if (r == -1)
+	if (r == SMSOTP_PHONE_ERROR)
 		FUZZ_CHECK(why[0] != '\0');
+	else
+		FUZZ_CHECK(why[0] == '\0');
+	/* one line (no '\n', not too long): the line format's answer */
+	if (size > SMSOTP_USERS_LINE_MAX || memchr(data, '\n', size) != NULL)
+		return;
+	memset(lout, 'X', sizeof(lout));
+	lr = smsotp_users_line((const char *)data, size, path, 1, "alice", 5,
+	    cc, lout, lwhy, sizeof(lwhy));
+	FUZZ_CHECK(lr == r);
+	if (r == SMSOTP_PHONE_FOUND)
+		FUZZ_CHECK(strcmp(out, lout) == 0);
+	if (r == SMSOTP_PHONE_ERROR)
+		FUZZ_CHECK(strcmp(why, lwhy) == 0);
 }
 
 int

@@ -15,7 +15,8 @@
 #include <jansson.h>
 
 #include "gateways/gateway.h"
-#include "gateways/gw_util.h"
+#include "gateways/http_template.h"
+#include "gateways/request_buf.h"
 #include "mockgw.h"
 #include "testutil.h"
 
@@ -503,7 +504,7 @@ static void
 test_util(void **state)
 {
 	struct smsotp_buf b = { NULL, 0, 0, 0 };
-	struct smsotp_gwu_vars v = { "+4477", "4477", "a\"b", NULL };
+	struct smsotp_gw_tmpl_vars v = { "+4477", "4477", "a\"b", NULL };
 	const char *why;
 
 	(void)state;
@@ -514,16 +515,16 @@ test_util(void **state)
 	smsotp_buf_add_field(&b, "t", "");
 	assert_string_equal(b.p, "k=a%20b%26c%3D%2B&t=");
 	smsotp_buf_free(&b);
-	assert_int_equal(smsotp_gwu_tmpl_check("%{to}%%%{text}", 1, 0, &why), 0);
-	assert_int_equal(smsotp_gwu_tmpl_check("%{secret}", 1, 0, &why), -1);
-	assert_int_equal(smsotp_gwu_tmpl_check("%{to", 1, 1, &why), -1);
-	assert_int_equal(smsotp_gwu_tmpl_check("100%", 1, 1, &why), -1);
-	smsotp_gwu_tmpl_render(&b, "%{to_digits}:%%:%{text}", &v,
+	assert_int_equal(smsotp_gw_tmpl_check("%{to}%%%{text}", 1, 0, &why), 0);
+	assert_int_equal(smsotp_gw_tmpl_check("%{secret}", 1, 0, &why), -1);
+	assert_int_equal(smsotp_gw_tmpl_check("%{to", 1, 1, &why), -1);
+	assert_int_equal(smsotp_gw_tmpl_check("100%", 1, 1, &why), -1);
+	smsotp_gw_tmpl_render(&b, "%{to_digits}:%%:%{text}", &v,
 	    SMSOTP_ESC_FORM);
 	assert_string_equal(b.p, "4477:%:a%22b");
 	smsotp_buf_free(&b);
 	/* An unchecked template with a value missing renders nothing. */
-	smsotp_gwu_tmpl_render(&b, "x%{secret}", &v, SMSOTP_ESC_NONE);
+	smsotp_gw_tmpl_render(&b, "x%{secret}", &v, SMSOTP_ESC_NONE);
 	assert_true(b.oom);
 	smsotp_buf_free(&b);
 }
