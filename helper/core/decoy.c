@@ -1,21 +1,16 @@
 /*
- * decoy.c - decoy challenges: the answer an unknown, phoneless, locked or
- * rate-limited user gets, indistinguishable from a real one (decoy.h).
+ * helper/core/decoy.c - what a decoy is made of: its challenge ids, its
+ * stand-in number and the slot of an unknown name (decoy.h). Pure
+ * functions of the key; the decoy sender (sender_decoy.c) uses them.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "core/decoy.h"
-#include "base/log.h"
-#include "core/limits.h"
 
-#define SPIN_US   500		/* the end of a decoy's wait is spun, not slept */
 #define NONCE_LEN 4
 #define TIME_LEN  4
 #define TAG_LEN   8
@@ -111,15 +106,6 @@ smsotp_decoy_phone(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
 }
 
 void
-smsotp_decoy_challenge(const struct smsotp_ctx *ctx, const char *user,
-    struct smsotp_challenge *c)
-{
-	smsotp_decoy_id(ctx->key, user, ctx->now, c->id);
-	/* SECURITY: a random hash: no code, typed or guessed, ever matches */
-	randombytes_buf(c->hash, sizeof(c->hash));
-}
-
-void
 smsotp_decoy_slot(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
     char out[SMSOTP_STATE_NAME_SIZE])
 {
@@ -127,63 +113,4 @@ smsotp_decoy_slot(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
 
 	keyed(key, "smsotp-decoy-slot", user, NULL, 0, NULL, 0, h, sizeof(h));
 	(void)smsotp_fmt(out, SMSOTP_STATE_NAME_SIZE, "d-%02x", h[0]);
-}
-
-void
-smsotp_decoy_send(const struct smsotp_ctx *ctx)
-{
-	struct smsotp_global g;
-	struct timespec ts;
-	char why[320];
-	double left, until;
-	long us;
-
-	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
-	    sizeof(why)) != 1 || g.nus == 0)
-		return;
-	us = (long)g.us[randombytes_uniform((uint32_t)g.nus)];
-	left = ctx->deadline - smsotp_mono();
-	if (left <= 0)
-		return;
-	if (us / 1e6 > left)
-		us = (long)(left * 1e6);
-	/*
-	 * A real send of a few hundred microseconds is over when it is over;
-	 * a sleep of as long wakes up late on a busy machine (the scheduler's
-	 * latency), which would make a decoy the slower answer. So sleep up
-	 * to SPIN_US before the end and spin the rest.
-	 */
-	until = smsotp_mono() + us / 1e6;
-	if (us > SPIN_US) {
-		us -= SPIN_US;
-		ts.tv_sec = us / 1000000;
-		ts.tv_nsec = (us % 1000000) * 1000L;
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
-	while (smsotp_mono() < until)
-		;
-}
-
-int
-smsotp_decoy_stateless(const struct smsotp_ctx *ctx, const char *user,
-    const char *phone, const char *why, struct smsotp_reply *r)
-{
-	char ulog[80], fake[SMSOTP_E164_SIZE];
-
-	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-	smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code sent", ulog,
-	    why);
-	smsotp_decoy_send(ctx);
-	memset(r, 0, sizeof(*r));
-	r->status = SMSOTP_SENT;
-	smsotp_decoy_id(ctx->key, user, ctx->now, r->challenge);
-	if (phone == NULL) {
-		smsotp_decoy_phone(ctx->key, user, ctx->conf, fake);
-		phone = fake;
-	}
-	smsotp_phone_mask(phone, r->masked, sizeof(r->masked));
-	r->ttl = ctx->conf->code_ttl;
-	r->resend_after = ctx->conf->resend_cooldown;
-	return r->status;
 }

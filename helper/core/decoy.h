@@ -1,21 +1,28 @@
 /*
- * decoy.h - the same answers for everyone.
+ * helper/core/decoy.h - the same answers for everyone.
  *
  * Unless the configuration says `reveal_status = true`, a begin for a
  * name unknown to NSS, a user without a phone (when the module was not
- * given nullok), a locked user, a user over a send limit, or a number
- * outside allowed_countries is a decoy. The engine decides that once and
- * then runs the SAME path as for a real login (OpenSSH's fakepw()): the
- * decoy challenge is stored in the user's state with its attempts, the
- * user's failures and lockout and sends count exactly as a real user's,
- * and verify, resend, limits and lockout give the same answers. Only two
- * things are substituted:
+ * given nullok), a locked user, a user over a send limit, a number
+ * outside allowed_countries, or a user whose state is corrupt is a decoy.
+ * The engine decides that once (pipeline.h: smsotp_login_decoy, at the
+ * first step that can know) and then runs the SAME pipeline as for a real
+ * login with the decoy sender in place of the real one (sender.h; OpenSSH's
+ * fakepw()): the decoy challenge is stored in the user's state with its
+ * attempts, the user's failures and lockout and sends count exactly as a
+ * real user's, and verify, resend, limits and lockout give the same
+ * answers. What the decoy sender substitutes:
  *  - the challenge: its id is a decoy id (below) and its hash random, so
  *    no code ever matches (a backup code neither: a locked user stays
  *    locked), and the engine knows it for a decoy without storing a flag;
- *  - the sender: nothing is sent; the request waits as long as a recent
+ *  - the count: the send is counted in the "decoys" record (core/limits.h)
+ *    where a real one is taken from the global counters, the same kind of
+ *    write at the same step;
+ *  - the send: nothing is sent; the request waits as long as a recent
  *    real send took (one of the samples in the global counts, drawn at
  *    random), so its answer time follows the real distribution.
+ * A corrupt state is never written and nothing is counted for it: that
+ * decoy only waits and answers, with an id no state holds.
  * An unknown name's state lives in one of 256 shared slot files ("d-XX",
  * XX from a keyed hash of the name), so that guessing names cannot fill
  * the disk: two names in one slot evict each other.
@@ -34,11 +41,10 @@
 
 #include "core/code.h"
 #include "conf/conf.h"
-#include "core/engine.h"
 #include "phones/phone.h"
 #include "store/state.h"
 
-/* --- pure functions (unit-tested) --------------------------------------- */
+/* Pure functions of the key (unit-tested). */
 
 void smsotp_decoy_id(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
     int64_t now, char out[SMSOTP_CHALLENGE_HEXLEN + 1]);
@@ -50,21 +56,8 @@ void smsotp_decoy_phone(const unsigned char key[SMSOTP_KEY_LEN],
     const char *user, const struct smsotp_conf *conf,
     char out[SMSOTP_E164_SIZE]);
 
-/* --- the substitutes the engine uses ------------------------------------ */
-
-/* A decoy challenge for user at ctx->now: decoy id, random hash. */
-void smsotp_decoy_challenge(const struct smsotp_ctx *ctx, const char *user,
-    struct smsotp_challenge *c);
 /* The slot file of an unknown name ("d-" + 2 hex). */
 void smsotp_decoy_slot(const unsigned char key[SMSOTP_KEY_LEN],
     const char *user, char out[SMSOTP_STATE_NAME_SIZE]);
-/* The time a real send takes (a recent sample), within ctx->deadline. */
-void smsotp_decoy_send(const struct smsotp_ctx *ctx);
-/*
- * When the user's state cannot be used (corrupt): SENT with a decoy id
- * that no state holds, logged with why. Returns SMSOTP_SENT.
- */
-int smsotp_decoy_stateless(const struct smsotp_ctx *ctx, const char *user,
-    const char *phone, const char *why, struct smsotp_reply *r);
 
 #endif

@@ -1,8 +1,11 @@
 /*
- * engine.h - the three requests (begin, resend, verify) on top of config,
- * phones, codes, state and gateways. Pure of process concerns (no argv,
- * env, stdin): the helper and the tests call these directly. The clock is
- * a parameter (ctx->now), so tests never sleep.
+ * helper/core/engine.h - the three requests (begin, resend, verify) on top
+ * of config, phones, codes, state and gateways. Pure of process concerns
+ * (no argv, env, stdin): the helper and the tests call these directly. The
+ * clock is a parameter (ctx->now), so tests never sleep. Each request is
+ * one pipeline of steps (pipeline.h: begin.c, resend.c, verify.c), the
+ * same for a decoy (decoy.h), which runs it with a substitute sender
+ * (sender.h). They answer proto.h's enum smsotp_status.
  */
 #ifndef SMSOTP_ENGINE_H
 #define SMSOTP_ENGINE_H
@@ -26,7 +29,8 @@ struct smsotp_ctx {
 	int lock_wait_ms;		/* bounded wait for the user's lock */
 	double deadline;		/* smsotp_mono() time for sends */
 	int nullok;			/* begin: module has nullok (decoy.h) */
-	int unknown_user;		/* the name is unknown to NSS: a decoy */
+	int unknown_user;		/* the name is unknown to NSS: a decoy,
+					   its state in a slot (decoy.h) */
 	int privileged;			/* a root caller (gateway.h smsotp_gw_opts) */
 };
 

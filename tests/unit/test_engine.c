@@ -1,6 +1,7 @@
 /*
  * test_engine.c - begin/resend/verify against a real state directory and
- * the outbox gateway, with an injected clock.
+ * the outbox gateway, with an injected clock; a decoy runs the same
+ * pipeline as a real login, only with the decoy sender.
  */
 #include "config.h"
 
@@ -16,7 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/decoy.h"
 #include "core/engine.h"
+#include "core/limits.h"
+#include "core/sender.h"
 #include "testutil.h"
 
 #define T0 1800000000LL
@@ -32,7 +36,7 @@ struct fx {
 };
 
 static int
-make(void **state, const char *extra, const char *message)
+make_conf(void **state, const char *extra, const char *message, int reveal)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct smsotp_conf_opts o = { geteuid() };
@@ -57,9 +61,10 @@ make(void **state, const char *extra, const char *message)
 	    "routes = ( { prefix = \"+\"; gateways = [ \"demo\" ]; },\n"
 	    "           { prefix = \"+33\"; gateways = [ \"down\" ]; },\n"
 	    "           { prefix = \"+1\"; gateways = [ \"broken\" ]; } );\n"
-	    "reveal_status = true;\n%s\n",	/* explicit answers; decoys: test_limits */
+	    "reveal_status = %s;\n%s\n",	/* explicit answers; decoys: test_limits */
 	    message != NULL ? message : "%{code} is your %{service} code",
-	    users, f->outbox, f->dir, extra != NULL ? extra : "");
+	    users, f->outbox, f->dir, reveal ? "true" : "false",
+	    extra != NULL ? extra : "");
 	cf = tu_write(f->dir, "smsotp.conf", text, 0600);
 	memset(&e, 0, sizeof(e));
 	if (smsotp_conf_load(cf, &o, &f->conf, &e) != 0) {
@@ -85,6 +90,12 @@ make(void **state, const char *extra, const char *message)
 	free(cf);
 	*state = f;
 	return 0;
+}
+
+static int
+make(void **state, const char *extra, const char *message)
+{
+	return make_conf(state, extra, message, 1);
 }
 
 static int
@@ -431,6 +442,365 @@ test_outbox_escapes(void **state)
 	assert_non_null(strstr(line, " %{host}=bastion\n"));
 }
 
+/* --- a decoy runs the same pipeline ------------------------------------- */
+
+/*
+ * A recording pair of senders: each slot looks at the store through its
+ * own faces (the user's lock, the stored state, the global and decoy
+ * counters, the outbox) before and after it calls the built-in sender it
+ * stands for. The trace leaves out which sender ran; who, counters and
+ * texts keep that apart.
+ */
+static struct {
+	struct fx *f;
+	const char *user;
+	const char *slot;	/* an unknown name's slot file, else NULL */
+	char trace[2048];
+	char who[64];		/* R (real) or D (decoy) per slot called */
+	char counters[64];	/* g (global) or d (decoys) per send counted */
+	int texts;		/* lines the slots added to the outbox */
+} rec;
+
+struct look {
+	int held;		/* the user's lock is taken */
+	int chal;		/* challenges stored; -1: no state stored */
+	uint32_t fails;		/* consecutive failures stored */
+	uint32_t global, decoys;	/* sends counted in the last day */
+	int texts;
+};
+
+static void
+look(struct look *k)
+{
+	struct fx *f = rec.f;
+	struct smsotp_txn txn;
+	struct smsotp_state st;
+	struct smsotp_global g;
+	char why[320], name[SMSOTP_STATE_NAME_SIZE], code[16], *p;
+	static char buf[SMSOTP_STATE_MAX_SIZE];
+	const char *perr;
+	FILE *fp;
+	size_t n;
+	int rv;
+
+	if (rec.slot != NULL)
+		rv = smsotp_state_begin_slot(&f->store, rec.slot, rec.user, 0,
+		    &txn, &st, why, sizeof(why));
+	else
+		rv = smsotp_state_begin(&f->store, rec.user, 0, &txn, &st, why,
+		    sizeof(why));
+	k->held = rv == SMSOTP_ST_BUSY;
+	if (rv == SMSOTP_ST_OK || rv == SMSOTP_ST_CORRUPT)
+		smsotp_state_end(&txn);
+	/* the stored state, read as a file whoever holds the lock */
+	if (rec.slot != NULL)
+		snprintf(name, sizeof(name), "%s", rec.slot);
+	else
+		smsotp_state_name(rec.user, name);
+	p = tu_path(f->statedir, name);
+	k->chal = -1;
+	k->fails = 0;
+	if ((fp = fopen(p, "r")) != NULL) {
+		n = fread(buf, 1, sizeof(buf), fp);
+		fclose(fp);
+		assert_int_equal(smsotp_state_parse(buf, n, &st, &perr), 0);
+		k->chal = st.nchal;
+		k->fails = st.failures;
+	}
+	free(p);
+	k->global = smsotp_limits_peek(&f->store, f->ctx.now, &g, why,
+	    sizeof(why)) == 1 ? smsotp_global_day(&g) : 0;
+	k->decoys = smsotp_limits_peek_decoys(&f->store, f->ctx.now, &g, why,
+	    sizeof(why)) == 1 ? smsotp_global_day(&g) : 0;
+	k->texts = last_code(f, code);
+}
+
+static void
+note(const char *slot, const struct smsotp_sender *in,
+    const struct look *b, const struct look *a)
+{
+	size_t n = strlen(rec.trace), w = strlen(rec.who);
+	uint32_t dg = a->global - b->global, dd = a->decoys - b->decoys;
+
+	snprintf(rec.trace + n, sizeof(rec.trace) - n,
+	    "%s[%s chal=%d fails=%u counted=%u] ", slot,
+	    b->held ? "locked" : "unlocked", b->chal, b->fails, dg + dd);
+	assert_true(w + 1 < sizeof(rec.who));
+	rec.who[w] = in == &smsotp_sender_real ? 'R' : 'D';
+	if (dg + dd > 0) {
+		n = strlen(rec.counters);
+		snprintf(rec.counters + n, sizeof(rec.counters) - n, "%s",
+		    dg > 0 ? "g" : "d");
+	}
+	rec.texts += a->texts - b->texts;
+}
+
+static void
+make_via(const struct smsotp_sender *in, struct smsotp_login *l,
+    struct smsotp_challenge *c, char code[SMSOTP_CODE_MAX + 1])
+{
+	struct look b, a;
+
+	look(&b);
+	in->make(l, c, code);
+	look(&a);
+	note("make", in, &b, &a);
+}
+
+static enum smsotp_step
+count_via(const struct smsotp_sender *in, struct smsotp_login *l,
+    int cap_refuses, long *retry)
+{
+	struct look b, a;
+	enum smsotp_step rv;
+
+	look(&b);
+	rv = in->count(l, cap_refuses, retry);
+	look(&a);
+	note("count", in, &b, &a);
+	return rv;
+}
+
+static int
+send_via(const struct smsotp_sender *in, struct smsotp_login *l,
+    const char *service, const char *code)
+{
+	struct look b, a;
+	int rv;
+
+	look(&b);
+	rv = in->send(l, service, code);
+	look(&a);
+	note("send", in, &b, &a);
+	return rv;
+}
+
+static enum smsotp_step
+check_via(const struct smsotp_sender *in, struct smsotp_login *l,
+    const char *challenge, const char *typed, size_t len,
+    const unsigned char hash[SMSOTP_HASH_LEN])
+{
+	struct look b, a;
+	enum smsotp_step rv;
+
+	look(&b);
+	rv = in->check(l, challenge, typed, len, hash);
+	look(&a);
+	note("check", in, &b, &a);
+	return rv;
+}
+
+static void
+rmake_real(struct smsotp_login *l, struct smsotp_challenge *c,
+    char code[SMSOTP_CODE_MAX + 1])
+{
+	make_via(&smsotp_sender_real, l, c, code);
+}
+
+static void
+rmake_decoy(struct smsotp_login *l, struct smsotp_challenge *c,
+    char code[SMSOTP_CODE_MAX + 1])
+{
+	make_via(&smsotp_sender_decoy, l, c, code);
+}
+
+static enum smsotp_step
+rcount_real(struct smsotp_login *l, int cap_refuses, long *retry)
+{
+	return count_via(&smsotp_sender_real, l, cap_refuses, retry);
+}
+
+static enum smsotp_step
+rcount_decoy(struct smsotp_login *l, int cap_refuses, long *retry)
+{
+	return count_via(&smsotp_sender_decoy, l, cap_refuses, retry);
+}
+
+static int
+rsend_real(struct smsotp_login *l, const char *service, const char *code)
+{
+	return send_via(&smsotp_sender_real, l, service, code);
+}
+
+static int
+rsend_decoy(struct smsotp_login *l, const char *service, const char *code)
+{
+	return send_via(&smsotp_sender_decoy, l, service, code);
+}
+
+static enum smsotp_step
+rcheck_real(struct smsotp_login *l, const char *challenge, const char *typed,
+    size_t len, const unsigned char hash[SMSOTP_HASH_LEN])
+{
+	return check_via(&smsotp_sender_real, l, challenge, typed, len, hash);
+}
+
+static enum smsotp_step
+rcheck_decoy(struct smsotp_login *l, const char *challenge, const char *typed,
+    size_t len, const unsigned char hash[SMSOTP_HASH_LEN])
+{
+	return check_via(&smsotp_sender_decoy, l, challenge, typed, len, hash);
+}
+
+static const struct smsotp_sender rec_real = {
+	"recorded real", rmake_real, rcount_real, rsend_real, rcheck_real
+};
+static const struct smsotp_sender rec_decoy = {
+	"recorded decoy", rmake_decoy, rcount_decoy, rsend_decoy, rcheck_decoy
+};
+static const struct smsotp_senders recording = { &rec_real, &rec_decoy };
+
+static void
+rec_start(struct fx *f, const char *user, int unknown, char *slot)
+{
+	memset(&rec, 0, sizeof(rec));
+	rec.f = f;
+	rec.user = user;
+	rec.slot = NULL;
+	f->ctx.unknown_user = unknown;
+	if (unknown) {
+		smsotp_decoy_slot(f->key, user, slot);
+		rec.slot = slot;
+	}
+}
+
+/* Two begins, a resend and a wrong code for user, recorded. */
+static void
+rec_login(struct fx *f, const char *user, int unknown)
+{
+	struct smsotp_reply r, v;
+	char slot[SMSOTP_STATE_NAME_SIZE];
+
+	rec_start(f, user, unknown, slot);
+	f->ctx.now = T0;
+	assert_int_equal(smsotp_begin_with(&f->ctx, &recording, user, "sshd",
+	    &r), SMSOTP_SENT);
+	f->ctx.now = T0 + 1;
+	assert_int_equal(smsotp_begin_with(&f->ctx, &recording, user, "sshd",
+	    &r), SMSOTP_SENT);
+	f->ctx.now = T0 + 31;
+	assert_int_equal(smsotp_resend_with(&f->ctx, &recording, user,
+	    r.challenge, "sshd", &v), SMSOTP_SENT);
+	assert_int_equal(smsotp_verify_with(&f->ctx, &recording, user,
+	    r.challenge, "x", 1, &v), SMSOTP_BAD_CODE);
+	assert_int_equal(v.attempts_left, 2);
+	f->ctx.unknown_user = 0;
+}
+
+static int
+setup_decoys(void **state)
+{
+	return make_conf(state, NULL, NULL, 0);
+}
+
+/*
+ * A real login (alice), a user without a number (mallory) and a name NSS
+ * does not know (ghost) go through the same steps: each send is counted
+ * under the user's lock before the state is written (in the global
+ * counters, or in the decoy record), the code made under the lock, the
+ * send made with the lock released and the challenge stored, and the
+ * wrong code counted on disk before it is compared. Only the real login
+ * reaches a gateway.
+ */
+static void
+test_decoy_same_pipeline(void **state)
+{
+	struct fx *f = *state;
+	static const char expect[] =
+	    /* begin */
+	    "count[locked chal=-1 fails=0 counted=1] "
+	    "make[locked chal=-1 fails=0 counted=0] "
+	    "send[unlocked chal=1 fails=0 counted=0] "
+	    /* begin again */
+	    "count[locked chal=1 fails=0 counted=1] "
+	    "make[locked chal=1 fails=0 counted=0] "
+	    "send[unlocked chal=2 fails=0 counted=0] "
+	    /* resend */
+	    "count[locked chal=2 fails=0 counted=1] "
+	    "make[locked chal=2 fails=0 counted=0] "
+	    "send[unlocked chal=2 fails=0 counted=0] "
+	    /* a wrong code: counted before the compare */
+	    "check[locked chal=2 fails=1 counted=0] ";
+	char real[sizeof(rec.trace)];
+
+	rec_login(f, "alice", 0);
+	assert_string_equal(rec.trace, expect);
+	assert_string_equal(rec.who, "RRRRRRRRRR");
+	assert_string_equal(rec.counters, "ggg");
+	assert_int_equal(rec.texts, 3);
+	memcpy(real, rec.trace, sizeof(real));
+
+	rec_login(f, "mallory", 0);
+	assert_string_equal(rec.trace, real);
+	assert_string_equal(rec.who, "DDDDDDDDDD");
+	assert_string_equal(rec.counters, "ddd");
+	assert_int_equal(rec.texts, 0);
+
+	rec_login(f, "ghost", 1);
+	assert_string_equal(rec.trace, real);
+	assert_string_equal(rec.who, "DDDDDDDDDD");
+	assert_string_equal(rec.counters, "ddd");
+	assert_int_equal(rec.texts, 0);
+	assert_int_equal(last_code(f, real), 3);
+}
+
+static int
+setup_late_decoys(void **state)
+{
+	return make_conf(state, "limits = { sends_per_user = 1; "
+	    "global_sends_per_minute = 1; };", NULL, 0);
+}
+
+/*
+ * A login that becomes a decoy only once its state or the global count is
+ * read goes on along the same steps with the decoy sender: over the
+ * user's send limit from the check step on, over the global cap from the
+ * count step on (the real count took nothing, the decoy record one).
+ */
+static void
+test_decoy_late_same_pipeline(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_reply r;
+	char slot[SMSOTP_STATE_NAME_SIZE], code[16];
+
+	rec_start(f, "alice", 0, slot);
+	assert_int_equal(smsotp_begin_with(&f->ctx, &recording, "alice",
+	    "sshd", &r), SMSOTP_SENT);
+	assert_string_equal(rec.who, "RRR");
+	assert_int_equal(rec.texts, 1);
+
+	/* the send limit: a decoy from the check step */
+	rec_start(f, "alice", 0, slot);
+	assert_int_equal(smsotp_begin_with(&f->ctx, &recording, "alice",
+	    "sshd", &r), SMSOTP_SENT);
+	assert_true(smsotp_decoy_id_check(f->key, "alice", r.challenge,
+	    &(int64_t){0}));
+	assert_string_equal(rec.trace,
+	    "count[locked chal=1 fails=0 counted=1] "
+	    "make[locked chal=1 fails=0 counted=0] "
+	    "send[unlocked chal=2 fails=0 counted=0] ");
+	assert_string_equal(rec.who, "DDD");
+	assert_string_equal(rec.counters, "d");
+	assert_int_equal(rec.texts, 0);
+
+	/* the global cap: the real count says so, the decoy's counts */
+	rec_start(f, "bob", 0, slot);
+	assert_int_equal(smsotp_begin_with(&f->ctx, &recording, "bob",
+	    "sshd", &r), SMSOTP_SENT);
+	assert_true(smsotp_decoy_id_check(f->key, "bob", r.challenge,
+	    &(int64_t){0}));
+	assert_string_equal(rec.trace,
+	    "count[locked chal=-1 fails=0 counted=0] "
+	    "count[locked chal=-1 fails=0 counted=1] "
+	    "make[locked chal=-1 fails=0 counted=0] "
+	    "send[unlocked chal=1 fails=0 counted=0] ");
+	assert_string_equal(rec.who, "RDDD");
+	assert_string_equal(rec.counters, "d");
+	assert_int_equal(rec.texts, 0);
+	assert_int_equal(last_code(f, code), 1);
+}
+
 int
 main(void)
 {
@@ -447,6 +817,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_phone_and_bad_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gateway_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_escapes, setup_escapes, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_same_pipeline,
+		    setup_decoys, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_late_same_pipeline,
+		    setup_late_decoys, teardown),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -1,0 +1,222 @@
+/*
+ * helper/core/begin.c - begin: a new challenge and its code, sent, as one
+ * straight pipeline (pipeline.h), the same for a decoy with the decoy
+ * sender in place of the real one:
+ *   resolve -> lock -> check -> count -> challenge -> commit -> send -> record
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "base/log.h"
+#include "core/sender.h"
+
+/* resolve: the number, and whether the login is a decoy from the start. */
+static enum smsotp_step
+resolve(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	const char *why;
+	int rv;
+
+	rv = smsotp_login_phone(l, &why);
+	if (rv != SMSOTP_OK) {
+		smsotp_reply_init(r, rv);
+		return SMSOTP_STEP_REPLY;
+	}
+	if (why != NULL)
+		smsotp_login_decoy(l, why);
+	return SMSOTP_STEP_NEXT;
+}
+
+/* A lockout that ran out ends at the next login: say so once. */
+static void
+unlock_expired(struct smsotp_login *l)
+{
+	if (l->st.locked_until == 0 || l->st.locked_until > l->ctx->now)
+		return;
+	l->st.locked_until = 0;
+	smsotp_log(LOG_NOTICE, "user=%s: lockout expired: unlocked", l->ulog);
+}
+
+/*
+ * check: the lockout and the user's send limit. A locked or over-limit
+ * user gets a decoy, or with reveal_status the refusal. *over: the send
+ * window is full (this send is then not noted in it). A decoy's sends
+ * count as a real user's: it is not past the limit either.
+ */
+static enum smsotp_step
+check(struct smsotp_login *l, int *over, struct smsotp_reply *r)
+{
+	struct smsotp_reply limited;
+	int locked;
+
+	smsotp_login_prune(l);
+	unlock_expired(l);
+	*over = smsotp_login_over_send_limit(l, &limited);
+	locked = smsotp_login_locked(l, r);
+	if (l->decoy != NULL || (!locked && !*over))
+		return SMSOTP_STEP_NEXT;
+	if (!locked)
+		*r = limited;
+	if (l->ctx->conf->reveal_status) {
+		smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", l->ulog,
+		    smsotp_status_name(r->status));
+		return SMSOTP_STEP_REPLY;
+	}
+	smsotp_login_decoy(l, locked ? "locked out" : "send limit reached");
+	return SMSOTP_STEP_NEXT;
+}
+
+/*
+ * count: the sender counts the send, under the user's lock. A global cap
+ * turns a real login into a decoy (whose count then goes to the decoy
+ * record), or with reveal_status into RATE_LIMITED.
+ */
+static enum smsotp_step
+count(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	long retry = 0;
+	enum smsotp_step rv;
+
+	rv = l->sender->count(l, 0, &retry);
+	if (rv == SMSOTP_STEP_OVER && l->decoy == NULL &&
+	    !l->ctx->conf->reveal_status) {
+		smsotp_login_decoy(l, "global send limit");
+		rv = l->sender->count(l, 0, &retry);
+	}
+	if (rv == SMSOTP_STEP_NEXT)
+		return rv;
+	smsotp_reply_init(r, rv == SMSOTP_STEP_OVER ? SMSOTP_RATE_LIMITED :
+	    SMSOTP_ERROR);
+	r->retry_after = retry;
+	return SMSOTP_STEP_REPLY;
+}
+
+/*
+ * challenge: make room (max_live_codes), add a challenge, let the sender
+ * make its id and code, note the send in the user's window unless it is
+ * full. The id into id.
+ */
+static void
+challenge(struct smsotp_login *l, int over, char code[SMSOTP_CODE_MAX + 1],
+    char id[SMSOTP_CHALLENGE_HEXLEN + 1])
+{
+	struct smsotp_state *st = &l->st;
+	struct smsotp_challenge *c;
+	int64_t now = l->ctx->now;
+	int i, oldest;
+
+	while (st->nchal >= l->ctx->conf->max_live_codes) {
+		for (i = 1, oldest = 0; i < st->nchal; i++)
+			if (st->chal[i].created < st->chal[oldest].created)
+				oldest = i;
+		smsotp_chal_drop(st, oldest);
+	}
+	c = &st->chal[st->nchal++];
+	memset(c, 0, sizeof(*c));
+	c->created = now;
+	c->expires = now + l->ctx->conf->code_ttl;
+	c->last_sent = now;
+	l->sender->make(l, c, code);
+	if (!over)
+		smsotp_login_record_send(l);
+	memcpy(id, c->id, SMSOTP_CHALLENGE_HEXLEN + 1);
+}
+
+/*
+ * A corrupt state is never written and nothing is counted for it (its
+ * decoy skips the state steps): a decoy id that no state holds.
+ */
+static void
+stateless(struct smsotp_login *l, char code[SMSOTP_CODE_MAX + 1],
+    char id[SMSOTP_CHALLENGE_HEXLEN + 1])
+{
+	struct smsotp_challenge c;
+
+	smsotp_login_decoy(l, "corrupt state");
+	memset(&c, 0, sizeof(c));
+	l->sender->make(l, &c, code);
+	memcpy(id, c.id, SMSOTP_CHALLENGE_HEXLEN + 1);
+	smsotp_wipe(&c, sizeof(c));
+}
+
+/* Undo a reservation whose send failed: the challenge is useless. */
+static void
+unreserve(struct smsotp_login *l, const char *id)
+{
+	struct smsotp_reply ignored;
+	int idx;
+
+	if (smsotp_login_lock(l, &ignored) != SMSOTP_STEP_NEXT)
+		return;
+	idx = smsotp_chal_find(&l->st, id);
+	if (idx != SMSOTP_NO_CHALLENGE) {
+		smsotp_chal_drop(&l->st, idx);
+		(void)smsotp_login_commit(l, &l->st, &ignored);
+	}
+	smsotp_login_unlock(l);
+}
+
+/* record: the answer to the send; a failed one takes its challenge back. */
+static void
+record(struct smsotp_login *l, int sent, const char *id,
+    struct smsotp_reply *r)
+{
+	if (sent != SMSOTP_SENT) {
+		unreserve(l, id);
+		smsotp_reply_init(r, sent);
+		return;
+	}
+	smsotp_reply_sent(l, id, r);
+}
+
+int
+smsotp_begin_with(const struct smsotp_ctx *ctx,
+    const struct smsotp_senders *senders, const char *user,
+    const char *service, struct smsotp_reply *r)
+{
+	struct smsotp_login l;
+	char code[SMSOTP_CODE_MAX + 1], id[SMSOTP_CHALLENGE_HEXLEN + 1];
+	int over;
+
+	memset(code, 0, sizeof(code));
+	smsotp_secret_lock(code, sizeof(code));
+	smsotp_login_init(&l, ctx, senders, user);
+	if (resolve(&l, r) != SMSOTP_STEP_NEXT)
+		goto out;
+	switch (smsotp_login_lock(&l, r)) {
+	case SMSOTP_STEP_NEXT:
+		break;
+	case SMSOTP_STEP_CORRUPT:
+		if (ctx->conf->reveal_status)
+			goto out;	/* LOCKED */
+		stateless(&l, code, id);
+		goto send;
+	default:
+		goto out;
+	}
+	if (check(&l, &over, r) != SMSOTP_STEP_NEXT ||
+	    count(&l, r) != SMSOTP_STEP_NEXT)
+		goto out;
+	challenge(&l, over, code, id);
+	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
+		goto out;
+	smsotp_login_unlock(&l);
+send:
+	if (l.decoy != NULL)
+		smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code "
+		    "sent", l.ulog, l.decoy);
+	record(&l, l.sender->send(&l, service, code), id, r);
+out:
+	smsotp_secret_unlock(code, sizeof(code));
+	smsotp_login_end(&l);
+	return r->status;
+}
+
+int
+smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
+    const char *service, struct smsotp_reply *r)
+{
+	return smsotp_begin_with(ctx, &smsotp_senders_builtin, user, service,
+	    r);
+}

@@ -1,0 +1,167 @@
+/*
+ * helper/core/resend.c - resend: a new code for a live challenge (same
+ * id, attempts and failures kept, the old code dead), as one straight
+ * pipeline (pipeline.h), the same for a decoy challenge with the decoy
+ * sender in place of the real one:
+ *   resolve -> lock -> check -> count -> renew -> commit -> send -> record
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "base/log.h"
+#include "core/decoy.h"
+#include "core/sender.h"
+
+/*
+ * resolve: a decoy challenge makes a decoy (its number a stand-in when
+ * there is none); a real one needs the number it was sent to still usable.
+ */
+static enum smsotp_step
+resolve(struct smsotp_login *l, const char *challenge,
+    struct smsotp_reply *r)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	const char *why;
+	int64_t made;
+	int is_decoy, rv;
+
+	is_decoy = smsotp_decoy_id_check(ctx->key, l->user, challenge, &made);
+	rv = smsotp_login_phone(l, &why);
+	if (rv != SMSOTP_OK && !is_decoy) {
+		/* the number went away since begin */
+		smsotp_reply_init(r, rv == SMSOTP_NO_PHONE ? SMSOTP_EXPIRED :
+		    rv);
+		return SMSOTP_STEP_REPLY;
+	}
+	if (rv != SMSOTP_OK)
+		smsotp_decoy_phone(ctx->key, l->user, ctx->conf, l->phone);
+	if (is_decoy) {
+		smsotp_login_decoy(l, "decoy challenge");
+		return SMSOTP_STEP_NEXT;
+	}
+	if (why != NULL) {
+		/* a real challenge whose number became unusable */
+		smsotp_reply_init(r, SMSOTP_EXPIRED);
+		return SMSOTP_STEP_REPLY;
+	}
+	return SMSOTP_STEP_NEXT;
+}
+
+/*
+ * check: the challenge is live, the user not locked out (a live decoy
+ * answers as a real user who is not locked: decoy.h), the cooldown over,
+ * the user's send budget not used up. *idx: the challenge.
+ */
+static enum smsotp_step
+check(struct smsotp_login *l, const char *challenge, int *idx,
+    struct smsotp_reply *r)
+{
+	const struct smsotp_challenge *c;
+	long wait;
+
+	smsotp_login_prune(l);
+	*idx = smsotp_chal_find(&l->st, challenge);
+	if (!(l->decoy != NULL && *idx != SMSOTP_NO_CHALLENGE) &&
+	    smsotp_login_locked(l, r))
+		return SMSOTP_STEP_REPLY;
+	if (*idx == SMSOTP_NO_CHALLENGE) {
+		smsotp_reply_init(r, SMSOTP_EXPIRED);
+		return SMSOTP_STEP_REPLY;
+	}
+	c = &l->st.chal[*idx];
+	wait = (long)(c->last_sent + l->ctx->conf->resend_cooldown -
+	    l->ctx->now);
+	if (wait > 0) {
+		smsotp_reply_init(r, SMSOTP_RATE_LIMITED);
+		r->retry_after = wait;
+		return SMSOTP_STEP_REPLY;
+	}
+	if (smsotp_login_over_send_limit(l, r)) {
+		smsotp_log(LOG_NOTICE, "user=%s: resend refused: send limit",
+		    l->ulog);
+		return SMSOTP_STEP_REPLY;
+	}
+	return SMSOTP_STEP_NEXT;
+}
+
+/*
+ * count: the sender counts the send. Over a global cap a resend is
+ * refused, for a real code (which stays valid) and a decoy alike.
+ */
+static enum smsotp_step
+count(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	long retry = 0;
+	enum smsotp_step rv;
+
+	rv = l->sender->count(l, 1, &retry);
+	if (rv == SMSOTP_STEP_NEXT)
+		return rv;
+	smsotp_reply_init(r, rv == SMSOTP_STEP_OVER ? SMSOTP_RATE_LIMITED :
+	    SMSOTP_ERROR);
+	r->retry_after = retry;
+	return SMSOTP_STEP_REPLY;
+}
+
+/* renew: new code, same challenge: the old code dies, attempts are kept. */
+static void
+renew(struct smsotp_login *l, int idx, char code[SMSOTP_CODE_MAX + 1])
+{
+	struct smsotp_challenge *c = &l->st.chal[idx];
+
+	l->sender->make(l, c, code);
+	c->expires = l->ctx->now + l->ctx->conf->code_ttl;
+	c->last_sent = l->ctx->now;
+	smsotp_login_record_send(l);
+}
+
+/* record: the answer to the send (a failed one leaves the old state). */
+static void
+record(struct smsotp_login *l, int sent, const char *challenge,
+    struct smsotp_reply *r)
+{
+	if (sent != SMSOTP_SENT) {
+		smsotp_reply_init(r, sent);
+		return;
+	}
+	smsotp_reply_sent(l, challenge, r);
+	smsotp_log(LOG_INFO, "user=%s: code resent%s", l->ulog,
+	    l->decoy != NULL ? " (decoy: nothing sent)" : "");
+}
+
+int
+smsotp_resend_with(const struct smsotp_ctx *ctx,
+    const struct smsotp_senders *senders, const char *user,
+    const char *challenge, const char *service, struct smsotp_reply *r)
+{
+	struct smsotp_login l;
+	char code[SMSOTP_CODE_MAX + 1];
+	int idx;
+
+	memset(code, 0, sizeof(code));
+	smsotp_secret_lock(code, sizeof(code));
+	smsotp_login_init(&l, ctx, senders, user);
+	if (resolve(&l, challenge, r) != SMSOTP_STEP_NEXT ||
+	    smsotp_login_lock(&l, r) != SMSOTP_STEP_NEXT ||
+	    check(&l, challenge, &idx, r) != SMSOTP_STEP_NEXT ||
+	    count(&l, r) != SMSOTP_STEP_NEXT)
+		goto out;
+	renew(&l, idx, code);
+	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
+		goto out;
+	smsotp_login_unlock(&l);
+	record(&l, l.sender->send(&l, service, code), challenge, r);
+out:
+	smsotp_secret_unlock(code, sizeof(code));
+	smsotp_login_end(&l);
+	return r->status;
+}
+
+int
+smsotp_resend(const struct smsotp_ctx *ctx, const char *user,
+    const char *challenge, const char *service, struct smsotp_reply *r)
+{
+	return smsotp_resend_with(ctx, &smsotp_senders_builtin, user,
+	    challenge, service, r);
+}

@@ -1,0 +1,128 @@
+/*
+ * helper/core/sender_decoy.c - the decoy sender (sender.h, decoy.h): a
+ * decoy challenge, a send counted in the decoy record, no text but a wait
+ * as long as a real send, a typed code that never matches.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/backup.h"
+#include "core/decoy.h"
+#include "core/limits.h"
+#include "core/sender.h"
+
+#define SPIN_US 500	/* the end of a decoy's wait is spun, not slept */
+
+static void
+decoy_make(struct smsotp_login *l, struct smsotp_challenge *c,
+    char code[SMSOTP_CODE_MAX + 1])
+{
+	code[0] = '\0';
+	if (c->id[0] == '\0')
+		smsotp_decoy_id(l->ctx->key, l->user, l->ctx->now, c->id);
+	/* SECURITY: a random hash: no code, typed or guessed, ever matches */
+	randombytes_buf(c->hash, sizeof(c->hash));
+}
+
+/*
+ * The decoy record takes the count (what `smsotpctl global` shows as
+ * decoy prompts): the same lock-free read and write as a real send's
+ * count, in a record of its own, so that a decoy never uses up the real
+ * budget. Where a real resend would be over a cap, a decoy's says so too.
+ */
+static enum smsotp_step
+decoy_count(struct smsotp_login *l, int cap_refuses, long *retry)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	struct smsotp_global g;
+	const char *which;
+	char why[320];
+
+	*retry = 0;
+	if (cap_refuses && smsotp_limits_peek(ctx->store, ctx->now, &g, why,
+	    sizeof(why)) == 1 && smsotp_global_over(&g,
+	    ctx->conf->global_per_minute, ctx->conf->global_per_day, ctx->now,
+	    retry, &which))
+		return SMSOTP_STEP_OVER;
+	(void)smsotp_limits_count_decoy(ctx->store, ctx->now,
+	    ctx->lock_wait_ms);
+	return SMSOTP_STEP_NEXT;
+}
+
+/* Wait us microseconds, within deadline (an smsotp_mono() time). */
+static void
+wait_like(double deadline, long us)
+{
+	struct timespec ts;
+	double left = deadline - smsotp_mono(), until;
+
+	if (left <= 0)
+		return;
+	if (us / 1e6 > left)
+		us = (long)(left * 1e6);
+	/*
+	 * A real send of a few hundred microseconds is over when it is over;
+	 * a sleep of as long wakes up late on a busy machine (the scheduler's
+	 * latency), which would make a decoy the slower answer. So sleep up
+	 * to SPIN_US before the end and spin the rest.
+	 */
+	until = smsotp_mono() + us / 1e6;
+	if (us > SPIN_US) {
+		us -= SPIN_US;
+		ts.tv_sec = us / 1000000;
+		ts.tv_nsec = (us % 1000000) * 1000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	while (smsotp_mono() < until)
+		;
+}
+
+/*
+ * Nothing is sent: the request waits as long as one of the recent real
+ * sends took (drawn at random from the global record's samples), so that
+ * its answer time follows the real distribution.
+ */
+static int
+decoy_send(struct smsotp_login *l, const char *service, const char *code)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	struct smsotp_global g;
+	char why[320];
+
+	(void)service;
+	(void)code;
+	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
+	    sizeof(why)) == 1 && g.nus > 0)
+		wait_like(ctx->deadline,
+		    (long)g.us[randombytes_uniform((uint32_t)g.nus)]);
+	return SMSOTP_SENT;
+}
+
+/*
+ * The code is hashed as a real one would be (and cannot match: the hash
+ * is random); a typed backup code costs a KDF run as a real try does, and
+ * is never accepted at a decoy prompt.
+ */
+static enum smsotp_step
+decoy_check(struct smsotp_login *l, const char *challenge, const char *typed,
+    size_t len, const unsigned char hash[SMSOTP_HASH_LEN])
+{
+	(void)smsotp_code_check(l->ctx->key, challenge, typed, len,
+	    l->ctx->conf->code_length, hash);
+	smsotp_backup_dummy(typed, len);
+	return SMSOTP_STEP_NEXT;
+}
+
+const struct smsotp_sender smsotp_sender_decoy = {
+	.name = "decoy",
+	.make = decoy_make,
+	.count = decoy_count,
+	.send = decoy_send,
+	.check = decoy_check,
+};
