@@ -24,8 +24,9 @@ FLAGS = ["-fPIE", "-pie", "-Wl,-z,relro", "-Wl,-z,now", "-Wl,--as-needed"]
 
 
 def link_variants(b, bdir):
-    objs = sorted(glob.glob(os.path.join(bdir, "helper",
-                                         "smsotp_helper-*.o")))
+    # the program's own objects, in whichever layer folder of helper/
+    objs = sorted(glob.glob(os.path.join(bdir, "helper", "**",
+                                         "smsotp_helper-*.o"), recursive=True))
     libs = [os.path.join(bdir, ".libs", x) for x in
             ("libsmsotpcore.a", "libsmsotpproto.a")]
     if not objs or not all(os.path.exists(x) for x in libs):
