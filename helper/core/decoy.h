@@ -18,9 +18,10 @@
  *  - the count: the send is counted in the "decoys" record (core/limits.h)
  *    where a real one is taken from the global counters, the same kind of
  *    write at the same step;
- *  - the send: nothing is sent; the request waits as long as a recent
- *    real send took (one of the samples in the global counts, drawn at
- *    random), so its answer time follows the real distribution.
+ *  - the send: nothing is sent; the request answers as long after its
+ *    start as a recent real begin did (one of the samples in the global
+ *    counts, drawn at random: request start to end of send), so its answer
+ *    time follows the real distribution, lookups included.
  * A corrupt state is never written and nothing is counted for it: that
  * decoy only waits and answers, with an id no state holds.
  * An unknown name's state lives in one of 256 shared slot files ("d-XX",

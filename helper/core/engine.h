@@ -27,6 +27,9 @@ struct smsotp_ctx {
 	const char *host;		/* %{host} */
 	uid_t conf_owner;		/* owner required of the users file */
 	int lock_wait_ms;		/* bounded wait for the user's lock */
+	double started;			/* smsotp_mono() time the request was
+					   read: real sends note their answer
+					   time from here, decoys wait to it */
 	double deadline;		/* smsotp_mono() time for sends */
 	int nullok;			/* begin: module has nullok (decoy.h) */
 	int unknown_user;		/* the name is unknown to NSS: a decoy,

@@ -48,7 +48,7 @@ struct smsotp_global {
 	int64_t slot_base;			/* slot of slot[0] */
 	uint32_t slot[SMSOTP_GLOBAL_SLOTS];
 	int nus;
-	uint32_t us[SMSOTP_GLOBAL_SAMPLES];	/* microseconds, oldest first */
+	uint32_t us[SMSOTP_GLOBAL_SAMPLES];	/* begin times, us, oldest first */
 };
 
 /* --- pure functions (unit-tested, fuzzable) ----------------------------- */
@@ -118,7 +118,10 @@ int smsotp_limits_take(struct smsotp_store *store,
     const struct smsotp_conf *conf, int64_t now, int wait_ms,
     long *retry_after, int *sample);
 
-/* Record how long a real send took (best effort, logged on failure). */
+/*
+ * Record how long a real begin took from its start to the end of its send
+ * (best effort, logged on failure).
+ */
 void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,
     long us, int wait_ms);
 

@@ -43,8 +43,9 @@ struct smsotp_sender {
 	 * one GATEWAY_DOWN when gateways were tried and each failed
 	 * temporarily, ERROR for everything else (a local fault, a refusal
 	 * by the provider: DESIGN.md 5.3). The decoy sends nothing and
-	 * returns SENT after as long as a recent real send took (a sample
-	 * the real sends note in the global counters).
+	 * returns SENT as long after the request's start as a recent real
+	 * begin took to the end of its send (a sample the real sends note
+	 * in the global counters).
 	 */
 	int (*send)(struct smsotp_login *l, const char *service,
 	    const char *code);

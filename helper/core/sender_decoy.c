@@ -54,24 +54,27 @@ decoy_count(struct smsotp_login *l, int cap_refuses, long *retry)
 	return SMSOTP_STEP_NEXT;
 }
 
-/* Wait us microseconds, within deadline (an smsotp_mono() time). */
+/*
+ * Wait until us microseconds after started, within deadline (smsotp_mono()
+ * times): the decoy answers when a real begin that started with it would.
+ */
 static void
-wait_like(double deadline, long us)
+wait_like(double started, double deadline, long us)
 {
 	struct timespec ts;
-	double left = deadline - smsotp_mono(), until;
+	double until = started + us / 1e6, now = smsotp_mono();
 
-	if (left <= 0)
+	if (until > deadline)
+		until = deadline;
+	if (until <= now)
 		return;
-	if (us / 1e6 > left)
-		us = (long)(left * 1e6);
+	us = (long)((until - now) * 1e6);
 	/*
 	 * A real send of a few hundred microseconds is over when it is over;
 	 * a sleep of as long wakes up late on a busy machine (the scheduler's
 	 * latency), which would make a decoy the slower answer. So sleep up
 	 * to SPIN_US before the end and spin the rest.
 	 */
-	until = smsotp_mono() + us / 1e6;
 	if (us > SPIN_US) {
 		us -= SPIN_US;
 		ts.tv_sec = us / 1000000;
@@ -84,9 +87,10 @@ wait_like(double deadline, long us)
 }
 
 /*
- * Nothing is sent: the request waits as long as one of the recent real
- * sends took (drawn at random from the global record's samples), so that
- * its answer time follows the real distribution.
+ * Nothing is sent: the request waits until as long after its start as
+ * one of the recent real begins took to the end of its send (drawn at
+ * random from the global record's samples), so that its answer time
+ * follows the real distribution whatever the lookups before it cost.
  */
 static int
 decoy_send(struct smsotp_login *l, const char *service, const char *code)
@@ -99,7 +103,7 @@ decoy_send(struct smsotp_login *l, const char *service, const char *code)
 	(void)code;
 	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
 	    sizeof(why)) == 1 && g.nus > 0)
-		wait_like(ctx->deadline,
+		wait_like(ctx->started, ctx->deadline,
 		    (long)g.us[randombytes_uniform((uint32_t)g.nus)]);
 	return SMSOTP_SENT;
 }

@@ -98,20 +98,21 @@ out:
 }
 
 /*
- * send_code, and when the count asked for it, its duration noted for the
- * decoys' timing (decoy.h, smsotp_global_want_sample).
+ * send_code, and when the count asked for it, the time from the request's
+ * start to the end of the send noted for the decoys' timing (decoy.h,
+ * smsotp_global_want_sample): everything a real begin does before its
+ * answer, the account and number lookups included, not the send alone.
  */
 static int
 real_send(struct smsotp_login *l, const char *service, const char *code)
 {
 	const struct smsotp_ctx *ctx = l->ctx;
-	double t0 = smsotp_mono();
 	int rv;
 
 	rv = send_code(ctx, l->user, service, l->phone, code);
 	if (rv == SMSOTP_SENT && l->sample)
 		smsotp_limits_note_send(ctx->store, ctx->now,
-		    (long)((smsotp_mono() - t0) * 1e6), ctx->lock_wait_ms);
+		    (long)((smsotp_mono() - ctx->started) * 1e6), ctx->lock_wait_ms);
 	return rv;
 }
 

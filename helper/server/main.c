@@ -227,6 +227,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	char account[SMSOTP_USER_MAX + 1];
 	uid_t uid = (uid_t)-1;
 	int loaded = 0, locked_key = 0, nullok, canon;
+	double started = smsotp_mono();
 
 	memset(&conf, 0, sizeof(conf));
 	r->status = SMSOTP_ERROR;
@@ -316,6 +317,7 @@ dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 	ctx.host = host;
 	ctx.conf_owner = 0;
 	ctx.lock_wait_ms = LOCK_WAIT_MS;
+	ctx.started = started;
 	ctx.deadline = smsotp_mono() + conf.send_deadline;
 	ctx.nullok = nullok;
 	ctx.unknown_user = canon == SMSOTP_PHONE_NONE;
