@@ -1,5 +1,7 @@
 /*
- * conf.h - the helper's configuration (libconfig), validated on load.
+ * helper/conf/conf.h - the helper's configuration (libconfig) as loaded
+ * (struct smsotp_conf) and the readers of its settings; the loader that
+ * assembles it is core/conf_load.h.
  *
  * Every problem is reported as "FILE:LINE: text" into a struct smsotp_errs
  * so that `smsotpctl check-config` can print all of them; loading fails
@@ -76,20 +78,6 @@ struct smsotp_conf {
 	int nroutes;		/* 0: every gateway, in declared order */
 };
 
-struct smsotp_conf_opts {
-	uid_t owner;		/* files must be owned by this uid (0) */
-};
-
-/*
- * Load and validate path. Returns 0 with *conf filled (free with
- * smsotp_conf_free), or -1 with at least one entry in errs (conf then
- * needs no freeing). Gateway secrets are loaded here, into memory owned
- * by the gateway, and wiped by smsotp_conf_free.
- */
-int smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
-    struct smsotp_conf *conf, struct smsotp_errs *errs) SMSOTP_WUR;
-void smsotp_conf_free(struct smsotp_conf *conf);
-
 /*
  * Lexical pre-check (conf_lex.c): refuses an unterminated comment or
  * string and integers beyond 32 bits without L. 0, or -1 with *line, *why.
@@ -97,11 +85,8 @@ void smsotp_conf_free(struct smsotp_conf *conf);
 int smsotp_conf_lex_check(const char *text, int *line, const char **why)
     SMSOTP_WUR;
 
-/* Index of the gateway called name, or -1. */
-int smsotp_conf_gateway_index(const struct smsotp_conf *conf, const char *name);
-
 /*
- * Reading settings of one group, for conf.c and for gateway types. Each
+ * Reading settings of one group, for core/conf_load.c and for gateway types. Each
  * function records an error "FILE:LINE: ..." in ctx->errs and returns -1
  * on a problem; returns 0 when the setting was read or was absent and
  * optional (the out value is then left alone, so preset defaults).

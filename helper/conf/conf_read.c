@@ -1,6 +1,6 @@
 /*
  * conf_read.c - typed, range-checked reads of libconfig settings with
- * "FILE:LINE: ..." errors; used by conf.c and by every gateway type.
+ * "FILE:LINE: ..." errors; used by core/conf_load.c and by every gateway type.
  */
 #include "config.h"
 

@@ -95,7 +95,7 @@ int smsotp_global_want_sample(const struct smsotp_global *g);
 int smsotp_country_allowed(const struct smsotp_conf *conf, const char *e164);
 
 /*
- * limits.allowed_countries of group g into c (conf.c calls it): a list of
+ * limits.allowed_countries of group g into c (core/conf_load.c calls it): a list of
  * calling codes (strings or integers) of 1 to SMSOTP_COUNTRY_MAX digits,
  * no leading 0; [] or absent = every country. 0, or -1 (errors in ctx).
  */

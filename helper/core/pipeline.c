@@ -11,12 +11,7 @@
 #include "base/log.h"
 #include "core/decoy.h"
 #include "core/limits.h"
-#include "core/sender.h"
-
-const struct smsotp_senders smsotp_senders_builtin = {
-	&smsotp_sender_real,
-	&smsotp_sender_decoy,
-};
+#include "core/pipeline.h"
 
 /* --- the login --------------------------------------------------------- */
 

@@ -39,7 +39,15 @@ enum smsotp_step {
 };
 
 struct smsotp_sender;
-struct smsotp_senders;
+
+/*
+ * What a login picks from: smsotp_login_init and smsotp_login_decoy. The
+ * senders themselves are sender.h (which builds on this header).
+ */
+struct smsotp_senders {
+	const struct smsotp_sender *real;
+	const struct smsotp_sender *decoy;
+};
 
 /* One request for one user, from its first step to its last. */
 struct smsotp_login {

@@ -62,13 +62,7 @@ struct smsotp_sender {
 	    const unsigned char hash[SMSOTP_HASH_LEN]);
 };
 
-/* What a login picks from: smsotp_login_init and smsotp_login_decoy. */
-struct smsotp_senders {
-	const struct smsotp_sender *real;
-	const struct smsotp_sender *decoy;
-};
-
-/* sender_real.c, sender_decoy.c; the pair of them: pipeline.c */
+/* sender_real.c, sender_decoy.c; the pair of them: sender_real.c */
 extern const struct smsotp_sender smsotp_sender_real;
 extern const struct smsotp_sender smsotp_sender_decoy;
 extern const struct smsotp_senders smsotp_senders_builtin;

@@ -139,3 +139,9 @@ const struct smsotp_sender smsotp_sender_real = {
 	.send = real_send,
 	.check = real_check,
 };
+
+/* The pair every request runs with (tests may run with others). */
+const struct smsotp_senders smsotp_senders_builtin = {
+	&smsotp_sender_real,
+	&smsotp_sender_decoy,
+};

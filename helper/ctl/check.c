@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "base/util.h"
-#include "conf/conf.h"
+#include "core/conf_load.h"
 #include "ctl/verbs.h"
 #include "phones/index.h"
 #include "phones/users_file.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "conf/conf.h"
+#include "core/conf_load.h"
 #include "ctl/verbs.h"
 
 /*

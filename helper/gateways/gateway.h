@@ -150,6 +150,9 @@ extern const struct smsotp_gw_type smsotp_gw_http;	/* http.c */
 /* Type called name, or NULL (registry.c). */
 const struct smsotp_gw_type *smsotp_gw_type_find(const char *name);
 
+/* Index of the configured gateway called name in conf, or -1. */
+int smsotp_conf_gateway_index(const struct smsotp_conf *conf, const char *name);
+
 /* Route for to: the longest matching prefix; NULL when none matches. */
 const struct smsotp_route *smsotp_gw_route_for(const struct smsotp_conf *conf,
     const char *to);

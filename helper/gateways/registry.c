@@ -1,6 +1,7 @@
 /*
  * helper/gateways/registry.c - the gateway types by name (one ops table
- * each, in its own file) and the names of the outcomes.
+ * each, in its own file), the configured gateways by name and the names
+ * of the outcomes.
  */
 #include "config.h"
 
@@ -46,4 +47,16 @@ smsotp_gw_outcome_name(enum smsotp_gw_outcome o)
 		return "local failure";
 	}
 	return "?";
+}
+
+int
+smsotp_conf_gateway_index(const struct smsotp_conf *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->ngateways; i++)
+		if (c->gateways[i].name != NULL &&
+		    strcmp(c->gateways[i].name, name) == 0)
+			return i;
+	return -1;
 }

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/code.h"
-#include "conf/conf.h"
+#include "core/conf_load.h"
 #include "core/engine.h"
 #include "server/hardening.h"
 #include "gateways/http_client.h"

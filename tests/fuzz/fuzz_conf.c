@@ -1,6 +1,6 @@
 /*
  * fuzz_conf.c - libFuzzer harness for the configuration loader
- * smsotp_conf_load() (helper/conf/conf.c, conf_read.c and every gateway
+ * smsotp_conf_load() (helper/core/conf_load.c, helper/conf/conf_read.c and every gateway
  * type's configure function), through a real file as the helper reads it.
  *
  * Input: the configuration text. Every "@DIR@" in it is replaced by the
@@ -28,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/conf.h"
+#include "core/conf_load.h"
 #include "fuzz_common.h"
 #include "gateways/gateway.h"
 #include "base/template.h"

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf/conf.h"
+#include "core/conf_load.h"
 #include "gateways/gateway.h"
 #include "testutil.h"
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/conf_load.h"
 #include "core/decoy.h"
 #include "core/engine.h"
 #include "core/limits.h"

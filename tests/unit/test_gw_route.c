@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/code.h"
+#include "core/conf_load.h"
 #include "gateways/gateway.h"
 #include "gateways/breaker.h"
 #include "testutil.h"

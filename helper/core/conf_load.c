@@ -1,16 +1,19 @@
 /*
- * conf.c - load and validate /etc/security/pam_smsotp.conf (libconfig).
+ * helper/core/conf_load.c - load and validate /etc/security/pam_smsotp.conf
+ * (libconfig): the whole configuration assembled from the readers of
+ * helper/conf/ and the gateway types' own settings (gateways/registry.c).
+ * It lives above the gateways so that conf/ needs nothing of theirs.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/conf.h"
-#include "gateways/gateway.h"
 #include "base/secfile.h"
-#include "core/limits.h"
 #include "base/template.h"
+#include "core/conf_load.h"
+#include "core/limits.h"
+#include "gateways/gateway.h"
 
 #define DEFAULT_MESSAGE \
 	"%{code} is your %{service} login code for %{host}. " \
@@ -528,16 +531,4 @@ smsotp_conf_free(struct smsotp_conf *c)
 	free(c->message);
 	free(c->phones_file);
 	memset(c, 0, sizeof(*c));
-}
-
-int
-smsotp_conf_gateway_index(const struct smsotp_conf *c, const char *name)
-{
-	int i;
-
-	for (i = 0; i < c->ngateways; i++)
-		if (c->gateways[i].name != NULL &&
-		    strcmp(c->gateways[i].name, name) == 0)
-			return i;
-	return -1;
 }
