@@ -10,16 +10,16 @@ if [ "${1:-build}" = test ]; then
 	want="$want libcmocka-dev expect clang openssl python3 util-linux"
 	# bench/run (smoke in t_bench_smoke.sh): the reference modules, callgrind
 	want="$want valgrind libpam-google-authenticator libpam-oath oathtool"
-	# gwspool: a real smsd (t_smstools.sh), inotifywait (no partial spool file)
+	# spool gateways: a real smsd (t_smstools.sh), inotifywait (no partial spool file)
 	want="$want smstools inotify-tools"
-	# gwhttp: a real Kannel with its fake SMS centre (t_kannel.sh); curl, ss
+	# HTTP gateways: a real Kannel with its fake SMS centre (t_kannel.sh); curl, ss
 	want="$want kannel kannel-extras curl iproute2"
 	# clients: a real sshd and ssh client (t_sshd.sh), sudo (t_sudo.sh)
 	want="$want openssh-server openssh-client sudo"
 	# fuzz: libFuzzer and clang's ASan runtime (tests/fuzz/run.sh, t_fuzz.sh,
 	# t_sanitizers.sh), gcc's libasan (gcc's dependency), memcheck (t_valgrind.sh)
 	want="$want libclang-rt-14-dev valgrind"
-	# abuse: kills and delays at chosen system calls, pgrep (t_abuse.sh)
+	# abuse tests: kills and delays at chosen system calls, pgrep (t_abuse.sh)
 	want="$want strace procps"
 	# pkg: dpkg-buildpackage (debhelper, dpkg-dev), lintian, rpmbuild
 	# (t_package.sh, scripts/package.sh)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t_abuse.sh - abuse resistance (issue 4): parallel logins against every
+# t_abuse.sh - abuse resistance: parallel logins against every
 # limit, a hostile state directory, hostile names and codes, kills at the
 # worst moment, full and read-only disks, the same answer for everyone,
 # and no code or secret in any log or file. Runs the installed helper

@@ -1,7 +1,7 @@
 #!/bin/bash
 # t_build.sh - install and configuration contracts: DESTDIR install as a
-# non-root user, the compiled-in paths, and the issue's configuration
-# contract (conf/pam_smsotp.conf) validating as written.
+# non-root user, the compiled-in paths, and the sample configuration
+# (conf/pam_smsotp.conf) validating as written.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$HERE/../.." && pwd)
 B=${SMSOTP_BUILDDIR:?SMSOTP_BUILDDIR must name the build directory}
@@ -27,7 +27,7 @@ tid=module_has_no_config_or_key_path
 check eval '! grep -q "pam_smsotp.key\|pam_smsotp.conf$" "$T/sostrings"'
 
 tid=contract_config_validates_as_written
-# The sample is the issue's contract; it names /etc/security files: make
+# The sample is what administrators start from; it names /etc/security files: make
 # the missing ones for the check, and remove only what we made.
 made=""
 mkdir -p /etc/security

@@ -135,7 +135,7 @@ ms_of(clockid_t clk)
 }
 
 /*
- * Print the cost of one try (the figure asked for in the issue): wall and
+ * Print the cost of one try (so that its cost is on record): wall and
  * CPU time; the bound is on CPU time, which a loaded machine does not blow up.
  */
 static void
