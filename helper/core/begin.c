@@ -3,6 +3,7 @@
  * straight pipeline (pipeline.h), the same for a decoy with the decoy
  * sender in place of the real one:
  *   resolve -> lock -> check -> count -> challenge -> commit -> send -> record
+ * (count is the shared step of sender.h: a global cap makes a decoy).
  */
 #include "config.h"
 
@@ -65,31 +66,6 @@ check(struct smsotp_login *l, int *over, struct smsotp_reply *r)
 	}
 	smsotp_login_decoy(l, locked ? "locked out" : "send limit reached");
 	return SMSOTP_STEP_NEXT;
-}
-
-/*
- * count: the sender counts the send, under the user's lock. A global cap
- * turns a real login into a decoy (whose count then goes to the decoy
- * record), or with reveal_status into RATE_LIMITED.
- */
-static enum smsotp_step
-count(struct smsotp_login *l, struct smsotp_reply *r)
-{
-	long retry = 0;
-	enum smsotp_step rv;
-
-	rv = l->sender->count(l, 0, &retry);
-	if (rv == SMSOTP_STEP_OVER && l->decoy == NULL &&
-	    !l->ctx->conf->reveal_status) {
-		smsotp_login_decoy(l, "global send limit");
-		rv = l->sender->count(l, 0, &retry);
-	}
-	if (rv == SMSOTP_STEP_NEXT)
-		return rv;
-	smsotp_reply_init(r, rv == SMSOTP_STEP_OVER ? SMSOTP_RATE_LIMITED :
-	    SMSOTP_ERROR);
-	r->retry_after = retry;
-	return SMSOTP_STEP_REPLY;
 }
 
 /*
@@ -196,7 +172,7 @@ smsotp_begin_with(const struct smsotp_ctx *ctx,
 		goto out;
 	}
 	if (check(&l, &over, r) != SMSOTP_STEP_NEXT ||
-	    count(&l, r) != SMSOTP_STEP_NEXT)
+	    smsotp_login_count(&l, 0, 1, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	challenge(&l, over, code, id);
 	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)

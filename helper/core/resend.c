@@ -85,25 +85,6 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
 	return SMSOTP_STEP_NEXT;
 }
 
-/*
- * count: the sender counts the send. Over a global cap a resend is
- * refused, for a real code (which stays valid) and a decoy alike.
- */
-static enum smsotp_step
-count(struct smsotp_login *l, struct smsotp_reply *r)
-{
-	long retry = 0;
-	enum smsotp_step rv;
-
-	rv = l->sender->count(l, 1, &retry);
-	if (rv == SMSOTP_STEP_NEXT)
-		return rv;
-	smsotp_reply_init(r, rv == SMSOTP_STEP_OVER ? SMSOTP_RATE_LIMITED :
-	    SMSOTP_ERROR);
-	r->retry_after = retry;
-	return SMSOTP_STEP_REPLY;
-}
-
 /* renew: new code, same challenge: the old code dies, attempts are kept. */
 static void
 renew(struct smsotp_login *l, int idx, char code[SMSOTP_CODE_MAX + 1])
@@ -145,7 +126,7 @@ smsotp_resend_with(const struct smsotp_ctx *ctx,
 	if (resolve(&l, challenge, r) != SMSOTP_STEP_NEXT ||
 	    smsotp_login_lock(&l, r) != SMSOTP_STEP_NEXT ||
 	    check(&l, challenge, &idx, r) != SMSOTP_STEP_NEXT ||
-	    count(&l, r) != SMSOTP_STEP_NEXT)
+	    smsotp_login_count(&l, 1, 0, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	renew(&l, idx, code);
 	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)

@@ -62,6 +62,15 @@ struct smsotp_sender {
 	    const unsigned char hash[SMSOTP_HASH_LEN]);
 };
 
+/*
+ * count: the sender counts the send (its count slot; cap_refuses
+ * as there). Over a global cap, a real begin (as_decoy) turns into a decoy
+ * and counts as one, unless reveal_status; otherwise OVER is the reply
+ * RATE_LIMITED (retry_after) and a failure ERROR. NEXT, or REPLY with r.
+ */
+enum smsotp_step smsotp_login_count(struct smsotp_login *l, int cap_refuses,
+    int as_decoy, struct smsotp_reply *r);
+
 /* sender_real.c, sender_decoy.c; the pair of them: sender_real.c */
 extern const struct smsotp_sender smsotp_sender_real;
 extern const struct smsotp_sender smsotp_sender_decoy;
