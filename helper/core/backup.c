@@ -10,14 +10,14 @@
 
 #include <sodium.h>
 
+#include "base/record.h"
+#include "base/textfmt.h"
 #include "core/backup.h"
 #include "core/code.h"
 #include "base/log.h"
 
 #define HDR_LINE   "smsotp-backup 1\n"
 #define KDF_NAME   "argon2id13"
-#define SUM_LEN    16			/* BLAKE2b-128, as the state file */
-#define END_LEN    (4 + 2 * SUM_LEN + 1)	/* "end " hex "\n" */
 #define FORM_MAX   20			/* bytes of a typed backup code */
 
 /*
@@ -154,65 +154,36 @@ smsotp_backup_consume(struct smsotp_backup *b, int idx)
 	sodium_memzero(b->hash[b->n], SMSOTP_BACKUP_HASH_LEN);
 }
 
-/* Append s (n bytes); -1 when it does not fit. */
-static int
-put(char *buf, size_t cap, size_t *o, const char *s, size_t n)
-{
-	if (n >= cap - *o)
-		return -1;
-	memcpy(buf + *o, s, n);
-	*o += n;
-	buf[*o] = '\0';
-	return 0;
-}
-
-static int
-put_hex(char *buf, size_t cap, size_t *o, const unsigned char *in, size_t n)
-{
-	char hex[2 * SMSOTP_USER_MAX + 1];
-
-	if (n > SMSOTP_USER_MAX)
-		return -1;
-	smsotp_hex(in, n, hex);
-	return put(buf, cap, o, hex, 2 * n);
-}
-
 int
 smsotp_backup_format(const struct smsotp_backup *b, char *buf, size_t cap,
     size_t *len)
 {
-	unsigned char sum[SUM_LEN];
+	struct smsotp_recw w;
 	char num[64];
-	size_t o = 0, ulen = strnlen(b->user, SMSOTP_USER_MAX + 1);
+	size_t ulen = strnlen(b->user, SMSOTP_USER_MAX + 1);
 	int i;
 
 	*len = 0;
-	if (cap == 0 || ulen == 0 || ulen > SMSOTP_USER_MAX || b->n < 0 ||
-	    b->n > SMSOTP_BACKUP_COUNT)
-		return -1;
-	buf[0] = '\0';
-	if (put(buf, cap, &o, HDR_LINE, strlen(HDR_LINE)) != 0 ||
-	    put(buf, cap, &o, "user ", 5) != 0 ||
-	    put_hex(buf, cap, &o, (const unsigned char *)b->user, ulen) != 0 ||
-	    smsotp_fmt(num, sizeof(num), "\nkdf " KDF_NAME " %llu %zu\nsalt ",
-	    b->opslimit, b->memlimit) != 0 ||
-	    put(buf, cap, &o, num, strlen(num)) != 0 ||
-	    put_hex(buf, cap, &o, b->salt, sizeof(b->salt)) != 0 ||
-	    put(buf, cap, &o, "\n", 1) != 0)
-		return -1;
-	for (i = 0; i < b->n; i++)
-		if (put(buf, cap, &o, "code ", 5) != 0 ||
-		    put_hex(buf, cap, &o, b->hash[i], SMSOTP_BACKUP_HASH_LEN) != 0 ||
-		    put(buf, cap, &o, "\n", 1) != 0)
-			return -1;
-	crypto_generichash(sum, sizeof(sum), (const unsigned char *)buf, o,
-	    NULL, 0);
-	if (put(buf, cap, &o, "end ", 4) != 0 ||
-	    put_hex(buf, cap, &o, sum, sizeof(sum)) != 0 ||
-	    put(buf, cap, &o, "\n", 1) != 0)
-		return -1;
-	*len = o;
-	return 0;
+	smsotp_recw_init(&w, buf, cap);
+	if (ulen == 0 || ulen > SMSOTP_USER_MAX || b->n < 0 ||
+	    b->n > SMSOTP_BACKUP_COUNT || smsotp_fmt(num, sizeof(num),
+	    "\nkdf " KDF_NAME " %llu %zu\nsalt ", b->opslimit,
+	    b->memlimit) != 0) {
+		smsotp_recw_fail(&w);
+		return smsotp_record_seal(&w, cap, len);
+	}
+	smsotp_recw_str(&w, HDR_LINE);
+	smsotp_recw_str(&w, "user ");
+	smsotp_recw_hex(&w, (const unsigned char *)b->user, ulen);
+	smsotp_recw_str(&w, num);
+	smsotp_recw_hex(&w, b->salt, sizeof(b->salt));
+	smsotp_recw_put(&w, "\n", 1);
+	for (i = 0; i < b->n; i++) {
+		smsotp_recw_str(&w, "code ");
+		smsotp_recw_hex(&w, b->hash[i], SMSOTP_BACKUP_HASH_LEN);
+		smsotp_recw_put(&w, "\n", 1);
+	}
+	return smsotp_record_seal(&w, cap, len);
 }
 
 /* The line at *pos (without '\n') when it starts with tag; advances *pos. */
@@ -233,33 +204,16 @@ take_line(const char *buf, size_t len, size_t *pos, const char *tag,
 	return p + tl;
 }
 
-/* Exactly 2n hex digits at in (not NUL-terminated) into out. 0 or -1. */
-static int
-unhex(const char *in, size_t inlen, unsigned char *out, size_t n)
-{
-	size_t got = 0;
-	const char *end = NULL;
-
-	if (inlen != 2 * n || sodium_hex2bin(out, n, in, inlen, NULL, &got,
-	    &end) != 0 || got != n || end != in + inlen)
-		return -1;
-	return 0;
-}
-
-/* Unsigned decimal of at most 19 digits, no sign, no leading zero. */
+/* Canonical unsigned decimal (base/textfmt.h) of at most 19 digits. */
 static int
 parse_u64(const char *s, size_t n, unsigned long long *out)
 {
-	size_t i;
+	uint64_t v;
 
 	*out = 0;
-	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
+	if (n > 19 || smsotp_parse_u64(s, n, UINT64_MAX, &v) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (unsigned long long)(s[i] - '0');
-	}
+	*out = (unsigned long long)v;
 	return 0;
 }
 
@@ -278,7 +232,7 @@ parse_body(const char *buf, size_t len, struct smsotp_backup *b,
 	*why = "bad user line";
 	v = take_line(buf, len, &pos, "user ", &n);
 	if (v == NULL || n == 0 || n % 2 != 0 || n / 2 > SMSOTP_USER_MAX ||
-	    unhex(v, n, (unsigned char *)b->user, n / 2) != 0 ||
+	    smsotp_parse_lhex(v, n, (unsigned char *)b->user, n / 2) != 0 ||
 	    memchr(b->user, '\0', n / 2) != NULL)
 		return -1;
 	b->user[n / 2] = '\0';
@@ -296,12 +250,12 @@ parse_body(const char *buf, size_t len, struct smsotp_backup *b,
 	b->memlimit = (size_t)mem;
 	*why = "bad salt line";
 	v = take_line(buf, len, &pos, "salt ", &n);
-	if (v == NULL || unhex(v, n, b->salt, SMSOTP_BACKUP_SALT_LEN) != 0)
+	if (v == NULL || smsotp_parse_lhex(v, n, b->salt, SMSOTP_BACKUP_SALT_LEN) != 0)
 		return -1;
 	*why = "bad code line";
 	while ((v = take_line(buf, len, &pos, "code ", &n)) != NULL) {
 		if (b->n == SMSOTP_BACKUP_COUNT ||
-		    unhex(v, n, b->hash[b->n], SMSOTP_BACKUP_HASH_LEN) != 0)
+		    smsotp_parse_lhex(v, n, b->hash[b->n], SMSOTP_BACKUP_HASH_LEN) != 0)
 			return -1;
 		b->n++;
 	}
@@ -313,7 +267,6 @@ int
 smsotp_backup_parse(const char *buf, size_t len, struct smsotp_backup *b,
     const char **why)
 {
-	unsigned char want[SUM_LEN], got[SUM_LEN];
 	char again[SMSOTP_BACKUP_MAX_SIZE];
 	size_t body, alen;
 	int rv = -1;
@@ -322,17 +275,7 @@ smsotp_backup_parse(const char *buf, size_t len, struct smsotp_backup *b,
 	*why = "too large";
 	if (len > SMSOTP_BACKUP_MAX_SIZE)
 		goto out;
-	*why = "missing or malformed end line";
-	if (len < END_LEN || buf[len - 1] != '\n')
-		goto out;
-	body = len - END_LEN;
-	if (memcmp(buf + body, "end ", 4) != 0 ||
-	    unhex(buf + body + 4, 2 * SUM_LEN, want, SUM_LEN) != 0)
-		goto out;
-	crypto_generichash(got, SUM_LEN, (const unsigned char *)buf, body,
-	    NULL, 0);
-	*why = "checksum mismatch";
-	if (memcmp(want, got, SUM_LEN) != 0)
+	if (smsotp_record_open(buf, len, &body, why) != 0)
 		goto out;
 	if (parse_body(buf, body, b, why) != 0)
 		goto out;

@@ -1,5 +1,6 @@
 /*
- * limits.c - global send limits (per minute, per day): the file format and
+ * helper/core/limits.c - global send limits (per minute, per day): the
+ * record's format (in the record envelope, base/record.h) and
  * the sliding windows (pure), and the allowed destination countries.
  */
 #include "config.h"
@@ -8,12 +9,11 @@
 
 #include <sodium.h>
 
-#include "core/limits.h"
+#include "base/record.h"
 #include "base/textfmt.h"
+#include "core/limits.h"
 
 #define HDR_LINE   "smsotp-global 1\n"
-#define SUM_LEN    16
-#define SUM_HEXLEN (2 * SUM_LEN)
 #define MAX_COUNT  100000000u	/* per bucket; more is corrupt */
 #define MAX_US     3600000000u	/* one hour, in microseconds */
 
@@ -65,7 +65,6 @@ int
 smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
     const char **why)
 {
-	unsigned char want[SUM_LEN], got[SUM_LEN];
 	const char *p = buf, *end, *t;
 	struct smsotp_cur c;
 	size_t n, body;
@@ -77,19 +76,7 @@ smsotp_global_parse(const char *buf, size_t len, struct smsotp_global *g,
 	if (len == 0 || len > SMSOTP_GLOBAL_MAX_SIZE ||
 	    memchr(buf, '\0', len) != NULL || buf[len - 1] != '\n')
 		goto out;
-	/* The last line is "end <sum>" over every byte before it. */
-	*why = "missing or malformed end line";
-	if (len < 5 + SUM_HEXLEN)
-		goto out;
-	body = len - (5 + SUM_HEXLEN);
-	if (memcmp(buf + body, "end ", 4) != 0 || (body > 0 &&
-	    buf[body - 1] != '\n') || smsotp_parse_lhex(buf + body + 4,
-	    SUM_HEXLEN, want, SUM_LEN) != 0)
-		goto out;
-	crypto_generichash(got, SUM_LEN, (const unsigned char *)buf, body,
-	    NULL, 0);
-	*why = "checksum mismatch";
-	if (sodium_memcmp(want, got, SUM_LEN) != 0)
+	if (smsotp_record_open(buf, len, &body, why) != 0)
 		goto out;
 	end = buf + body;
 	*why = "bad header (not smsotp-global 1)";
@@ -132,84 +119,45 @@ out:
 
 /* --- formatting ---------------------------------------------------------- */
 
-static int
-put(char *buf, size_t cap, size_t *o, const char *s, size_t n)
-{
-	if (n > cap || *o > cap - n)
-		return -1;
-	memcpy(buf + *o, s, n);
-	*o += n;
-	return 0;
-}
-
-static int
-put_num(char *buf, size_t cap, size_t *o, uint64_t v, int space)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	if (space)
-		tmp[--i] = ' ';
-	return put(buf, cap, o, tmp + i, sizeof(tmp) - i);
-}
-
-static int
-put_ring(char *buf, size_t cap, size_t *o, const char *word, int64_t base,
+static void
+put_ring(struct smsotp_recw *w, const char *word, int64_t base,
     const uint32_t *v, int n)
 {
 	int i;
 
-	if (base < 0 || put(buf, cap, o, word, strlen(word)) != 0 ||
-	    put_num(buf, cap, o, (uint64_t)base, 1) != 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (v[i] > MAX_COUNT || put_num(buf, cap, o, v[i], 1) != 0)
-			return -1;
-	return put(buf, cap, o, "\n", 1);
+	if (base < 0)
+		smsotp_recw_fail(w);
+	smsotp_recw_str(w, word);
+	smsotp_recw_snum(w, (uint64_t)base);
+	for (i = 0; i < n; i++) {
+		if (v[i] > MAX_COUNT)
+			smsotp_recw_fail(w);
+		smsotp_recw_snum(w, v[i]);
+	}
+	smsotp_recw_put(w, "\n", 1);
 }
 
 int
 smsotp_global_format(const struct smsotp_global *g, char *buf, size_t cap,
     size_t *len)
 {
-	unsigned char sum[SUM_LEN];
-	char hex[SUM_HEXLEN + 1];
-	size_t o = 0, bufsz = cap;
-	int i, rv = -1;
+	struct smsotp_recw w;
+	int i;
 
-	*len = 0;
-	if (cap == 0 || g->nus < 0 || g->nus > SMSOTP_GLOBAL_SAMPLES)
-		goto out;
-	cap--;			/* room for the NUL */
-	if (put(buf, cap, &o, HDR_LINE, strlen(HDR_LINE)) != 0 ||
-	    put_ring(buf, cap, &o, "minute", g->sec_base, g->sec,
-	    SMSOTP_GLOBAL_SECS) != 0 ||
-	    put_ring(buf, cap, &o, "day", g->slot_base, g->slot,
-	    SMSOTP_GLOBAL_SLOTS) != 0 ||
-	    put(buf, cap, &o, "sendus", 6) != 0)
-		goto out;
-	for (i = 0; i < g->nus; i++)
-		if (g->us[i] > MAX_US || put_num(buf, cap, &o, g->us[i], 1) != 0)
-			goto out;
-	if (put(buf, cap, &o, "\n", 1) != 0)
-		goto out;
-	crypto_generichash(sum, SUM_LEN, (const unsigned char *)buf, o, NULL, 0);
-	smsotp_hex(sum, SUM_LEN, hex);
-	if (put(buf, cap, &o, "end ", 4) != 0 ||
-	    put(buf, cap, &o, hex, SUM_HEXLEN) != 0 ||
-	    put(buf, cap, &o, "\n", 1) != 0 || o > SMSOTP_GLOBAL_MAX_SIZE)
-		goto out;
-	buf[o] = '\0';
-	*len = o;
-	rv = 0;
-out:
-	if (rv != 0 && bufsz > 0)
-		buf[0] = '\0';
-	return rv;
+	smsotp_recw_init(&w, buf, cap);
+	if (g->nus < 0 || g->nus > SMSOTP_GLOBAL_SAMPLES)
+		smsotp_recw_fail(&w);
+	smsotp_recw_str(&w, HDR_LINE);
+	put_ring(&w, "minute", g->sec_base, g->sec, SMSOTP_GLOBAL_SECS);
+	put_ring(&w, "day", g->slot_base, g->slot, SMSOTP_GLOBAL_SLOTS);
+	smsotp_recw_str(&w, "sendus");
+	for (i = 0; i < g->nus && i < SMSOTP_GLOBAL_SAMPLES; i++) {
+		if (g->us[i] > MAX_US)
+			smsotp_recw_fail(&w);
+		smsotp_recw_snum(&w, g->us[i]);
+	}
+	smsotp_recw_put(&w, "\n", 1);
+	return smsotp_record_seal(&w, SMSOTP_GLOBAL_MAX_SIZE, len);
 }
 
 /* --- windows ------------------------------------------------------------- */

@@ -1,4 +1,7 @@
-/* helper/store/user_format.c - the per-user state file format: parse, format, names (pure, fuzzed). */
+/*
+ * helper/store/user_format.c - the per-user state file format in the record
+ * envelope (base/record.h): parse, format, names (pure, fuzzed).
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -6,8 +9,9 @@
 
 #include <sodium.h>
 
-#include "store/state.h"
+#include "base/record.h"
 #include "base/textfmt.h"
+#include "store/state.h"
 
 /*
  * The format is canonical: numbers have no sign and no leading zero, the
@@ -17,9 +21,6 @@
  */
 
 #define HDR_LINE     "smsotp-state 1"
-#define SUM_LEN      16			/* BLAKE2b-128 */
-#define SUM_HEXLEN   (2 * SUM_LEN)
-#define END_LINE_LEN (4 + SUM_HEXLEN + 1)	/* "end " hex "\n" */
 #define MAX_ATTEMPTS 1000
 
 /* The records in the only order allowed. */
@@ -202,29 +203,6 @@ parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **
 	return smsotp_tok_next(c, &t, &n) == 0 ? 0 : -1;
 }
 
-/* Check the "end" line at buf[start..len) against the bytes before it. */
-static int
-check_end(const char *buf, size_t start, size_t len, const char **why)
-{
-	unsigned char want[SUM_LEN], got[SUM_LEN];
-
-	if (len - start != END_LINE_LEN || memcmp(buf + start, "end ", 4) != 0) {
-		*why = "missing or malformed end line";
-		return -1;
-	}
-	if (smsotp_parse_lhex(buf + start + 4, SUM_HEXLEN, want, SUM_LEN) != 0) {
-		*why = "malformed checksum";
-		return -1;
-	}
-	crypto_generichash(got, SUM_LEN, (const unsigned char *)buf, start,
-	    NULL, 0);
-	if (memcmp(want, got, SUM_LEN) != 0) {
-		*why = "checksum mismatch";
-		return -1;
-	}
-	return 0;
-}
-
 int
 smsotp_state_parse(const char *buf, size_t len, struct smsotp_state *st,
     const char **why)
@@ -254,10 +232,7 @@ smsotp_state_parse(const char *buf, size_t len, struct smsotp_state *st,
 		goto out;
 	}
 	/* The last line is "end <sum>"; it covers every byte before it. */
-	end = len - 1;
-	while (end > 0 && buf[end - 1] != '\n')
-		end--;
-	if (check_end(buf, end, len, why) != 0)
+	if (smsotp_record_open(buf, len, &end, why) != 0)
 		goto out;
 
 	while (pos < end) {
@@ -341,49 +316,9 @@ state_valid(const struct smsotp_state *st)
 	return 1;
 }
 
-/* Append helpers: each returns -1 when cap would be exceeded. */
-static int
-put(char *buf, size_t cap, size_t *o, const char *s, size_t n)
-{
-	if (n > cap || *o > cap - n)
-		return -1;
-	memcpy(buf + *o, s, n);
-	*o += n;
-	return 0;
-}
-
-static int
-put_s(char *buf, size_t cap, size_t *o, const char *s)
-{
-	return put(buf, cap, o, s, strlen(s));
-}
-
-static int
-put_num(char *buf, size_t cap, size_t *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	return put(buf, cap, o, tmp + i, sizeof(tmp) - i);
-}
-
-static int
-put_hex(char *buf, size_t cap, size_t *o, const unsigned char *in, size_t n)
-{
-	char tmp[2 * SMSOTP_HASH_LEN + 1];
-
-	if (n > SMSOTP_HASH_LEN)
-		return -1;
-	smsotp_hex(in, n, tmp);
-	return put(buf, cap, o, tmp, 2 * n);
-}
-
-static int
-put_user(char *buf, size_t cap, size_t *o, const char *user)
+/* The user name: plain characters as they are, others as %XX. */
+static void
+put_user(struct smsotp_recw *w, const char *user)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, n = strnlen(user, SMSOTP_USER_MAX + 1);
@@ -391,69 +326,52 @@ put_user(char *buf, size_t cap, size_t *o, const char *user)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)user[i];
 		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-		if (plain_char(c) ? put(buf, cap, o, (const char *)&user[i], 1)
-		    : put(buf, cap, o, e, 3))
-			return -1;
+
+		if (plain_char(c))
+			smsotp_recw_put(w, &user[i], 1);
+		else
+			smsotp_recw_put(w, e, 3);
 	}
-	return 0;
 }
 
 int
 smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
     size_t *len)
 {
-	unsigned char sum[SUM_LEN];
-	size_t o = 0, bufsz = cap;
-	int i, rv = -1;
+	struct smsotp_recw w;
+	int i;
 
-	*len = 0;
-	if (!state_valid(st) || cap == 0)
-		goto out;
-	cap--;		/* room for the terminating NUL */
-	if (put_s(buf, cap, &o, HDR_LINE "\nuser ") ||
-	    put_user(buf, cap, &o, st->user) ||
-	    put_s(buf, cap, &o, "\nfailures ") ||
-	    put_num(buf, cap, &o, st->failures) ||
-	    put_s(buf, cap, &o, "\nlockouts ") ||
-	    put_num(buf, cap, &o, st->lockouts) ||
-	    put_s(buf, cap, &o, "\nlocked_until ") ||
-	    put_num(buf, cap, &o, (uint64_t)st->locked_until) ||
-	    put_s(buf, cap, &o, "\nsends"))
-		goto out;
+	smsotp_recw_init(&w, buf, cap);
+	if (!state_valid(st)) {
+		smsotp_recw_fail(&w);
+		return smsotp_record_seal(&w, SMSOTP_STATE_MAX_SIZE, len);
+	}
+	smsotp_recw_str(&w, HDR_LINE "\nuser ");
+	put_user(&w, st->user);
+	smsotp_recw_str(&w, "\nfailures ");
+	smsotp_recw_num(&w, st->failures);
+	smsotp_recw_str(&w, "\nlockouts ");
+	smsotp_recw_num(&w, st->lockouts);
+	smsotp_recw_str(&w, "\nlocked_until ");
+	smsotp_recw_num(&w, (uint64_t)st->locked_until);
+	smsotp_recw_str(&w, "\nsends");
 	for (i = 0; i < st->nsends; i++)
-		if (put_s(buf, cap, &o, " ") ||
-		    put_num(buf, cap, &o, (uint64_t)st->sends[i]))
-			goto out;
-	if (put_s(buf, cap, &o, "\n"))
-		goto out;
+		smsotp_recw_snum(&w, (uint64_t)st->sends[i]);
+	smsotp_recw_str(&w, "\n");
 	for (i = 0; i < st->nchal; i++) {
 		const struct smsotp_challenge *ch = &st->chal[i];
-		if (put_s(buf, cap, &o, "challenge ") ||
-		    put(buf, cap, &o, ch->id, SMSOTP_CHALLENGE_HEXLEN) ||
-		    put_s(buf, cap, &o, " ") ||
-		    put_hex(buf, cap, &o, ch->hash, SMSOTP_HASH_LEN) ||
-		    put_s(buf, cap, &o, " ") ||
-		    put_num(buf, cap, &o, (uint64_t)ch->created) ||
-		    put_s(buf, cap, &o, " ") ||
-		    put_num(buf, cap, &o, (uint64_t)ch->expires) ||
-		    put_s(buf, cap, &o, " ") ||
-		    put_num(buf, cap, &o, (uint64_t)ch->last_sent) ||
-		    put_s(buf, cap, &o, " ") ||
-		    put_num(buf, cap, &o, (uint64_t)ch->attempts) ||
-		    put_s(buf, cap, &o, "\n"))
-			goto out;
+
+		smsotp_recw_str(&w, "challenge ");
+		smsotp_recw_put(&w, ch->id, SMSOTP_CHALLENGE_HEXLEN);
+		smsotp_recw_str(&w, " ");
+		smsotp_recw_hex(&w, ch->hash, SMSOTP_HASH_LEN);
+		smsotp_recw_snum(&w, (uint64_t)ch->created);
+		smsotp_recw_snum(&w, (uint64_t)ch->expires);
+		smsotp_recw_snum(&w, (uint64_t)ch->last_sent);
+		smsotp_recw_snum(&w, (uint64_t)ch->attempts);
+		smsotp_recw_str(&w, "\n");
 	}
-	crypto_generichash(sum, SUM_LEN, (const unsigned char *)buf, o, NULL, 0);
-	if (put_s(buf, cap, &o, "end ") || put_hex(buf, cap, &o, sum, SUM_LEN) ||
-	    put_s(buf, cap, &o, "\n") || o > SMSOTP_STATE_MAX_SIZE)
-		goto out;
-	buf[o] = '\0';
-	*len = o;
-	rv = 0;
-out:
-	if (rv != 0 && bufsz > 0)
-		buf[0] = '\0';
-	return rv;
+	return smsotp_record_seal(&w, SMSOTP_STATE_MAX_SIZE, len);
 }
 
 void
