@@ -127,12 +127,12 @@ smsotp_backup_match(const struct smsotp_backup *b,
     const char digits[SMSOTP_BACKUP_DIGITS + 1])
 {
 	unsigned char h[SMSOTP_BACKUP_HASH_LEN];
-	int i, found = -1;
+	int i, found = SMSOTP_BACKUP_NO_MATCH;
 
 	if (b->n <= 0)
-		return -1;
+		return SMSOTP_BACKUP_NO_MATCH;
 	if (derive(b->salt, b->opslimit, b->memlimit, digits, h) != 0)
-		return -2;
+		return SMSOTP_BACKUP_KDF_FAILED;
 	/* every stored hash is compared: no early exit on a match */
 	for (i = 0; i < b->n && i < SMSOTP_BACKUP_COUNT; i++)
 		if (sodium_memcmp(h, b->hash[i], sizeof(h)) == 0 && found < 0)
@@ -386,7 +386,7 @@ smsotp_backup_try(struct smsotp_txn *txn, const char *user,
 		goto out;
 	}
 	idx = smsotp_backup_match(&b, digits);
-	if (idx == -2)
+	if (idx == SMSOTP_BACKUP_KDF_FAILED)
 		smsotp_log(LOG_CRIT, "user=%s: backup code KDF failed (out of "
 		    "memory?)", ulog);
 	if (idx < 0)

@@ -75,6 +75,12 @@ int smsotp_backup_generate(struct smsotp_backup *b, const char *user,
  */
 void smsotp_backup_dummy(const char *typed, size_t len);
 
+/*
+ * The index of the code of b whose hash digits give (every hash compared),
+ * SMSOTP_BACKUP_NO_MATCH, or SMSOTP_BACKUP_KDF_FAILED (out of memory).
+ */
+#define SMSOTP_BACKUP_NO_MATCH   (-1)
+#define SMSOTP_BACKUP_KDF_FAILED (-2)
 int smsotp_backup_match(const struct smsotp_backup *b,
     const char digits[SMSOTP_BACKUP_DIGITS + 1]) SMSOTP_WUR;
 
