@@ -32,16 +32,23 @@ smsotp_cfg_error(struct smsotp_cfgctx *ctx, const config_setting_t *s,
 	smsotp_errs_add(ctx->errs, "%s:%d: %s", ctx->path, line, text);
 }
 
-/* "parent.name" for messages; static buffer is fine (single thread). */
-static const char *
+/*
+ * "parent.name" for messages, by value (qual(g, n).s lives to the end of
+ * the call it is an argument of): nothing shared between two loads.
+ */
+struct qname {
+	char s[128];
+};
+
+static struct qname
 qual(const config_setting_t *group, const char *name)
 {
-	static char buf[128];
+	struct qname q;
 	const char *g = group != NULL ? config_setting_name(group) : NULL;
 
-	if (g == NULL || smsotp_fmt(buf, sizeof(buf), "%s.%s", g, name) != 0)
-		return name;
-	return buf;
+	if (g == NULL || smsotp_fmt(q.s, sizeof(q.s), "%s.%s", g, name) != 0)
+		(void)smsotp_fmt(q.s, sizeof(q.s), "%s", name);
+	return q;
 }
 
 int
@@ -62,7 +69,7 @@ smsotp_cfg_check_keys(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 				break;
 		if (*a == NULL) {
 			smsotp_cfg_error(ctx, c, "unknown setting '%s'",
-			    qual(group, name));
+			    qual(group, name).s);
 			rv = -1;
 		}
 	}
@@ -86,18 +93,18 @@ smsotp_cfg_str(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 		if (!required)
 			return 0;
 		smsotp_cfg_error(ctx, group, "missing setting '%s'",
-		    qual(group, name));
+		    qual(group, name).s);
 		return -1;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		smsotp_cfg_error(ctx, s, "'%s' must be a string",
-		    qual(group, name));
+		    qual(group, name).s);
 		return -1;
 	}
 	v = config_setting_get_string(s);
 	if (v == NULL || (required && *v == '\0')) {
 		smsotp_cfg_error(ctx, s, "'%s' must not be empty",
-		    qual(group, name));
+		    qual(group, name).s);
 		return -1;
 	}
 	free(*out);
@@ -120,19 +127,19 @@ smsotp_cfg_int(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 		if (!required)
 			return 0;
 		smsotp_cfg_error(ctx, group, "missing setting '%s'",
-		    qual(group, name));
+		    qual(group, name).s);
 		return -1;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
 		smsotp_cfg_error(ctx, s, "'%s' must be an integer",
-		    qual(group, name));
+		    qual(group, name).s);
 		return -1;
 	}
 	v = config_setting_get_int64(s);
 	if (v < min || v > max) {
 		smsotp_cfg_error(ctx, s, "'%s' = %lld is out of range %ld..%ld",
-		    qual(group, name), v, min, max);
+		    qual(group, name).s, v, min, max);
 		return -1;
 	}
 	*out = (int)v;
@@ -149,7 +156,7 @@ smsotp_cfg_bool(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
 		smsotp_cfg_error(ctx, s, "'%s' must be true or false",
-		    qual(group, name));
+		    qual(group, name).s);
 		return -1;
 	}
 	*out = config_setting_get_bool(s) ? 1 : 0;
@@ -168,7 +175,7 @@ smsotp_cfg_file(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 		return rv;
 	if (path[0] != '/') {
 		smsotp_cfg_error(ctx, member(group, name),
-		    "'%s' must be an absolute path", qual(group, name));
+		    "'%s' must be an absolute path", qual(group, name).s);
 		free(path);
 		return -1;
 	}
@@ -221,14 +228,14 @@ smsotp_cfg_secret(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 	fil = member(group, fname);
 	if (inl != NULL && fil != NULL) {
 		smsotp_cfg_error(ctx, fil, "give either '%s' or '%s', not both",
-		    qual(group, name), fname);
+		    qual(group, name).s, fname);
 		return -1;
 	}
 	if (inl == NULL && fil == NULL) {
 		if (!required)
 			return 0;
 		smsotp_cfg_error(ctx, group, "missing setting '%s' or '%s'",
-		    qual(group, name), fname);
+		    qual(group, name).s, fname);
 		return -1;
 	}
 	if (inl != NULL) {
