@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """benchlib.py - the pieces bench/run is made of: the installed prefix and
 its configuration, the reference modules (pam_permit,
 pam_google_authenticator, pam_oath), one pamtester login as a measured

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * loadgen.c - bench/run's load driver: N worker processes, each looping
  * whole logins (pam_start, pam_authenticate, pam_end: what pamtester does,

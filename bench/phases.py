@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """phases.py - bench/run's measurements, one function per section of
 results.json: login, helper, send_path, memory (load and scale are in
 phases_load.py). Each takes the Bench context (bench/run) and returns a

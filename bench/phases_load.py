@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """phases_load.py - bench/run's load (N parallel logins) and scale (100,000
 users) sections.
 

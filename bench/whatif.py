@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """whatif.py - bench/run's optional "whatif" section (--build-dir): the
 helper's own objects from a build dir relinked, to measure what a change
 of linking would save before anyone makes it:

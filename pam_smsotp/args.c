@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* args.c - parse and validate the arguments of pam_smsotp.so. */
 #include "config.h"
 

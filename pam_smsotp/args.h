@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * args.h - the arguments of pam_smsotp.so (documented in pam_smsotp(8)).
  */

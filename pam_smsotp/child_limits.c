@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* child_limits.c - real root and sane resource limits for the exec'd helper. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * child_limits.h - the identity and resource limits pam_smsotp.so gives the
  * exec'd smsotp-helper (DESIGN.md section 2; the values: helper/proto/rlimits.h).

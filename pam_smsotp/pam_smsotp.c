@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pam_smsotp.c - PAM glue: arguments, conversation, helper runs, verdicts. */
 #include "config.h"
 

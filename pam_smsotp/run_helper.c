@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* run_helper.c - exec smsotp-helper for one request and validate its reply. */
 #include "config.h"
 

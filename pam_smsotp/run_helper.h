@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run_helper.h - one request to smsotp-helper per execution, and its
  * validated reply. The helper is always SMSOTP_HELPER_PATH (compiled in).

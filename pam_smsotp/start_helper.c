@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* start_helper.c - posix_spawn or fork+execve of smsotp-helper. */
 #include "config.h"
 

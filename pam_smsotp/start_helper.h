@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * start_helper.h - start smsotp-helper as a child with a sanitised process
  * state (DESIGN.md section 2, exec mode).

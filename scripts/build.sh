@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # build.sh BUILDDIR PREFIX [CONFIGURE ARGS...] - configure (out of tree)
 # and build, with compiled-in paths under PREFIX:
 #   PREFIX/etc/security/pam_smsotp.conf, .key; PREFIX/var/lib/pam_smsotp/

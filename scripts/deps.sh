@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # deps.sh [build|test] - install the Debian 12 packages pam_smsotp needs.
 # "build": to build and run the demo; "test": everything the test suite uses.
 set -e
@@ -32,7 +33,7 @@ for p in $want; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages:$missing; run as root (sudo)" >&2
+	echo "deps.sh: missing packages:$missing; run as root" >&2
 	exit 1
 fi
 echo "deps.sh: installing$missing"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """layers.py [TOP] - check the helper's layering; prints each breach and
 exits 1 when there is one.
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # scripts/package.sh [OUTDIR] - build the Debian and RPM packages from a
 # clean copy of the tree, the way a distribution would:
 #   1. copy the tree (git's tracked and new, not ignored files) into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * log.h - logging for the helper and smsotpctl: syslog (LOG_AUTHPRIV),
  * optionally mirrored to stderr for the interactive admin tool.

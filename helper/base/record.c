@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/base/record.c - the record envelope and its writer (record.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/base/record.h - the envelope of the project's own record files (a
  * user's state, the global counts, a gateway's breaker, a backup set):

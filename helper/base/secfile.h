@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * secfile.h - open and read files the helper trusts (config, key, users
  * file, secret files) only after checking them (duo_unix style):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * template.c - checking and rendering the SMS text template.
  */

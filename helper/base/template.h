@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * template.h - the SMS text template: %{code} %{service} %{host}
  * %{minutes} %{user}. "%%" is a literal '%'. Any other '%' use is an error.

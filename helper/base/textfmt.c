@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * textfmt.c - tokens, canonical numbers and hex of the project's own files.
  */

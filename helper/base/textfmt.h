@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * textfmt.h - the strict text of the project's own files (a user's state,
  * the global counts, the users index): lines of tokens separated by single

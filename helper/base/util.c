@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * util.c - checked formatting, hex, log sanitising, user name rules, clocks.
  */

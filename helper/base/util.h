@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * util.h - small checked string and error helpers shared by the helper,
  * smsotpctl and their tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/conf/conf.h - the helper's configuration (libconfig) as loaded
  * (struct smsotp_conf) and the readers of its settings; the loader that

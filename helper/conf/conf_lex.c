@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * conf_lex.c - a lexical pre-check of the configuration text for what
  * libconfig 1.5 accepts silently but wrongly: an unterminated comment

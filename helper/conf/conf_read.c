@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * conf_read.c - typed, range-checked reads of libconfig settings with
  * "FILE:LINE: ..." errors; used by core/conf_load.c and by every gateway type.

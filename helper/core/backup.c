@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * backup.c - backup codes: generation, one-KDF-per-try matching, the
  * "b-<hash>" file (format and locked IO) and the try at the code prompt.

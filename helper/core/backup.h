@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * backup.h - backup codes (DESIGN.md section 4): 10 single-use codes of 10
  * digits per user, typed at the same prompt as an SMS code.

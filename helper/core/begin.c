@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/begin.c - begin: a new challenge and its code, sent, as one
  * straight pipeline (pipeline.h), the same for a decoy with the decoy

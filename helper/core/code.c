@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * code.c - one-time codes, challenge ids and their HMAC-SHA-256 hashes.
  */

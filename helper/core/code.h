@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * code.h - one-time codes, challenge ids and their keyed hashes (libsodium).
  *

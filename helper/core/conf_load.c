@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/conf_load.c - load and validate /etc/security/pam_smsotp.conf
  * (libconfig): the whole configuration assembled from the readers of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/conf_load.h - the configuration file loaded whole: every
  * setting read and checked, the gateways built by their types. struct

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/count.c - the count step that begin and resend share
  * (sender.h smsotp_login_count): the sender's count, and a real begin

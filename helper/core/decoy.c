@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/decoy.c - what a decoy is made of: its challenge ids, its
  * stand-in number and the slot of an unknown name (decoy.h). Pure

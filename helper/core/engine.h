@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/engine.h - the three requests (begin, resend, verify) on top
  * of config, phones, codes, state and gateways. Pure of process concerns

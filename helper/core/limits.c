@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/limits.c - global send limits (per minute, per day): the
  * record's format (in the record envelope, base/record.h) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/limits.h - limits across users (DESIGN.md section 5):
  * global sends per minute and per day (cost and SMS-pumping cap) and the

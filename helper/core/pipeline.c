@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/pipeline.c - the steps the engine's pipelines share
  * (pipeline.h): the login and its number, the one decision that makes it a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/pipeline.h - what the engine's three pipelines share: the
  * login they run on, the core's result enum, and the steps they have in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/resend.c - resend: a new code for a live challenge (same
  * id, attempts and failures kept, the old code dead), as one straight

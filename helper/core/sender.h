@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/sender.h - the sender a login runs with: the real one, or
  * the decoy that stands in for it (OpenSSH's fakepw(): a substitute on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/sender_decoy.c - the decoy sender (sender.h, decoy.h): a
  * decoy challenge, a send counted in the decoy record, no text but a wait

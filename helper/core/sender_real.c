@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/sender_real.c - the real sender (sender.h): a code from
  * the key, a send taken from the global counters, the text through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/core/verify.c - verify, as one straight pipeline (pipeline.h),
  * the same for a decoy challenge with the decoy sender in place of the

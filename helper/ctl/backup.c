@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/backup.c - smsotpctl backup-codes USER: a fresh set of backup codes,
  * printed once, stored only as slow hashes, replacing the old set.

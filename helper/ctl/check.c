@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/check.c - smsotpctl check-config: load the configuration as the
  * helper does and print every error with its line; warn about a users file

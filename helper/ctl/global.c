@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/global.c - smsotpctl global [reset]: the global send counters
  * (helper/core/limits.h) and the limits they are checked against.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/init.c - smsotpctl init: create the HMAC key of the codes and the
  * state directory (root:smsotp), keeping both when they exist.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/main.c - smsotpctl, the administrator's tool: its options and
  * the walk of the verb table (helper/ctl/verbs.c); the verbs are in one file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/phone.c - smsotpctl set-phone, remove-phone and index: the users
  * file. An edit is validated, then made atomically (helper/phones/edit.c),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/reset.c - smsotpctl reset USER: remove the user's state (failures,
  * lockout, codes, recent sends) under its lock; backup codes are kept. Also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/shared.h - what several smsotpctl verbs share: a user's state
  * opened under its lock (status, reset, backup-codes).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/status.c - smsotpctl status USER and locked: what the state
  * directory holds about a user, and who is locked out (text or --json).

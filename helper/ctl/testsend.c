@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/testsend.c - `smsotpctl test-send`: one test message through the
  * configured route (or one gateway), each attempt printed with its outcome

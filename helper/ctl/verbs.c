@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/verbs.c - the table of smsotpctl's verbs: names, usage,
  * argument bounds, what each needs, handlers; the parsing of a verb's

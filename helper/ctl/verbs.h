@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/verbs.h - the verbs of smsotpctl: one table (helper/ctl/verbs.c)
  * that the dispatch (helper/ctl/main.c), the usage text and the usage

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/breaker.c - the per-gateway circuit breaker: transitions, file format and
  * locked atomic updates in the state directory (see helper/gateways/breaker.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/breaker.h - the per-gateway circuit breaker (DESIGN.md section 7).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/command.c - the "command" gateway type: runs a local
  * program (no shell) and gives it the destination number and the text on

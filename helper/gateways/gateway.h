@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/gateway.h - the gateway layer: the ops table of a
  * gateway type (DESIGN.md section 7), the layer's result enum, routing and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/http.c - the generic "http" gateway type: a templated
  * request to any HTTPS SMS API.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/http_client.c - one hardened libcurl request per call,
  * and the shared HTTP gateway settings. libcurl is loaded (dlopen) on the

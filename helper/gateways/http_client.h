@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/http_client.h - one HTTPS request through libcurl with
  * the project's hygiene: peer and host always verified, https only (plain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/http_result.c - detail, Retry-After and transport
  * failures into a gateway result.

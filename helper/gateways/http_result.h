@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/http_result.h - filling a gateway result (gateway.h)
  * in the HTTP gateway types: the sanitised detail, the Retry-After of a

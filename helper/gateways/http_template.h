@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/http_template.h - the request templates of the generic
  * "http" gateway type (its body, query and header values): text with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/kannel.c - the "kannel" gateway type: Kannel smsbox,
  * GET {url}?username=...&to=...&text=...

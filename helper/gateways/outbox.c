@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/outbox.c - the embedded "outbox" gateway for demos and
  * tests: appends "ISO-8601-UTC<TAB>+E164<TAB>text\n" to a local file (mode

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/registry.c - the gateway types by name (one ops table
  * each, in its own file), the configured gateways by name and the names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/request_buf.c - the wiping request buffer and its form
  * and JSON escaping.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/request_buf.h - a growable byte buffer for the requests
  * of the HTTP gateway types (bodies, query strings, URLs), with form and

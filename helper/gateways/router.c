@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/router.c - prefix routing and the failover loop over a
  * route's gateways: who may use which gateway, the circuit breaker's

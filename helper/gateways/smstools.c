@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/smstools.c - the "smstools" gateway type: hands the text
  * to a local smsd (SMS Server Tools 3) through its outgoing spool

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/twilio.c - the "twilio" gateway type: Programmable
  * Messaging, POST .../Messages.json.

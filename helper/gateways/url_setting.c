@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/url_setting.c - read a whole-URL setting into the
  * transport settings, its errors told under its own name.

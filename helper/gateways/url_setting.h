@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/url_setting.h - the endpoint of an HTTP gateway type
  * given as one whole URL setting (kannel's and http's "url") instead of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/gateways/vonage.c - the "vonage" gateway type: Vonage (Nexmo) SMS
  * API, POST {base_url}/sms/json.

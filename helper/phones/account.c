@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/account.c - the NSS name of an account
  * (helper/phones/account.h).

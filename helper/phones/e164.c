@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/e164.c - E.164 normalisation, the check of a normalised
  * number, and masking.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/e164.h - phone numbers as E.164: normalisation of what an
  * administrator or a source wrote, the check of an already normalised

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/edit.c - atomic edits of the users file: one user's lines
  * change, everything else is kept byte for byte.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/edit.h - atomic edits of the users file (smsotpctl
  * set-phone and remove-phone). The file keeps its comments, its other

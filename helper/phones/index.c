@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/index.c - build and read PATH.cdb, the tinycdb index of the
  * users file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/index.h - the users file index: PATH.cdb next to the
  * users file PATH, a tinycdb constant database built by 'smsotpctl index'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/phone.c - a user's number: the configured phone sources
  * asked through their ops tables (source.h), their contract held.

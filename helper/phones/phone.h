@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/phone.h - the phones layer as the rest of the helper uses
  * it: a user's number from the configured phone sources (source.h), and

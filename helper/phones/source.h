@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/source.h - a phone source: where the number of a user comes
  * from, as one const ops table per kind of source (DESIGN.md 6: the users

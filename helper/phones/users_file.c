@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/users_file.c - the users file phone source: open and check
  * the file, ask its index, else scan it.

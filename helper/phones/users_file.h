@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/users_file.h - the users file as a phone source (kind
  * "file", source.h): the root-owned file of users_format.h lines, answered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/users_format.c - the users file format: a line's fields,
  * the user's line to a number, the file read line by line.

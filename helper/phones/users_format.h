@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/phones/users_format.h - the users file format: one "USER NUMBER"
  * per line (NUMBER may contain spaces after the first field separator),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proto.c - encoding and decoding of helper requests and replies.
  * Shared by the PAM module and the helper; no dependencies beyond libc.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proto.h - the wire protocol between pam_smsotp.so and smsotp-helper.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rlimits.h - the resource limits smsotp-helper needs, shared by the PAM
  * module (which gives them to the exec'd helper, pam_smsotp/child_limits.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hardening.c - make smsotp-helper a hostile-caller-proof process.
  */

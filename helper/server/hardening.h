@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hardening.h - process hardening of smsotp-helper (DESIGN.md section 2).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/server/main.c - smsotp-helper: one request on stdin, one reply on stdout
  * (DESIGN.md section 3). Installed setgid smsotp; trusts nothing from its

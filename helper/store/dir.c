@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* helper/store/dir.c - the state directory: checked opens, per-user lock, atomic commit. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* helper/store/dir_int.h - shared by the state store's files (helper/store/dir.c, helper/store/dir_scan.c). */
 #ifndef SMSOTP_STATE_INT_H
 #define SMSOTP_STATE_INT_H

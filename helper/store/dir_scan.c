@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/store/dir_scan.c - every user's state file of the store, read without the
  * lock (smsotpctl locked, status of all users).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/store/global.c - the global send counters in the state directory: a
  * lock-free versioned record (helper/store/swap.h, helper/core/limits.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/store/swap.c - lock-free versioned records of the state directory:
  * compare-and-swap by rename without replace (helper/store/swap.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/store/swap.h - lock-free read-modify-write of a small shared record of
  * the state directory (the global send counts).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/store/user_format.c - the per-user state file format in the record
  * envelope (base/record.h): parse, format, names (pure, fuzzed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_common.h - small helpers shared by the libFuzzer harnesses of
  * tests/fuzz/ (included by each harness once; everything is static).

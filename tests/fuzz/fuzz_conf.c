@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_conf.c - libFuzzer harness for the configuration loader
  * smsotp_conf_load() (helper/core/conf_load.c, helper/conf/conf_read.c and every gateway

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_phone.c - libFuzzer harness for the phone normaliser
  * smsotp_phone_normalize(), the E.164 check smsotp_e164_ok() and the mask

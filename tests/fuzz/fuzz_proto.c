@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_proto.c - libFuzzer harness for the helper protocol: the request
  * and reply parser smsotp_msg_parse() (helper/proto/proto.c) and the module's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_state.c - libFuzzer harness for the per-user state file parser
  * smsotp_state_parse() (helper/store/user_format.c).

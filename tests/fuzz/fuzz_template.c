@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_template.c - libFuzzer harness for the SMS text template:
  * smsotp_template_check() and smsotp_template_render() (helper/base/template.c).

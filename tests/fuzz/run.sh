@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/fuzz/run.sh [SECONDS] - build the libFuzzer harnesses of tests/fuzz/
 # with clang (-fsanitize=fuzzer,address,undefined, the core sources linked
 # directly) and run each for SECONDS (default 60) on a copy of its seed

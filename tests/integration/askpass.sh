@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # askpass.sh PROMPT - SSH_ASKPASS for t_sshd.sh: answers one keyboard-
 # interactive prompt per call, the way a person at the keyboard would.
 #

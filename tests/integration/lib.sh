@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # lib.sh - shared by the integration scripts (sourced, bash).
 #
 # The runner (scripts/test) builds and installs the project into

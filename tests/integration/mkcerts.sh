@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # mkcerts.sh DIR - make a test CA and server certificates for the HTTPS mocks.
 #
 # Writes into DIR (created if needed), keys mode 0600, certificates 0644:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """mock_gateway.py - a local HTTPS mock of SMS gateway HTTP APIs, for tests.
 
 Usage:

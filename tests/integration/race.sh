@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # race.sh HELPER REQDIR OUTDIR - run HELPER once per request file in REQDIR,
 # all at the same moment: each run waits at a FIFO barrier that opens only
 # when every run is ready. The reply to REQDIR/X is OUTDIR/X, its exit

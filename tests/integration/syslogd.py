@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """syslogd.py - a minimal syslog sink for the tests: binds a unix datagram
 socket (default /dev/log) and appends every message, one per line, to a
 file. Started and stopped (by PID) by the test runner; removes its socket."""

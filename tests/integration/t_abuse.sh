@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_abuse.sh - abuse resistance: parallel logins against every
 # limit, a hostile state directory, hostile names and codes, kills at the
 # worst moment, full and read-only disks, the same answer for everyone,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_admin_commands.sh - every smsotpctl command an administrator is told to
 # run exists: each "smsotpctl VERB ..." named by the man pages, README.md
 # (and the Debian one), the comments of the sample configurations and the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_bench_smoke.sh - bench/run --quick against the installed test prefix, so
 # that the benchmark cannot rot: it must complete, write a results.json with
 # every section measured, and leave the prefix as it found it. The figures

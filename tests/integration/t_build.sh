@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_build.sh - install and configuration contracts: DESTDIR install as a
 # non-root user, the compiled-in paths, and the sample configuration
 # (conf/pam_smsotp.conf) validating as written.
@@ -49,5 +50,15 @@ chmod 0644 "$T/contract.conf"
 "$CTL" -c "$T/contract.conf" check-config >"$T/last.out" 2>&1
 rc=$?
 check eval '[ $rc -eq 1 ] && grep -q "readable by others" "$T/last.out"'
+
+tid=licence_declared_everywhere
+# LICENSE says BSD-3-Clause; every source names it, and so do both packages.
+"$top/scripts/spdx.sh" --check >"$T/last.out" 2>&1
+rc=$?
+check eval '[ $rc -eq 0 ] && grep -q "^BSD 3-Clause License" "$top/LICENSE" &&
+	grep -q "^License: *BSD-3-Clause" "$top/packaging/rpm/pam_smsotp.spec" &&
+	grep -q "^%license LICENSE" "$top/packaging/rpm/pam_smsotp.spec" &&
+	grep -q "^License: BSD-3-Clause" "$top/packaging/debian/copyright" &&
+	! grep -qi "placeholder\|no LICENSE file" "$top/packaging/debian/copyright"'
 
 finish

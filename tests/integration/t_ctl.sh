@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_ctl.sh - smsotpctl set-phone / remove-phone (atomic users file edits),
 # backup-codes (accepted by the module at the SMS prompt, single use,
 # counted like any try), status and locked with --json, index (the users

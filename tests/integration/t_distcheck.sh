@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_distcheck.sh - "make distcheck" in a clean copy of the tree (autogen,
 # configure, distcheck: the tarball builds out of tree from a read-only
 # source, passes "make check", installs, uninstalls cleanly and makes a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_failover.sh - a dead primary (twilio type pointed at a loopback port
 # that accepts and never answers, timeout 2 s) and an outbox secondary:
 # logins fail over within the deadline; after health.failures such logins

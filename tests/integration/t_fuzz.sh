@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_fuzz.sh - the libFuzzer harnesses of tests/fuzz/ (protocol parser and
 # reply validator, config loader, phone normaliser, template renderer,
 # state file parser), built with clang and run by tests/fuzz/run.sh for a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_gateway_faults.sh - the fault matrix through the real PAM stack: a
 # vonage (or twilio) primary meets each fault of the local HTTPS mock
 # (selected by the destination number, or by a server instance or a

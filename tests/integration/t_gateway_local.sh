@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_gateway_local.sh - faults of this host, not of the SMS provider,
 # through the installed helper: an outbox file planted by another user and
 # an outbox in a directory everyone may write get nothing (refused and

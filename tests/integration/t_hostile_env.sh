@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_hostile_env.sh - a hostile caller environment changes nothing: proxy
 # variables, SSLKEYLOGFILE, CURL_CA_BUNDLE and SSL_CERT_FILE set for
 # pamtester (so for the module, and for the helper if they leaked through)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_kannel.sh - logins whose code goes through a real Kannel (bearerbox,
 # smsbox and the fake SMS centre of kannel-extras, all on 127.0.0.1),
 # through the real PAM stack; the code is read from what the fake SMS

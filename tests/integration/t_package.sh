@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_package.sh - the distribution round trip: scripts/package.sh builds the
 # Debian package (dpkg-buildpackage, lintian) and the RPM (rpmbuild) from a
 # clean copy of the tree; the .deb is installed with dpkg, a pamtester login

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_rlimits.sh - the caller's resource limits and identity against the exec'd
 # helper. Limits too low for the helper are a local fault: ERROR, so
 # PAM_AUTHINFO_UNAVAIL even with failmode=safe (never a skip that looks like

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_sanitizers.sh - the ./configure --enable-sanitizers build (ASan + UBSan,
 # -fno-sanitize-recover=all), with gcc and with clang: configure and build
 # in a temporary directory, `make check` (one PASS per unit test program),

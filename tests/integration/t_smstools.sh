@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_smstools.sh - logins whose code goes through the smstools gateway: the
 # spool file appears in smsd's outgoing directory whole (inotify sees only
 # a rename), in the documented format, owned by smsd; then a real smsd

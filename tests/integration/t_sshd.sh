@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_sshd.sh - a real OpenSSH server (UsePAM, keyboard-interactive) on
 # 127.0.0.1 with the installed module in its own PAM service, and a real
 # ssh client whose SSH_ASKPASS answers the prompt with the code from the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_stopped.sh - an unprivileged caller runs the setgid helper with its own
 # uid and may freeze it (SIGSTOP) at any moment, also while it holds
 # something that other logins need. Here its helper is frozen for 3 s

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_sudo.sh - real sudo with the installed module: a sudoers drop-in points
 # a test user's sudo at its own PAM service (pam_service=), never touching
 # /etc/pam.d/sudo; `sudo -S` is answered through a FIFO, each answer

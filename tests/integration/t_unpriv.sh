@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_unpriv.sh - an unprivileged caller (a screen locker re-checking its own
 # user) against the installed setgid helper: it may ask about itself only.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # t_valgrind.sh - valgrind memcheck of smsotp-helper in real logins: the
 # installed helper is replaced, for this script only, by a wrapper that
 # execs `valgrind --error-exitcode=99 --leak-check=full ... helper.real`,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # testusers.sh add|del - the system accounts the integration tests log in
 # as. The helper uses the account NSS knows (a name it does not know gets a
 # decoy), so every enrolled test user is a real user. "add" creates the

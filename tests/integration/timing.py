@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """timing.py HELPER RUNS ENROLLED UNKNOWN STDERR_FILE
 
 Time begin requests to the helper for enrolled users (comma-separated list,

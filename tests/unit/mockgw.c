@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mockgw.c - mock gateway processes, their logs and gateway helpers for the cmocka tests. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mockgw.h - for cmocka tests of the HTTP gateway types: the local mock
  * gateway processes (tests/integration/mock_gateway.py) with a test CA,

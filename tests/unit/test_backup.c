@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_backup.c - unit tests of backup codes: form, KDF matching, file format, locked IO. */
 #include "config.h"
 

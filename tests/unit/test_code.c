@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_code.c - unit tests for key loading, code and challenge generation
  * and the constant-time code check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_engine.c - begin/resend/verify against a real state directory and
  * the outbox gateway, with an injected clock; a decoy runs the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_gw_http.c - the vonage, kannel and generic http gateway types against the local mocks. */
 #include "config.h"
 

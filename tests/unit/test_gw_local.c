@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_gw_local.c - the outbox gateway, whose file receives every code:
  * a file someone else owns and a directory others may write are refused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_gw_route.c - the gateway loop (helper/gateways/router.c): failover, skipping a
  * gateway whose breaker is open, local failures that stop the route and

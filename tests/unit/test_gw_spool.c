@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_gw_spool.c - the smstools gateway (spool file byte for byte, only
  * ever a complete file in the spool: inotify sees a rename, never a

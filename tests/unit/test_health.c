@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_health.c - the circuit breaker: transitions with an injected clock,
  * the file format, locked updates from concurrent processes (the gateway

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_limits.c - global send limits (file format, sliding windows, the
  * locked counter), allowed countries, decoy challenges and their use by

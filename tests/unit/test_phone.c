@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_phone.c - unit tests for E.164 normalisation, masking and the users
  * file lookup.

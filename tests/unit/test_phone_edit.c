@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_phone_edit.c - unit tests of the users file editor (set-phone, remove-phone). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_phone_source.c - the phone source interface (helper/phones/source.h)
  * through its face: the users file source answers FOUND, NONE or ERROR as

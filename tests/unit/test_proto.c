@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_proto.c - unit tests for the helper wire protocol codec.
  */

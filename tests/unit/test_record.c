@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_record.c - unit tests of the record envelope and its writer
  * (helper/base/record.h): what every codec of the store seals and opens.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_state_common.c - fixtures shared by the state unit tests. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_state_common.h - fixtures shared by the state unit tests. */
 #ifndef SMSOTP_TEST_STATE_COMMON_H
 #define SMSOTP_TEST_STATE_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_state_file.c - unit tests of the locked state store (files, locks, commits). */
 #include "config.h"
 

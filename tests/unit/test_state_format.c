@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_state_format.c - unit tests of the state file format (parse, format, names). */
 #include "config.h"
 

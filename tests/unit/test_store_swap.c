@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_store_swap.c - the lock-free versioned record: exact under
  * concurrent updaters, and a stopped updater delays nobody.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_twilio.c - the twilio gateway and the libcurl transport against local HTTPS mocks. */
 #include "config.h"
 

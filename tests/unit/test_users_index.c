@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_users_index.c - the users file index (PATH.cdb): build, lookups
  * equal to the scan's, stale and broken indexes fall back to the scan.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * testutil.h - helpers for the cmocka unit tests: scratch directories and
  * files with chosen modes.
