@@ -14,6 +14,7 @@
 #include "args.h"
 #include "proto/proto.h"
 #include "run_helper.h"
+#include "base/wipe.h"
 
 /* Resend requests per authentication. */
 #define MAX_RESENDS 3

@@ -21,6 +21,7 @@
 #include "proto/proto.h"
 #include "run_helper.h"
 #include "start_helper.h"
+#include "base/wipe.h"
 
 #ifndef SMSOTP_HELPER_PATH
 #error "SMSOTP_HELPER_PATH must be defined by the build"
@@ -28,32 +29,6 @@
 
 /* Requests are small: user, host names and a path, each on one line. */
 #define REQ_CAP (SMSOTP_PROTO_MAX_LINE * 8)
-
-/* Keys allowed in a reply, per status; the first `nreq` are required. */
-struct reply_keys {
-	int nreq;
-	const char *keys[6];
-};
-
-static const struct reply_keys reply_keys[SMSOTP_STATUS_MAX + 1] = {
-	[SMSOTP_OK] = { 1, { "status", NULL } },
-	[SMSOTP_SENT] = { 5, { "status", "challenge", "masked", "ttl",
-	    "resend_after", NULL } },
-	[SMSOTP_SKIP] = { 1, { "status", NULL } },
-	[SMSOTP_BAD_CODE] = { 2, { "status", "attempts_left", NULL } },
-	[SMSOTP_EXPIRED] = { 1, { "status", NULL } },
-	[SMSOTP_LOCKED] = { 1, { "status", "until", NULL } },
-	[SMSOTP_RATE_LIMITED] = { 2, { "status", "retry_after", NULL } },
-	[SMSOTP_NO_PHONE] = { 1, { "status", NULL } },
-	[SMSOTP_GATEWAY_DOWN] = { 1, { "status", NULL } },
-	[SMSOTP_ERROR] = { 1, { "status", NULL } },
-};
-
-static const char *const op_names[] = {
-	[SMSOTP_OP_BEGIN] = "begin",
-	[SMSOTP_OP_RESEND] = "resend",
-	[SMSOTP_OP_VERIFY] = "verify",
-};
 
 static int
 challenge_ok(const char *s)
@@ -127,7 +102,7 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
     struct smsotp_helper_reply *rep, const char **why)
 {
 	struct smsotp_msg m;
-	const struct reply_keys *rk;
+	const struct smsotp_reply_spec *rk;
 	const char *v, *bad;
 	int rv = -1, st, i;
 
@@ -144,7 +119,7 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
 	*why = "exit status does not match the reply";
 	if (exit_status != st)
 		goto out;
-	rk = &reply_keys[st];
+	rk = &smsotp_replies[st];
 	*why = "unexpected key for this status";
 	if (smsotp_msg_check_keys(&m, rk->keys, &bad) != 0)
 		goto out;
@@ -216,14 +191,14 @@ build_request(const struct smsotp_request *req, char *buf, size_t *used)
 	    (req->op != SMSOTP_OP_BEGIN && req->challenge == NULL) ||
 	    (req->op == SMSOTP_OP_VERIFY && code == NULL))
 		goto out;
-	if (smsotp_msg_add(buf, REQ_CAP, used, "op", op_names[req->op]) != 0 ||
+	if (smsotp_msg_add(buf, REQ_CAP, used, "op", smsotp_ops[req->op].name) != 0 ||
 	    smsotp_msg_add(buf, REQ_CAP, used, "user", req->user) != 0)
 		goto out;
 	if (req->op != SMSOTP_OP_BEGIN &&
 	    smsotp_msg_add(buf, REQ_CAP, used, "challenge", req->challenge) != 0)
 		goto out;
 	if (req->op == SMSOTP_OP_VERIFY) {
-		if (strlen(code) > SMSOTP_CODE_MAX)
+		if (strlen(code) > SMSOTP_TYPED_MAX)
 			code = "x";	/* an invalid code: one wrong try */
 		if (smsotp_msg_add(buf, REQ_CAP, used, "code", code) != 0)
 			goto out;
@@ -412,9 +387,9 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 
 	memset(rep, 0, sizeof(*rep));
 	why = "bad request op";
-	if ((unsigned)req->op > SMSOTP_OP_VERIFY)
+	if ((unsigned)req->op >= SMSOTP_OP_COUNT)
 		goto out;
-	opname = op_names[req->op];
+	opname = smsotp_ops[req->op].name;
 	why = "out of memory";
 	rq = malloc(REQ_CAP);	/* build_request writes only rqlen + 1 bytes */
 	rp = malloc(SMSOTP_PROTO_MAX_MSG + 1);

@@ -10,20 +10,18 @@
 
 #include <security/pam_modules.h>
 
-#include "proto/proto.h"
+#include "proto/ops.h"
 
 /* Overall time for one helper run (the helper has its own 30 s deadline). */
 #define SMSOTP_HELPER_TIMEOUT_MS 40000
-/* A longer typed answer is sent as "x": an invalid code, one wrong try. */
-#define SMSOTP_CODE_MAX 128
+/*
+ * The longest typed answer sent as typed; a longer one is sent as "x": an
+ * invalid code, one wrong try. (Codes themselves are at most 10 digits,
+ * helper/core/code.h; this bounds what a user may paste.)
+ */
+#define SMSOTP_TYPED_MAX 128
 /* masked= is at most this many bytes (plus the NUL). */
 #define SMSOTP_HELPER_MASKED_MAX 63
-
-enum smsotp_op {
-	SMSOTP_OP_BEGIN,
-	SMSOTP_OP_RESEND,
-	SMSOTP_OP_VERIFY,
-};
 
 /*
  * A request. Lines are sent only for the op that takes them:

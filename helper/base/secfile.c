@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proto/proto.h"
 #include "base/secfile.h"
+#include "base/wipe.h"
 
 int
 smsotp_secfile_check_fd(int fd, const char *path, uid_t owner, int flags,

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "proto/proto.h"
 #include "base/template.h"
+#include "base/wipe.h"
 
 enum tvar { TV_CODE, TV_SERVICE, TV_HOST, TV_MINUTES, TV_USER, TV_COUNT };
 

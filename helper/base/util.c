@@ -6,6 +6,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,23 @@ smsotp_fmt(char *buf, size_t size, const char *fmt, ...)
 		return -1;
 	}
 	return 0;
+}
+
+void
+smsotp_say(char *why, size_t whysz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (why == NULL || whysz == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(why, whysz, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		why[0] = '\0';
+	else if ((size_t)n >= whysz && whysz >= 4)
+		memcpy(why + whysz - 4, "...", 4);
 }
 
 void

@@ -35,6 +35,13 @@ void smsotp_errs_add(struct smsotp_errs *e, const char *fmt, ...)
 int smsotp_fmt(char *buf, size_t size, const char *fmt, ...)
     SMSOTP_ATTR_FMT(3, 4);
 
+/*
+ * An error message for the caller's why buffer (NULL or 0: nothing): a
+ * message too long for it is cut and ends in "...".
+ */
+void smsotp_say(char *why, size_t whysz, const char *fmt, ...)
+    SMSOTP_ATTR_FMT(3, 4);
+
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void smsotp_hex(const unsigned char *in, size_t n, char *out);
 /* Parse exactly 2n hex digits into out. 0, or -1 on bad input. */

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "proto/proto.h"
 #include "base/secfile.h"
+#include "base/wipe.h"
 
 #define SECRET_FILE_MAX 4096
 

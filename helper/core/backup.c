@@ -16,6 +16,7 @@
 #include "core/backup.h"
 #include "core/code.h"
 #include "base/log.h"
+#include "base/wipe.h"
 
 #define HDR_LINE   "smsotp-backup 1\n"
 #define KDF_NAME   "argon2id13"
@@ -311,22 +312,22 @@ smsotp_backup_load(struct smsotp_txn *txn, const char *user,
 
 	memset(b, 0, sizeof(*b));
 	*exists = 0;
-	if (txn->lockfd < 0 || txn->store == NULL) {
+	if (txn->lock.store == NULL) {
 		(void)smsotp_fmt(why, whysz, "backup codes: read without lock");
 		return SMSOTP_ST_ERROR;
 	}
 	smsotp_backup_name(user, name);
-	rv = smsotp_store_read(txn->store, name, buf, sizeof(buf), &len, exists,
+	rv = smsotp_store_get(&txn->lock, name, buf, sizeof(buf), &len, exists,
 	    why, whysz);
 	if (rv != SMSOTP_ST_OK || !*exists)
 		goto out;
 	if (smsotp_backup_parse(buf, len, b, &perr) != 0) {
 		(void)smsotp_fmt(why, whysz, "%s/%s: corrupt: %s",
-		    txn->store->path, name, perr);
+		    smsotp_store_where(txn->lock.store), name, perr);
 		rv = SMSOTP_ST_CORRUPT;
 	} else if (strcmp(b->user, user) != 0) {
 		(void)smsotp_fmt(why, whysz, "%s/%s: corrupt: belongs to "
-		    "another user", txn->store->path, name);
+		    "another user", smsotp_store_where(txn->lock.store), name);
 		rv = SMSOTP_ST_CORRUPT;
 	}
 out:
@@ -345,7 +346,7 @@ smsotp_backup_save(struct smsotp_txn *txn, const struct smsotp_backup *b,
 	size_t len;
 	int rv = SMSOTP_ST_ERROR;
 
-	if (txn->lockfd < 0 || txn->store == NULL) {
+	if (txn->lock.store == NULL) {
 		(void)smsotp_fmt(why, whysz, "backup codes: write without lock");
 		goto out;
 	}
@@ -358,7 +359,8 @@ smsotp_backup_save(struct smsotp_txn *txn, const struct smsotp_backup *b,
 		    "an invalid set");
 		goto out;
 	}
-	rv = smsotp_store_write(txn->store, name, buf, len, why, whysz);
+	rv = smsotp_store_put(&txn->lock, name, buf, len, SMSOTP_PUT_DURABLE,
+	    why, whysz);
 out:
 	smsotp_wipe(buf, sizeof(buf));
 	return rv;

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "core/sender.h"
+#include "base/wipe.h"
 
 /* resolve: the number, and whether the login is a decoy from the start. */
 static enum smsotp_step

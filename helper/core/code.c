@@ -13,6 +13,11 @@
 
 #include "core/code.h"
 #include "base/secfile.h"
+#include "store/state.h"
+
+/* The state keeps the hashes this file makes. */
+_Static_assert(SMSOTP_HASH_LEN == SMSOTP_STATE_HASH_LEN,
+    "a code's hash and the state's room for it differ");
 
 _Static_assert(SMSOTP_KEY_LEN == 32, "key length messages say 32 bytes");
 

@@ -13,6 +13,7 @@
 #include "core/decoy.h"
 #include "core/limits.h"
 #include "core/pipeline.h"
+#include "base/wipe.h"
 
 /* --- the login --------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include "core/limits.h"
 #include "core/sender.h"
 #include "gateways/gateway.h"
+#include "base/wipe.h"
 
 static void
 real_make(struct smsotp_login *l, struct smsotp_challenge *c,

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "core/decoy.h"
 #include "core/sender.h"
+#include "base/wipe.h"
 
 /*
  * Count a wrong code in st: the challenge's attempts and the user's

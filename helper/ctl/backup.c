@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "ctl/shared.h"
 #include "ctl/verbs.h"
+#include "base/wipe.h"
 
 int
 smsotp_ctl_backup_codes(const struct smsotp_ctl_call *call)

@@ -92,7 +92,7 @@ smsotp_ctl_global(const struct smsotp_ctl_call *call)
 	int st, rv = SMSOTP_CTL_FAILED;
 
 	if (smsotp_crypto_init() != 0 ||
-	    smsotp_store_open(SMSOTP_STATE_DIR, 0, &store, why, sizeof(why)) != 0) {
+	    smsotp_store_open_dir(SMSOTP_STATE_DIR, 0, &store, why, sizeof(why)) != 0) {
 		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
 		return SMSOTP_CTL_FAILED;
 	}

@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "core/code.h"
 #include "ctl/verbs.h"
+#include "base/wipe.h"
 
 static gid_t
 smsotp_gid(int *found)

@@ -13,6 +13,7 @@
 #include "core/code.h"
 #include "ctl/shared.h"
 #include "ctl/verbs.h"
+#include "base/wipe.h"
 
 int
 smsotp_ctl_reset(const struct smsotp_ctl_call *call)

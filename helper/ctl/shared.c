@@ -26,7 +26,7 @@ smsotp_ctl_open_user(const char *user, struct smsotp_store *store,
 		return SMSOTP_CTL_FAILED;
 	}
 	if (smsotp_crypto_init() != 0 ||
-	    smsotp_store_open(SMSOTP_STATE_DIR, 0, store, why, whysz) != 0) {
+	    smsotp_store_open_dir(SMSOTP_STATE_DIR, 0, store, why, whysz) != 0) {
 		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
 		return SMSOTP_CTL_FAILED;
 	}

@@ -18,6 +18,7 @@
 #include "ctl/verbs.h"
 #include "base/log.h"
 #include "phones/phone.h"
+#include "base/wipe.h"
 
 static void
 iso_time(int64_t t, char buf[32])
@@ -275,7 +276,7 @@ smsotp_ctl_locked(const struct smsotp_ctl_call *call)
 	memset(&w, 0, sizeof(w));
 	w.now = smsotp_now();
 	if (smsotp_crypto_init() != 0 ||
-	    smsotp_store_open(SMSOTP_STATE_DIR, 0, &store, why, sizeof(why)) != 0) {
+	    smsotp_store_open_dir(SMSOTP_STATE_DIR, 0, &store, why, sizeof(why)) != 0) {
 		fprintf(stderr, "smsotpctl: state directory: %s\n", why);
 		return 1;
 	}

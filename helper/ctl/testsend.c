@@ -42,7 +42,7 @@ smsotp_ctl_test_send(const struct smsotp_ctl_call *call)
 {
 	const struct smsotp_conf *conf = call->conf;
 	const char *number = call->argv[0], *gwname = call->opt_value, *perr;
-	struct smsotp_store store;
+	struct smsotp_store store = SMSOTP_STORE_NONE;
 	struct smsotp_gw_opts gwo;
 	struct report rep = { 0 };
 	char to[SMSOTP_E164_SIZE], masked[SMSOTP_MASKED_SIZE];
@@ -51,8 +51,6 @@ smsotp_ctl_test_send(const struct smsotp_ctl_call *call)
 	double t0;
 	int used, have_store = 0, rv = SMSOTP_CTL_FAILED;
 
-	memset(&store, 0, sizeof(store));
-	store.dirfd = -1;
 	memset(&gwo, 0, sizeof(gwo));
 	gwo.only = -1;
 	if (gwname != NULL) {
@@ -74,7 +72,7 @@ smsotp_ctl_test_send(const struct smsotp_ctl_call *call)
 		goto out;
 	}
 	/* The breaker lives in the state directory; without it, no breaker. */
-	if (smsotp_store_open(SMSOTP_STATE_DIR, 0, &store, why,
+	if (smsotp_store_open_dir(SMSOTP_STATE_DIR, 0, &store, why,
 	    sizeof(why)) == 0)
 		have_store = 1;
 	else

@@ -6,12 +6,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,13 +15,10 @@
 
 #include "gateways/breaker.h"
 #include "base/log.h"
-#include "proto/proto.h"
+#include "base/record.h"
 #include "base/util.h"
 
 #define HDR_LINE    "smsotp-health 1\n"
-#define SUM_LEN     16
-#define FILE_MODE   0660	/* group smsotp: shared by every helper uid */
-#define OPEN_FLAGS  (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
 #define INT64_DIGITS 19
 
 /* --- pure functions ----------------------------------------------------- */
@@ -114,49 +107,30 @@ smsotp_health_name(const char *gateway, char out[SMSOTP_HEALTH_NAME_SIZE])
 	smsotp_hex(hash, sizeof(hash), out + 2);
 }
 
-static void
-checksum(const char *buf, size_t len, char hex[2 * SUM_LEN + 1])
-{
-	unsigned char sum[SUM_LEN];
-
-	crypto_generichash(sum, sizeof(sum), (const unsigned char *)buf, len,
-	    NULL, 0);
-	smsotp_hex(sum, sizeof(sum), hex);
-}
-
 int
 smsotp_health_format(const struct smsotp_health *h, char *buf, size_t cap,
     size_t *len)
 {
-	char sum[2 * SUM_LEN + 1];
-	size_t n;
-	int i, r;
+	struct smsotp_recw w;
+	int i;
 
 	if (!gw_name_ok(h->gateway, strlen(h->gateway)) || h->open_until < 0 ||
 	    h->nfail < 0 || h->nfail > SMSOTP_HEALTH_MAX_FAILURES)
 		return -1;
-	r = snprintf(buf, cap, HDR_LINE "gateway %s\nopen_until %lld\nfailures",
-	    h->gateway, (long long)h->open_until);
-	if (r < 0 || (size_t)r >= cap)
-		return -1;
-	n = (size_t)r;
+	smsotp_recw_init(&w, buf, cap);
+	smsotp_recw_str(&w, HDR_LINE "gateway ");
+	smsotp_recw_str(&w, h->gateway);
+	smsotp_recw_str(&w, "\nopen_until ");
+	smsotp_recw_num(&w, (uint64_t)h->open_until);
+	smsotp_recw_str(&w, "\nfailures");
 	for (i = 0; i < h->nfail; i++) {
 		if (h->fail[i] < 0)
-			return -1;
-		r = snprintf(buf + n, cap - n, " %lld", (long long)h->fail[i]);
-		if (r < 0 || (size_t)r >= cap - n)
-			return -1;
-		n += (size_t)r;
+			smsotp_recw_fail(&w);
+		else
+			smsotp_recw_snum(&w, (uint64_t)h->fail[i]);
 	}
-	if (n + 1 >= cap)
-		return -1;
-	buf[n++] = '\n';
-	checksum(buf, n, sum);
-	r = snprintf(buf + n, cap - n, "end %s\n", sum);
-	if (r < 0 || (size_t)r >= cap - n)
-		return -1;
-	*len = n + (size_t)r;
-	return 0;
+	smsotp_recw_str(&w, "\n");
+	return smsotp_record_seal(&w, SMSOTP_HEALTH_MAX_SIZE, len);
 }
 
 /* Canonical decimal (no sign, no leading zero) of at most 19 digits. */
@@ -197,9 +171,8 @@ int
 smsotp_health_parse(const char *buf, size_t len, struct smsotp_health *h,
     const char **why)
 {
-	const char *p = buf, *end = buf + len, *l, *tok;
-	char sum[2 * SUM_LEN + 1];
-	size_t n, k;
+	const char *p = buf, *end, *l, *tok, *rwhy;
+	size_t n, k, body;
 	int64_t v;
 
 	memset(h, 0, sizeof(*h));
@@ -207,6 +180,10 @@ smsotp_health_parse(const char *buf, size_t len, struct smsotp_health *h,
 	if (len > SMSOTP_HEALTH_MAX_SIZE || len < sizeof(HDR_LINE) - 1 ||
 	    memcmp(buf, HDR_LINE, sizeof(HDR_LINE) - 1) != 0)
 		return -1;
+	*why = "bad checksum line";
+	if (smsotp_record_open(buf, len, &body, &rwhy) != 0)
+		return -1;
+	end = buf + body;
 	p += sizeof(HDR_LINE) - 1;
 	*why = "bad gateway line";
 	if (take_line(&p, end, &l, &n) != 0 || n < 9 ||
@@ -232,12 +209,7 @@ smsotp_health_parse(const char *buf, size_t len, struct smsotp_health *h,
 			return -1;
 		h->fail[h->nfail++] = v;
 	}
-	*why = "bad checksum line";
-	checksum(buf, (size_t)(p - buf), sum);
-	if (take_line(&p, end, &l, &n) != 0 || n != 4 + 2 * SUM_LEN ||
-	    memcmp(l, "end ", 4) != 0 || memcmp(l + 4, sum, 2 * SUM_LEN) != 0)
-		return -1;
-	*why = "trailing bytes";
+	*why = "trailing lines";
 	if (p != end)
 		return -1;
 	*why = NULL;
@@ -246,155 +218,81 @@ smsotp_health_parse(const char *buf, size_t len, struct smsotp_health *h,
 
 /* --- files -------------------------------------------------------------- */
 
-/* Open store/name checked: a single-link regular file, never followed. */
+/*
+ * Read gateway's record name: under txn's lock, or without one (txn
+ * NULL). 1 read, 0 none, -1 unreadable or corrupt (why filled).
+ */
 static int
-open_checked(struct smsotp_store *s, const char *name, int flags, int *err)
-{
-	struct stat sb;
-	int fd = openat(s->dirfd, name, flags | OPEN_FLAGS, FILE_MODE);
-
-	*err = fd < 0 ? errno : 0;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1) {
-		*err = EPERM;
-		close(fd);
-		return -1;
-	}
-	/* umask 077 took the group bits of a file we just created. */
-	if ((flags & O_CREAT) && (sb.st_mode & 07777) != FILE_MODE &&
-	    sb.st_uid == geteuid())
-		(void)fchmod(fd, FILE_MODE);
-	return fd;
-}
-
-/* flock(LOCK_EX) within wait_ms (short sleeps). 0 or -1. */
-static int
-take_lock(int fd, int wait_ms)
-{
-	double deadline = smsotp_mono() + (wait_ms > 0 ? wait_ms : 0) / 1000.0;
-	struct timespec ts = { 0, 2000000L };
-
-	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return 0;
-		if (errno != EINTR && errno != EWOULDBLOCK)
-			return -1;
-		if (errno == EWOULDBLOCK && smsotp_mono() >= deadline)
-			return -1;
-		(void)nanosleep(&ts, NULL);
-	}
-}
-
-/* 1 read, 0 no file, -1 unreadable or corrupt (why set). */
-static int
-read_health(struct smsotp_store *s, const char *name, const char *gateway,
-    struct smsotp_health *h, const char **why)
+read_health(struct smsotp_store *s, struct smsotp_store_txn *txn,
+    const char *name, const char *gateway, struct smsotp_health *h,
+    char *why, size_t whysz)
 {
 	char buf[SMSOTP_HEALTH_MAX_SIZE + 1];
-	size_t used = 0;
-	ssize_t r = 0;
-	int fd, err, rv = -1;
+	const char *perr = NULL;
+	size_t len = 0;
+	int exists = 0, r, rv = -1;
 
 	smsotp_health_init(h, gateway);
-	fd = open_checked(s, name, O_RDONLY, &err);
-	if (fd < 0) {
-		*why = err == ENOENT ? NULL : err == ELOOP ? "symbolic link" :
-		    "not a single-link regular file, or unreadable";
-		return err == ENOENT ? 0 : -1;
-	}
-	while (used < sizeof(buf)) {
-		r = read(fd, buf + used, sizeof(buf) - used);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		used += (size_t)r;
-	}
-	*why = "larger than allowed";
-	if (r < 0)
-		*why = "read error";
-	else if (used <= SMSOTP_HEALTH_MAX_SIZE &&
-	    smsotp_health_parse(buf, used, h, why) == 0) {
-		*why = "belongs to another gateway";
-		if (strcmp(h->gateway, gateway) == 0)
-			rv = 1;
-	}
+	if (why != NULL && whysz > 0)
+		why[0] = '\0';
+	r = txn != NULL ?
+	    smsotp_store_get(txn, name, buf, sizeof(buf), &len, &exists, why,
+	    whysz) :
+	    smsotp_store_peek(s, name, buf, sizeof(buf), &len, &exists, why,
+	    whysz);
+	if (r != SMSOTP_ST_OK)
+		return -1;
+	if (!exists)
+		return 0;
+	if (smsotp_health_parse(buf, len, h, &perr) != 0)
+		smsotp_say(why, whysz, "%s/%s: %s", smsotp_store_where(s), name,
+		    perr);
+	else if (strcmp(h->gateway, gateway) != 0)
+		smsotp_say(why, whysz, "%s/%s: belongs to another gateway",
+		    smsotp_store_where(s), name);
+	else
+		rv = 1;
 	if (rv != 1)
 		smsotp_health_init(h, gateway);
-	close(fd);
 	return rv;
 }
 
-/* tmp, fsync, rename over name, fsync of the directory. 0 or -1. */
+/* Write gateway's record name (durable) under txn's lock. 0 or -1. */
 static int
-write_health(struct smsotp_store *s, const char *name,
-    const struct smsotp_health *h)
+write_health(struct smsotp_store_txn *txn, const char *name,
+    const struct smsotp_health *h, char *why, size_t whysz)
 {
-	char buf[SMSOTP_HEALTH_MAX_SIZE], tmp[SMSOTP_HEALTH_NAME_SIZE];
-	sigset_t blk, old;
+	char buf[SMSOTP_HEALTH_MAX_SIZE];
 	size_t len;
-	int fd = -1, err, rv = -1;
 
-	if (smsotp_health_format(h, buf, sizeof(buf), &len) != 0 ||
-	    smsotp_fmt(tmp, sizeof(tmp), "%s.tmp", name) != 0)
+	if (smsotp_health_format(h, buf, sizeof(buf), &len) != 0) {
+		smsotp_say(why, whysz, "refusing to write an invalid record");
 		return -1;
-	sigemptyset(&blk);
-	sigaddset(&blk, SIGTERM);
-	sigaddset(&blk, SIGHUP);
-	sigaddset(&blk, SIGINT);
-	(void)sigprocmask(SIG_BLOCK, &blk, &old);
-	/* We hold the lock: a tmp left by a crash is stale. */
-	(void)unlinkat(s->dirfd, tmp, 0);
-	fd = open_checked(s, tmp, O_WRONLY | O_CREAT | O_EXCL, &err);
-	if (fd < 0)
-		goto out;
-	if (smsotp_write_all(fd, buf, len) != 0 || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
 	}
-	fd = -1;
-	if (renameat(s->dirfd, tmp, s->dirfd, name) != 0)
-		goto out;
-	if (fsync(s->dirfd) != 0 && errno != EINVAL)
-		goto out;
-	rv = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rv != 0)
-		(void)unlinkat(s->dirfd, tmp, 0);
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	return rv;
+	return smsotp_store_put(txn, name, buf, len, SMSOTP_PUT_DURABLE, why,
+	    whysz) == SMSOTP_ST_OK ? 0 : -1;
 }
 
-/* Lock gateway's record: the lock fd, or -1 (logged). */
+/* Lock gateway's record: 0 with txn held, or -1 (logged). */
 static int
 lock_gateway(struct smsotp_store *s, const char *gateway, int wait_ms,
-    char name[SMSOTP_HEALTH_NAME_SIZE])
+    char name[SMSOTP_HEALTH_NAME_SIZE], struct smsotp_store_txn *txn)
 {
-	char lockname[SMSOTP_HEALTH_NAME_SIZE];
-	int fd, err;
+	char why[512];
+	int r;
 
 	smsotp_health_name(gateway, name);
-	if (smsotp_fmt(lockname, sizeof(lockname), "%s.lock", name) != 0)
-		return -1;
-	fd = open_checked(s, lockname, O_RDWR | O_CREAT, &err);
-	if (fd < 0) {
-		smsotp_log(LOG_ERR, "gateway %s: breaker lock %s/%s: %s",
-		    gateway, s->path, lockname, err == EPERM ?
-		    "not a single-link regular file" : strerror(err));
-		return -1;
-	}
-	if (take_lock(fd, wait_ms) != 0) {
-		smsotp_log(LOG_WARNING, "gateway %s: breaker lock %s/%s not "
-		    "obtained in %d ms", gateway, s->path, lockname, wait_ms);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	r = smsotp_store_begin(s, name, smsotp_mono() +
+	    (wait_ms > 0 ? wait_ms : 0) / 1000.0, txn, why, sizeof(why));
+	if (r == SMSOTP_ST_OK)
+		return 0;
+	if (r == SMSOTP_ST_BUSY)
+		smsotp_log(LOG_WARNING, "gateway %s: breaker lock not obtained "
+		    "in %d ms (%s)", gateway, wait_ms, why);
+	else
+		smsotp_log(LOG_ERR, "gateway %s: breaker lock: %s", gateway,
+		    why);
+	return -1;
 }
 
 static void
@@ -414,17 +312,16 @@ smsotp_health_check(struct smsotp_store *store,
     int64_t *until)
 {
 	struct smsotp_health h;
-	char name[SMSOTP_HEALTH_NAME_SIZE];
-	const char *why = NULL;
+	char name[SMSOTP_HEALTH_NAME_SIZE], why[512];
 
 	*until = 0;
 	if (store == NULL || lim->failures == 0)
 		return SMSOTP_BREAKER_CLOSED;
 	smsotp_health_name(gateway, name);
-	if (read_health(store, name, gateway, &h, &why) < 0) {
-		smsotp_log(LOG_WARNING, "gateway %s: breaker file %s/%s "
-		    "corrupt (%s): read as closed", gateway, store->path, name,
-		    why);
+	if (read_health(store, NULL, name, gateway, &h, why,
+	    sizeof(why)) < 0) {
+		smsotp_log(LOG_WARNING, "gateway %s: breaker record corrupt "
+		    "(%s): read as closed", gateway, why);
 		return SMSOTP_BREAKER_CLOSED;
 	}
 	*until = h.open_until;
@@ -437,37 +334,36 @@ smsotp_health_record(struct smsotp_store *store,
     int64_t now, int lock_wait_ms)
 {
 	struct smsotp_health h;
-	char name[SMSOTP_HEALTH_NAME_SIZE], when[32];
-	const char *why = NULL;
+	struct smsotp_store_txn txn;
+	char name[SMSOTP_HEALTH_NAME_SIZE], when[32], why[512];
 	enum smsotp_breaker was;
-	int fd, r, rv = -1;
+	int r, rv = -1;
 
 	if (store == NULL || lim->failures == 0)
 		return 0;
 	/* The common case, a success on a clean record, needs no lock. */
 	smsotp_health_name(gateway, name);
-	if (ok && read_health(store, name, gateway, &h, &why) == 0)
+	r = read_health(store, NULL, name, gateway, &h, why, sizeof(why));
+	if (ok && r == 0)
 		return 0;
-	if (ok && why == NULL && h.open_until == 0 && h.nfail == 0)
+	if (ok && r == 1 && h.open_until == 0 && h.nfail == 0)
 		return 0;
-	fd = lock_gateway(store, gateway, lock_wait_ms, name);
-	if (fd < 0)
+	if (lock_gateway(store, gateway, lock_wait_ms, name, &txn) != 0)
 		return -1;
-	why = NULL;
-	if (read_health(store, name, gateway, &h, &why) < 0)
-		smsotp_log(LOG_WARNING, "gateway %s: breaker file %s/%s "
-		    "corrupt (%s): rewritten as closed", gateway, store->path,
-		    name, why);
+	r = read_health(store, &txn, name, gateway, &h, why, sizeof(why));
+	if (r < 0)
+		smsotp_log(LOG_WARNING, "gateway %s: breaker record corrupt "
+		    "(%s): rewritten as closed", gateway, why);
 	/* Nothing to write for a success on a clean record. */
-	if (ok && h.open_until == 0 && h.nfail == 0 && why == NULL) {
+	if (ok && h.open_until == 0 && h.nfail == 0 && r >= 0) {
 		rv = 0;
 		goto out;
 	}
 	was = smsotp_health_state(&h, lim, now);
 	r = smsotp_health_apply(&h, lim, ok, now);
-	if (write_health(store, name, &h) != 0) {
-		smsotp_log(LOG_ERR, "gateway %s: breaker file %s/%s: cannot "
-		    "write: %s", gateway, store->path, name, strerror(errno));
+	if (write_health(&txn, name, &h, why, sizeof(why)) != 0) {
+		smsotp_log(LOG_ERR, "gateway %s: breaker record: cannot "
+		    "write: %s", gateway, why);
 		goto out;
 	}
 	utc(h.open_until, when);
@@ -483,7 +379,7 @@ smsotp_health_record(struct smsotp_store *store,
 		    "succeeded)", gateway);
 	rv = 0;
 out:
-	close(fd);
+	smsotp_store_end(&txn);
 	return rv;
 }
 
@@ -492,12 +388,7 @@ smsotp_health_peek(struct smsotp_store *store, const char *gateway,
     struct smsotp_health *h, char *why, size_t whysz)
 {
 	char name[SMSOTP_HEALTH_NAME_SIZE];
-	const char *w = NULL;
-	int r;
 
 	smsotp_health_name(gateway, name);
-	r = read_health(store, name, gateway, h, &w);
-	if (r < 0 && why != NULL)
-		(void)smsotp_fmt(why, whysz, "%s/%s: %s", store->path, name, w);
-	return r;
+	return read_health(store, NULL, name, gateway, h, why, whysz);
 }

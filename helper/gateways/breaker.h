@@ -42,11 +42,11 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "store/state.h"
+#include "store/store.h"
 #include "base/util.h"
 
 #define SMSOTP_HEALTH_MAX_SIZE  1024
-#define SMSOTP_HEALTH_NAME_SIZE 48	/* "g-" + 32 hex + ".lock" + NUL fits */
+#define SMSOTP_HEALTH_NAME_SIZE 48	/* "g-" + 32 hex + NUL fits */
 
 struct smsotp_health {
 	char gateway[33];			/* gateway name */

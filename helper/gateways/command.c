@@ -41,8 +41,8 @@
 #include <unistd.h>
 
 #include "gateways/gateway.h"
-#include "proto/proto.h"
 #include "base/template.h"
+#include "base/wipe.h"
 
 #define MAX_ARGS     32
 #define MAX_ARG_LEN  1024

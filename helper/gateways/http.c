@@ -18,7 +18,6 @@
 #include "gateways/request_buf.h"
 #include "gateways/url_setting.h"
 #include "phones/e164.h"
-#include "proto/proto.h"
 
 #define MAX_HEADERS 16
 #define MAX_HEADER_LEN 1024

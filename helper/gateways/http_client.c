@@ -21,7 +21,7 @@
 
 #include "gateways/http_client.h"
 #include "base/log.h"
-#include "proto/proto.h"
+#include "base/wipe.h"
 
 #define MIN_LEFT 0.05		/* refuse to start with less than 50 ms left */
 

@@ -14,7 +14,6 @@
 #include "gateways/request_buf.h"
 #include "gateways/url_setting.h"
 #include "phones/e164.h"
-#include "proto/proto.h"
 
 #define EXCERPT_MAX 64
 

@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "gateways/gateway.h"
-#include "proto/proto.h"
 #include "base/template.h"
+#include "base/wipe.h"
 
 struct outbox {
 	char *path;

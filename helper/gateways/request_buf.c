@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "gateways/request_buf.h"
-#include "proto/proto.h"
+#include "base/wipe.h"
 
 static const char hexd[] = "0123456789ABCDEF";
 

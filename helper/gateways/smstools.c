@@ -31,9 +31,9 @@
 #include <sodium.h>
 
 #include "gateways/gateway.h"
-#include "proto/proto.h"
 #include "base/template.h"
 #include "base/util.h"
+#include "base/wipe.h"
 
 #define FILE_PREFIX "pam_smsotp-"
 #define NAME_SIZE   (sizeof(FILE_PREFIX) + 32)

@@ -14,7 +14,7 @@
 #include "gateways/http_client.h"
 #include "gateways/http_result.h"
 #include "phones/e164.h"
-#include "proto/proto.h"
+#include "base/wipe.h"
 
 #define DEFAULT_BASE_URL "https://api.twilio.com"
 #define SID_HEX 32

@@ -15,7 +15,6 @@
 #include "gateways/http_result.h"
 #include "gateways/request_buf.h"
 #include "phones/e164.h"
-#include "proto/proto.h"
 
 #define DEFAULT_BASE_URL "https://rest.nexmo.com"
 

@@ -7,18 +7,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "base/atomic.h"
+#include "base/lock.h"
 #include "base/secfile.h"
 #include "base/util.h"
 #include "phones/edit.h"
@@ -109,24 +105,6 @@ smsotp_users_edit(const char *in, size_t inlen, const char *user,
 	return 0;
 }
 
-static void
-say(char *why, size_t whysz, const char *fmt, ...) SMSOTP_ATTR_FMT(3, 4);
-
-static void
-say(char *why, size_t whysz, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (why == NULL || whysz == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(why, whysz, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		why[0] = '\0';
-}
-
 /* Split path into a directory and a base name. 0, or -1 when unusable. */
 static int
 split_path(const char *path, char *dir, size_t dirsz, char *base,
@@ -156,7 +134,7 @@ open_dir(const char *dir, uid_t owner, char *why, size_t whysz)
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		say(why, whysz, "%s: %s", dir, errno == ENOTDIR || errno == ELOOP ?
+		smsotp_say(why, whysz, "%s: %s", dir, errno == ENOTDIR || errno == ELOOP ?
 		    "not a directory or a symbolic link, refused" :
 		    strerror(errno));
 		return -1;
@@ -164,7 +142,7 @@ open_dir(const char *dir, uid_t owner, char *why, size_t whysz)
 	if (fstat(fd, &sb) != 0 || sb.st_uid != owner ||
 	    (sb.st_mode & (S_IWGRP | S_IWOTH))) {
 		/* SECURITY: others could swap the file between our steps */
-		say(why, whysz, "%s: must be owned by uid %lu and not writable "
+		smsotp_say(why, whysz, "%s: must be owned by uid %lu and not writable "
 		    "by group or others, refused", dir, (unsigned long)owner);
 		close(fd);
 		return -1;
@@ -172,41 +150,25 @@ open_dir(const char *dir, uid_t owner, char *why, size_t whysz)
 	return fd;
 }
 
-/* flock(LOCK_EX) on fd, retried for at most LOCK_WAIT_MS. */
-static int
-lock_dir(int fd)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int waited = 0;
-
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return -1;
-		if (waited >= LOCK_WAIT_MS) {
-			errno = EWOULDBLOCK;
-			return -1;
-		}
-		(void)nanosleep(&ts, NULL);
-		waited += 10;
-	}
-	return 0;
-}
-
 int
 smsotp_users_dir_lock(const char *path, uid_t owner, char *dir, size_t dirsz,
     char *base, size_t basesz, char *why, size_t whysz)
 {
+	enum smsotp_lock_result r;
 	int dirfd = -1;
 
 	if (split_path(path, dir, dirsz, base, basesz) != 0) {
-		say(why, whysz, "%s: not a usable file path", path);
+		smsotp_say(why, whysz, "%s: not a usable file path", path);
 		goto out;
 	}
 	dirfd = open_dir(dir, owner, why, whysz);
 	if (dirfd < 0)
 		goto out;
-	if (lock_dir(dirfd) != 0) {
-		say(why, whysz, "%s: cannot lock: %s", dir, strerror(errno));
+	r = smsotp_lock_wait(dirfd, LOCK_WAIT_MS);
+	if (r != SMSOTP_LOCK_OK) {
+		smsotp_say(why, whysz, "%s: cannot lock: %s", dir,
+		    r == SMSOTP_LOCK_BUSY ? strerror(EWOULDBLOCK) :
+		    strerror(errno));
 		close(dirfd);
 		dirfd = -1;
 	}
@@ -227,14 +189,14 @@ read_all(int fd, const char *path, char **buf, size_t *len, char *why,
 	*buf = NULL;
 	*len = 0;
 	if (fstat(fd, &sb) != 0 || sb.st_size > SMSOTP_USERS_EDIT_MAX) {
-		say(why, whysz, "%s: larger than %d bytes", path,
+		smsotp_say(why, whysz, "%s: larger than %d bytes", path,
 		    SMSOTP_USERS_EDIT_MAX);
 		return -1;
 	}
 	cap = (size_t)sb.st_size + 1;
 	b = malloc(cap + 1);
 	if (b == NULL) {
-		say(why, whysz, "%s: out of memory", path);
+		smsotp_say(why, whysz, "%s: out of memory", path);
 		return -1;
 	}
 	for (;;) {
@@ -242,7 +204,7 @@ read_all(int fd, const char *path, char **buf, size_t *len, char *why,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || used + (size_t)n >= cap) {
-			say(why, whysz, "%s: %s", path, n < 0 ? strerror(errno) :
+			smsotp_say(why, whysz, "%s: %s", path, n < 0 ? strerror(errno) :
 			    "changed while being read");
 			free(b);
 			return -1;
@@ -252,7 +214,7 @@ read_all(int fd, const char *path, char **buf, size_t *len, char *why,
 		used += (size_t)n;
 	}
 	if (memchr(b, '\0', used) != NULL) {
-		say(why, whysz, "%s: contains a NUL byte, refused", path);
+		smsotp_say(why, whysz, "%s: contains a NUL byte, refused", path);
 		free(b);
 		return -1;
 	}
@@ -262,61 +224,31 @@ read_all(int fd, const char *path, char **buf, size_t *len, char *why,
 	return 0;
 }
 
-/* tmp file in dirfd with owner/group/mode, data, fsync, rename, fsync dir. */
+/* Replace dir/base with data, owned uid:gid with mode (base/atomic.h). */
 static int
 replace_file(int dirfd, const char *dir, const char *base, uid_t uid,
     gid_t gid, mode_t mode, const char *data, size_t len, char *why,
     size_t whysz)
 {
-	char tmp[300];
-	sigset_t blk, old;
-	int fd = -1, created = 0, rv = -1;
+	struct smsotp_atomic a;
 
-	if (smsotp_fmt(tmp, sizeof(tmp), ".%s.smsotpctl-%08x", base,
-	    (unsigned)randombytes_random()) != 0) {
-		say(why, whysz, "%s/%s: name too long", dir, base);
+	if (smsotp_atomic_begin(&a, dirfd, dir, base, SMSOTP_ATOMIC_RANDOM,
+	    0600, why, whysz) != 0)
 		return -1;
+	/* chown first: it may clear mode bits that fchmod then sets */
+	if (smsotp_atomic_chown(&a, uid, gid, why, whysz) != 0)
+		goto fail;
+	if (fchmod(a.fd, mode) != 0) {
+		smsotp_say(why, whysz, "%s/%s: fchmod: %s", dir, a.tmp,
+		    strerror(errno));
+		goto fail;
 	}
-	sigemptyset(&old);
-	sigemptyset(&blk);
-	sigaddset(&blk, SIGTERM);
-	sigaddset(&blk, SIGHUP);
-	sigaddset(&blk, SIGINT);
-	(void)sigprocmask(SIG_BLOCK, &blk, &old);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
-	if (fd < 0) {
-		say(why, whysz, "%s/%s: create: %s", dir, tmp, strerror(errno));
-		goto out;
-	}
-	created = 1;
-	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0 ||
-	    smsotp_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		say(why, whysz, "%s/%s: write: %s", dir, tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		say(why, whysz, "%s/%s: close: %s", dir, tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, base) != 0) {
-		say(why, whysz, "%s/%s: rename: %s", dir, base, strerror(errno));
-		goto out;
-	}
-	created = 0;
-	if (fsync(dirfd) != 0 && errno != EINVAL) {
-		say(why, whysz, "%s: fsync: %s", dir, strerror(errno));
-		goto out;
-	}
-	rv = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		(void)unlinkat(dirfd, tmp, 0);
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	return rv;
+	if (smsotp_atomic_write(&a, data, len, why, whysz) != 0)
+		goto fail;
+	return smsotp_atomic_commit(&a, SMSOTP_ATOMIC_DURABLE, why, whysz);
+fail:
+	smsotp_atomic_abort(&a);
+	return -1;
 }
 
 int
@@ -333,7 +265,7 @@ smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
 	mode_t mode = new_mode & 0644;
 
 	if (!smsotp_users_name_ok(user)) {
-		say(why, whysz, "invalid user name");
+		smsotp_say(why, whysz, "invalid user name");
 		goto out;
 	}
 	dirfd = smsotp_users_dir_lock(path, owner, dir, sizeof(dir), base,
@@ -342,7 +274,7 @@ smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
 		goto out;
 	fd = openat(dirfd, base, O_RDONLY | OPEN_FLAGS);
 	if (fd < 0 && errno != ENOENT) {
-		say(why, whysz, "%s: %s", path, errno == ELOOP ?
+		smsotp_say(why, whysz, "%s: %s", path, errno == ELOOP ?
 		    "is a symbolic link, refused" : strerror(errno));
 		goto out;
 	}
@@ -350,7 +282,7 @@ smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
 		if (smsotp_secfile_check_fd(fd, path, owner, 0, why, whysz) != 0)
 			goto out;
 		if (fstat(fd, &sb) != 0 || sb.st_nlink != 1) {
-			say(why, whysz, "%s: has more than one link, refused",
+			smsotp_say(why, whysz, "%s: has more than one link, refused",
 			    path);
 			goto out;
 		}
@@ -365,7 +297,7 @@ smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
 	}
 	if (smsotp_users_edit(in != NULL ? in : "", inlen, user, e164, &out,
 	    &outlen, &found) != 0) {
-		say(why, whysz, "%s: out of memory", path);
+		smsotp_say(why, whysz, "%s: out of memory", path);
 		goto out;
 	}
 	if (e164 == NULL && found == 0) {
@@ -373,7 +305,7 @@ smsotp_users_file_edit(const char *path, uid_t owner, const char *user,
 		goto out;
 	}
 	if (outlen > SMSOTP_USERS_EDIT_MAX) {
-		say(why, whysz, "%s: would grow over %d bytes", path,
+		smsotp_say(why, whysz, "%s: would grow over %d bytes", path,
 		    SMSOTP_USERS_EDIT_MAX);
 		goto out;
 	}

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,8 @@
 #include <unistd.h>
 
 #include <cdb.h>
-#include <sodium.h>
 
+#include "base/atomic.h"
 #include "base/secfile.h"
 #include "base/textfmt.h"
 #include "phones/edit.h"
@@ -414,10 +413,10 @@ long
 smsotp_users_index_build(const char *path, uid_t owner, char *why,
     size_t whysz)
 {
-	char dir[4096], base[256], ibase[300], tmp[320];
+	char dir[4096], base[256], ibase[300];
+	struct smsotp_atomic a;
 	struct stat sb;
-	sigset_t blk, old;
-	int dirfd = -1, ufd = -1, fd = -1, created = 0, blocked = 0;
+	int dirfd = -1, ufd = -1, started = 0;
 	long n = -1, rv = -1;
 
 	dirfd = smsotp_users_dir_lock(path, owner, dir, sizeof(dir), base,
@@ -425,9 +424,7 @@ smsotp_users_index_build(const char *path, uid_t owner, char *why,
 	if (dirfd < 0)
 		goto out;
 	if (smsotp_fmt(ibase, sizeof(ibase), "%s%s", base,
-	    SMSOTP_USERS_INDEX_SUFFIX) != 0 ||
-	    smsotp_fmt(tmp, sizeof(tmp), ".%s.smsotpctl-%08x", ibase,
-	    (unsigned)randombytes_random()) != 0) {
+	    SMSOTP_USERS_INDEX_SUFFIX) != 0) {
 		smsotp_users_why(why, whysz, path, 0, "name too long", NULL);
 		goto out;
 	}
@@ -443,56 +440,30 @@ smsotp_users_index_build(const char *path, uid_t owner, char *why,
 		smsotp_users_why(why, whysz, path, 0, "fstat", strerror(errno));
 		goto out;
 	}
-	sigemptyset(&old);
-	sigemptyset(&blk);
-	sigaddset(&blk, SIGTERM);
-	sigaddset(&blk, SIGHUP);
-	sigaddset(&blk, SIGINT);
-	(void)sigprocmask(SIG_BLOCK, &blk, &old);
-	blocked = 1;
-	/* O_RDWR: cdb_make reads back keys to find duplicates */
-	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
-	if (fd < 0) {
-		smsotp_users_why(why, whysz, dir, 0, "create", strerror(errno));
-		goto out;
-	}
-	created = 1;
-	/* The helper reads it like the users file: same owner, group and
+	/* O_RDWR (base/atomic.h): cdb_make reads back keys to find duplicates.
+	 * The helper reads it like the users file: same owner, group and
 	 * read bits (a 0600 index would be unreadable to the setgid helper
 	 * of an unprivileged caller). */
-	if (fchown(fd, sb.st_uid, sb.st_gid) != 0 ||
-	    fchmod(fd, sb.st_mode & 0644) != 0) {
-		smsotp_users_why(why, whysz, tmp, 0, "chown/chmod",
+	if (smsotp_atomic_begin(&a, dirfd, dir, ibase, SMSOTP_ATOMIC_RANDOM,
+	    sb.st_mode & 0644, why, whysz) != 0)
+		goto out;
+	started = 1;
+	if (smsotp_atomic_chown(&a, sb.st_uid, sb.st_gid, why, whysz) != 0 ||
+	    fchmod(a.fd, sb.st_mode & 0644) != 0) {
+		smsotp_users_why(why, whysz, a.tmp, 0, "chown/chmod",
 		    strerror(errno));
 		goto out;
 	}
-	n = write_index(ufd, path, &sb, fd, tmp, why, whysz);
+	n = write_index(ufd, path, &sb, a.fd, a.tmp, why, whysz);
 	if (n < 0)
 		goto out;
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		smsotp_users_why(why, whysz, tmp, 0, "fsync", strerror(errno));
+	started = 0;
+	if (smsotp_atomic_commit(&a, SMSOTP_ATOMIC_DURABLE, why, whysz) != 0)
 		goto out;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, ibase) != 0) {
-		smsotp_users_why(why, whysz, ibase, 0, "rename",
-		    strerror(errno));
-		goto out;
-	}
-	created = 0;
-	if (fsync(dirfd) != 0 && errno != EINVAL) {
-		smsotp_users_why(why, whysz, dir, 0, "fsync", strerror(errno));
-		goto out;
-	}
 	rv = n;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		(void)unlinkat(dirfd, tmp, 0);
-	if (blocked)
-		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (started)
+		smsotp_atomic_abort(&a);
 	if (ufd >= 0)
 		close(ufd);
 	if (dirfd >= 0)

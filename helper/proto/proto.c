@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proto/proto.h"
+#include "base/wipe.h"
 
 static const char *const status_names[] = {
 	[SMSOTP_OK] = "OK",
@@ -44,20 +45,6 @@ smsotp_status_from_name(const char *name)
 		if (strcmp(name, status_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-void
-smsotp_wipe(void *p, size_t n)
-{
-	if (p == NULL || n == 0)
-		return;
-#ifdef HAVE_EXPLICIT_BZERO
-	explicit_bzero(p, n);
-#else
-	volatile unsigned char *v = p;
-	while (n--)
-		*v++ = 0;
-#endif
 }
 
 static int

@@ -96,7 +96,5 @@ int smsotp_msg_addn(char *buf, size_t cap, size_t *used, const char *key,
 int smsotp_parse_long(const char *s, long min, long max, long *out)
     __attribute__((warn_unused_result, nonnull));
 
-/* Wipe memory in a way the compiler cannot elide. */
-void smsotp_wipe(void *p, size_t n);
 
 #endif

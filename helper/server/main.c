@@ -23,6 +23,7 @@
 #include "store/state.h"
 #include "phones/account.h"
 #include "base/util.h"
+#include "base/wipe.h"
 
 #define HELPER_DEADLINE_S 30	/* the module waits 40 s */
 #define LOCK_WAIT_MS      3000
@@ -205,7 +206,7 @@ load_all(int privileged, const struct smsotp_msg *req, struct smsotp_conf *conf,
 		smsotp_log(LOG_ERR, "key: %s (run 'smsotpctl init')", why);
 		return -1;
 	}
-	if (smsotp_store_open(SMSOTP_STATE_DIR, 0, store, why, sizeof(why)) != 0) {
+	if (smsotp_store_open_dir(SMSOTP_STATE_DIR, 0, store, why, sizeof(why)) != 0) {
 		smsotp_log(LOG_ERR, "state directory: %s (run 'smsotpctl init')",
 		    why);
 		return -1;
@@ -217,7 +218,7 @@ static int
 dispatch(const struct smsotp_msg *req, int privileged, struct smsotp_reply *r)
 {
 	struct smsotp_conf conf;
-	struct smsotp_store store = { -1, NULL };
+	struct smsotp_store store = SMSOTP_STORE_NONE;
 	struct smsotp_ctx ctx;
 	unsigned char key[SMSOTP_KEY_LEN];
 	char host[256], service[40], ulog[80], why_op[64];

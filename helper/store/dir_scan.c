@@ -1,47 +1,45 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * helper/store/dir_scan.c - every user's state file of the store, read without the
- * lock (smsotpctl locked, status of all users).
- */
+/* dir_scan.c - the state directory's records by key prefix (foreach). */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/state.h"
 #include "store/dir_int.h"
-#include "base/util.h"
 
-/* "u-" + 32 lower-case hex digits, nothing more. */
+/* A record: a valid key naming a regular file (not a swap's "<key>.d"). */
 static int
-state_name_ok(const char *n)
+is_record(int dfd, const struct dirent *e, const char *prefix, size_t plen)
 {
-	int i;
+	struct stat sb;
 
-	if (n[0] != 'u' || n[1] != '-')
+	if (strncmp(e->d_name, prefix, plen) != 0 ||
+	    !smsotp_store_key_ok(e->d_name))
 		return 0;
-	for (i = 2; i < 34; i++)
-		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
-			return 0;
-	return n[34] == '\0';
+	if (e->d_type == DT_REG)
+		return 1;
+	if (e->d_type != DT_UNKNOWN)
+		return 0;
+	return fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode);
 }
 
 int
-smsotp_state_foreach(struct smsotp_store *store,
-    int (*fn)(const char *name, const struct smsotp_state *st, void *arg),
-    void *arg)
+smsotp_dir_foreach(struct smsotp_store *store, const char *prefix,
+    smsotp_store_each_fn fn, void *arg)
 {
-	struct smsotp_state st;
-	char chk[SMSOTP_STATE_NAME_SIZE], why[512];
+	const struct smsotp_dir *sd = smsotp_dir_of(store);
+	size_t plen = strlen(prefix);
 	struct dirent *e;
 	DIR *d;
-	int fd, exists, r, rv = SMSOTP_ST_ERROR;
+	int fd, rv = SMSOTP_ST_ERROR;
 
 	/* A new open file description: our readdir offset is our own. */
-	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return SMSOTP_ST_ERROR;
 	d = fdopendir(fd);
@@ -57,21 +55,12 @@ smsotp_state_foreach(struct smsotp_store *store,
 				rv = 0;
 			break;
 		}
-		if (!state_name_ok(e->d_name))
+		if (!is_record(fd, e, prefix, plen))
 			continue;
-		r = smsotp_state_read_unlocked(store, e->d_name, &st, &exists, why, sizeof(why));
-		if (r == SMSOTP_ST_OK && !exists)
-			continue;		/* removed meanwhile */
-		if (r == SMSOTP_ST_OK) {
-			smsotp_state_name(st.user, chk);
-			if (strcmp(chk, e->d_name) != 0)
-				r = SMSOTP_ST_CORRUPT;
-		}
-		rv = fn(e->d_name, r == SMSOTP_ST_OK ? &st : NULL, arg);
+		rv = fn(e->d_name, arg);
 		if (rv != 0)
 			break;
 	}
 	closedir(d);
-	smsotp_wipe(&st, sizeof(st));
 	return rv;
 }

@@ -1,7 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * helper/store/swap.c - lock-free versioned records of the state directory:
- * compare-and-swap by rename without replace (helper/store/swap.h).
+ * swap.c - lock-free versioned records of the state directory:
+ * compare-and-swap by rename without replace (store.h smsotp_store_swap).
+ *
+ * SECURITY: a record that every login updates must never be behind a lock
+ * that a process the caller can stop may hold: an unprivileged caller runs
+ * the setgid helper with its own uid and may SIGSTOP it at any moment, and
+ * every other login would then wait for that lock. So such a record takes
+ * no lock at all. It is a series of versions in the directory
+ * "<name>.d/", each a whole file named by its decimal sequence number. An
+ * update reads the newest version n, builds version n + 1 in a temporary
+ * file of its own and renames it to "n+1" with RENAME_NOREPLACE (link(2)
+ * where the filesystem lacks it): of two updates that read the same n, one
+ * wins and the other reads again (compare-and-swap). A stopped or killed
+ * updater holds nothing: the others go past it, and when it wakes its
+ * rename finds "n+1" taken and it starts over. The oldest versions are
+ * removed by the winners (the newest SMSOTP_SWAP_KEEP stay), temporary
+ * files of killed updaters after a minute.
+ *
+ * Versions are written without fsync (store.h SMSOTP_PUT_COUNTER): a
+ * crash may lose the last updates or leave the newest version damaged, and
+ * the caller decides what a damaged version means (core/global.c: written
+ * before this boot, a crash's loss; else fail closed).
  */
 #include "config.h"
 
@@ -17,8 +37,9 @@
 
 #include <sodium.h>
 
-#include "store/swap.h"
 #include "base/util.h"
+#include "store/dir_int.h"
+#include "base/wipe.h"
 
 #define DIR_MODE   02770
 #define FILE_MODE  0660
@@ -28,63 +49,49 @@
 #define OLD_AGE_S   2		/* a superseded version stays this long */
 #define HDR_LEN     39		/* "swap " + 16 hex + " " + 16 hex + "\n" */
 
-static void say(char *why, size_t whysz, const char *fmt, ...)
-    SMSOTP_ATTR_FMT(3, 4);
-
-static void
-say(char *why, size_t whysz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whysz == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(why, whysz, fmt, ap) < 0)
-		why[0] = '\0';
-	va_end(ap);
-}
 
 /* "<name>.d" opened (created on first use), checked. fd or -1 (why). */
 static int
 open_dir(struct smsotp_store *store, const char *name, char *why, size_t whysz)
 {
+	const struct smsotp_dir *sd = smsotp_dir_of(store);
 	char dname[48];
 	struct stat sb;
 	int fd, tries;
 
 	if (strchr(name, '/') != NULL || strlen(name) > 32 ||
 	    smsotp_fmt(dname, sizeof(dname), "%s.d", name) != 0) {
-		say(why, whysz, "%s: bad record name", store->path);
+		smsotp_say(why, whysz, "%s: bad record name", smsotp_store_where(store));
 		return -1;
 	}
 	for (tries = 0; tries < 2; tries++) {
-		fd = openat(store->dirfd, dname, O_RDONLY | O_DIRECTORY |
+		fd = openat(sd->dirfd, dname, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 || errno != ENOENT)
 			break;
-		if (mkdirat(store->dirfd, dname, 0700) != 0 && errno != EEXIST)
+		if (mkdirat(sd->dirfd, dname, 0700) != 0 && errno != EEXIST)
 			break;
 	}
 	if (fd < 0) {
-		say(why, whysz, "%s/%s: %s", store->path, dname,
+		smsotp_say(why, whysz, "%s/%s: %s", smsotp_store_where(store), dname,
 		    errno == ENOTDIR || errno == ELOOP ?
 		    "not a directory, refused" : strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		say(why, whysz, "%s/%s: not a directory, refused", store->path,
+		smsotp_say(why, whysz, "%s/%s: not a directory, refused", smsotp_store_where(store),
 		    dname);
 		goto bad;
 	}
 	/* umask 077 took the group bits of a directory we made: restore them */
 	if ((sb.st_mode & 07777) != DIR_MODE && sb.st_uid == geteuid() &&
 	    fchmod(fd, DIR_MODE) != 0) {
-		say(why, whysz, "%s/%s: fchmod: %s", store->path, dname,
+		smsotp_say(why, whysz, "%s/%s: fchmod: %s", smsotp_store_where(store), dname,
 		    strerror(errno));
 		goto bad;
 	}
 	if (sb.st_mode & S_IWOTH) {
-		say(why, whysz, "%s/%s: world-writable, refused", store->path,
+		smsotp_say(why, whysz, "%s/%s: world-writable, refused", smsotp_store_where(store),
 		    dname);
 		goto bad;
 	}
@@ -132,7 +139,7 @@ scan(int dfd, uint64_t *newest, uint64_t *old, int *nold, char *why,
 	*nold = 0;
 	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		say(why, whysz, "record directory: %s", strerror(errno));
+		smsotp_say(why, whysz, "record directory: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -184,11 +191,11 @@ read_version(int dfd, uint64_t seq, char *buf, size_t cap, size_t *len,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return SMSOTP_ST_BUSY;
-		say(why, whysz, "record version %s: %s", vname, strerror(errno));
+		smsotp_say(why, whysz, "record version %s: %s", vname, strerror(errno));
 		return SMSOTP_ST_ERROR;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		say(why, whysz, "record version %s: not a regular file, refused",
+		smsotp_say(why, whysz, "record version %s: not a regular file, refused",
 		    vname);
 		goto out;
 	}
@@ -197,7 +204,7 @@ read_version(int dfd, uint64_t seq, char *buf, size_t cap, size_t *len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			say(why, whysz, "record version %s: read: %s", vname,
+			smsotp_say(why, whysz, "record version %s: read: %s", vname,
 			    strerror(errno));
 			goto out;
 		}
@@ -224,7 +231,7 @@ out:
 }
 
 int
-smsotp_store_swap_read(struct smsotp_store *store, const char *name,
+smsotp_dir_swap_read(struct smsotp_store *store, const char *name,
     char *buf, size_t cap, size_t *len, struct smsotp_swap_cur *cur,
     char *why, size_t whysz)
 {
@@ -245,7 +252,7 @@ smsotp_store_swap_read(struct smsotp_store *store, const char *name,
 		if (rv != SMSOTP_ST_BUSY)
 			break;
 		rv = SMSOTP_ST_ERROR;
-		say(why, whysz, "%s/%s.d: versions keep vanishing", store->path,
+		smsotp_say(why, whysz, "%s/%s.d: versions keep vanishing", smsotp_store_where(store),
 		    name);
 	}
 	close(dfd);
@@ -257,29 +264,29 @@ static int
 write_tmp(int dfd, const char *hdr, const char *buf, size_t len, char tmp[48],
     char *why, size_t whysz)
 {
-	static unsigned long counter;
 	int fd, c;
 
-	if (smsotp_fmt(tmp, 48, "t.%ld.%lu.%ld", (long)getpid(), ++counter,
-	    (long)(smsotp_mono() * 1e6)) != 0)
+	/* unique without a counter that a second request would share */
+	if (smsotp_fmt(tmp, 48, "t.%ld.%08x.%ld", (long)getpid(),
+	    (unsigned)randombytes_random(), (long)(smsotp_mono() * 1e6)) != 0)
 		return -1;
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS,
 	    FILE_MODE);
 	if (fd < 0) {
-		say(why, whysz, "record: create %s: %s", tmp, strerror(errno));
+		smsotp_say(why, whysz, "record: create %s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, FILE_MODE) != 0 ||
 	    smsotp_write_all(fd, hdr, HDR_LEN) != 0 ||
 	    smsotp_write_all(fd, buf, len) != 0) {
-		say(why, whysz, "record: write %s: %s", tmp, strerror(errno));
+		smsotp_say(why, whysz, "record: write %s: %s", tmp, strerror(errno));
 		close(fd);
 		(void)unlinkat(dfd, tmp, 0);
 		return -1;
 	}
 	c = close(fd);
 	if (c != 0) {
-		say(why, whysz, "record: close %s: %s", tmp, strerror(errno));
+		smsotp_say(why, whysz, "record: close %s: %s", tmp, strerror(errno));
 		(void)unlinkat(dfd, tmp, 0);
 		return -1;
 	}
@@ -308,10 +315,10 @@ publish(int dfd, const char *tmp, uint64_t seq, char *why, size_t whysz)
 		else if (errno == EEXIST)
 			rv = 1;
 		else
-			say(why, whysz, "record: link %s: %s", vname,
+			smsotp_say(why, whysz, "record: link %s: %s", vname,
 			    strerror(errno));
 	} else {
-		say(why, whysz, "record: rename to %s: %s", vname,
+		smsotp_say(why, whysz, "record: rename to %s: %s", vname,
 		    strerror(errno));
 	}
 	(void)unlinkat(dfd, tmp, 0);
@@ -385,7 +392,7 @@ won(int dfd, uint64_t seq, const char *hdr)
 }
 
 int
-smsotp_store_swap(struct smsotp_store *store, const char *name, size_t cap,
+smsotp_dir_swap(struct smsotp_store *store, const char *name, size_t cap,
     smsotp_swap_fn fn, void *arg, double deadline, char *why, size_t whysz)
 {
 	struct smsotp_swap_cur cur;
@@ -399,7 +406,7 @@ smsotp_store_swap(struct smsotp_store *store, const char *name, size_t cap,
 		return SMSOTP_ST_ERROR;
 	buf = malloc(cap);
 	if (buf == NULL) {
-		say(why, whysz, "record: out of memory");
+		smsotp_say(why, whysz, "record: out of memory");
 		goto out;
 	}
 	for (;;) {
@@ -431,8 +438,8 @@ smsotp_store_swap(struct smsotp_store *store, const char *name, size_t cap,
 		}
 		/* lost the race (or the version vanished): read again */
 		if (smsotp_mono() >= deadline) {
-			say(why, whysz, "%s/%s.d: too many concurrent updates",
-			    store->path, name);
+			smsotp_say(why, whysz, "%s/%s.d: too many concurrent updates",
+			    smsotp_store_where(store), name);
 			rv = SMSOTP_ST_BUSY;
 			goto out;
 		}

@@ -113,7 +113,7 @@ parse_challenge(struct smsotp_cur *c, struct smsotp_challenge *ch, const char **
 	ch->id[n] = '\0';
 	*why = "bad challenge hash";
 	if (smsotp_tok_next(c, &t, &n) != 1 ||
-	    smsotp_parse_lhex(t, n, ch->hash, SMSOTP_HASH_LEN) != 0)
+	    smsotp_parse_lhex(t, n, ch->hash, SMSOTP_STATE_HASH_LEN) != 0)
 		return -1;
 	*why = "bad number in challenge";
 	for (i = 0; i < 4; i++) {
@@ -365,7 +365,7 @@ smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
 		smsotp_recw_str(&w, "challenge ");
 		smsotp_recw_put(&w, ch->id, SMSOTP_CHALLENGE_HEXLEN);
 		smsotp_recw_str(&w, " ");
-		smsotp_recw_hex(&w, ch->hash, SMSOTP_HASH_LEN);
+		smsotp_recw_hex(&w, ch->hash, SMSOTP_STATE_HASH_LEN);
 		smsotp_recw_snum(&w, (uint64_t)ch->created);
 		smsotp_recw_snum(&w, (uint64_t)ch->expires);
 		smsotp_recw_snum(&w, (uint64_t)ch->last_sent);

@@ -272,7 +272,7 @@ fx_setup(void **state)
 
 	assert_non_null(f);
 	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open(f->dir, geteuid(), &f->store, f->why,
+	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, f->why,
 	    sizeof(f->why)), 0);
 	*state = f;
 	return 0;

@@ -73,7 +73,7 @@ make_conf(void **state, const char *extra, const char *message, int reveal)
 		fprintf(stderr, "%s\n", e.msg[0]);
 		fail();
 	}
-	assert_int_equal(smsotp_store_open(f->statedir, geteuid(), &f->store,
+	assert_int_equal(smsotp_store_open_dir(f->statedir, geteuid(), &f->store,
 	    why, sizeof(why)), 0);
 	{
 		size_t i;

@@ -58,7 +58,7 @@ setup(void **state)
 
 	assert_int_equal(smsotp_crypto_init(), 0);
 	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open(f->dir, geteuid(), &f->store, why,
+	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, why,
 	    sizeof(why)), 0);
 	*state = f;
 	return 0;

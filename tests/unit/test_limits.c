@@ -182,7 +182,7 @@ make(void **state, const char *extra)
 		fail();
 	}
 	free(users);
-	assert_int_equal(smsotp_store_open(f->statedir, geteuid(), &f->store,
+	assert_int_equal(smsotp_store_open_dir(f->statedir, geteuid(), &f->store,
 	    why, sizeof(why)), 0);
 	for (i = 0; i < sizeof(f->key); i++)
 		f->key[i] = (unsigned char)(i * 5 + 3);

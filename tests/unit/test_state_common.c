@@ -74,7 +74,7 @@ full_state(struct smsotp_state *st)
 		for (j = 0; j < 16; j++)
 			idb[j] = (unsigned char)(i * 16 + j);
 		smsotp_hex(idb, sizeof(idb), c->id);
-		for (j = 0; j < SMSOTP_HASH_LEN; j++)
+		for (j = 0; j < SMSOTP_STATE_HASH_LEN; j++)
 			c->hash[j] = (unsigned char)(255 - i - j);
 		c->created = INT64_MAX;
 		c->expires = INT64_MAX - 1;
@@ -99,7 +99,7 @@ assert_state_equal(const struct smsotp_state *a, const struct smsotp_state *b)
 	for (i = 0; i < a->nchal; i++) {
 		assert_string_equal(a->chal[i].id, b->chal[i].id);
 		assert_memory_equal(a->chal[i].hash, b->chal[i].hash,
-		    SMSOTP_HASH_LEN);
+		    SMSOTP_STATE_HASH_LEN);
 		assert_true(a->chal[i].created == b->chal[i].created);
 		assert_true(a->chal[i].expires == b->chal[i].expires);
 		assert_true(a->chal[i].last_sent == b->chal[i].last_sent);

@@ -41,7 +41,7 @@ fx_setup(void **state)
 
 	assert_non_null(f);
 	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open(f->dir, geteuid(), &f->store, f->why,
+	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, f->why,
 	    sizeof(f->why)), 0);
 	smsotp_state_name("alice", f->name);
 	*state = f;
@@ -126,28 +126,28 @@ test_store_open_checks(void **state)
 	char *file = tu_write(f->dir, "file", "x", 0600);
 
 	assert_int_equal(mkdir(sub, 0700), 0);
-	assert_int_equal(smsotp_store_open(sub, geteuid(), &s, f->why,
+	assert_int_equal(smsotp_store_open_dir(sub, geteuid(), &s, f->why,
 	    sizeof(f->why)), 0);
-	assert_true(s.dirfd >= 0);
-	assert_string_equal(s.path, sub);
+	assert_non_null(s.ops);
+	assert_string_equal(smsotp_store_where(&s), sub);
 	smsotp_store_close(&s);
 	assert_int_equal(chmod(sub, 0777), 0);
-	assert_int_equal(smsotp_store_open(sub, geteuid(), &s, f->why,
+	assert_int_equal(smsotp_store_open_dir(sub, geteuid(), &s, f->why,
 	    sizeof(f->why)), SMSOTP_ST_ERROR);
 	assert_non_null(strstr(f->why, "world-writable"));
-	assert_int_equal(s.dirfd, -1);
+	assert_null(s.ops);
 	assert_int_equal(chmod(sub, 0770), 0);	/* group-writable is fine */
-	assert_int_equal(smsotp_store_open(sub, geteuid(), &s, f->why,
+	assert_int_equal(smsotp_store_open_dir(sub, geteuid(), &s, f->why,
 	    sizeof(f->why)), 0);
 	smsotp_store_close(&s);
-	assert_int_equal(smsotp_store_open(sub, geteuid() + 1, &s, f->why,
+	assert_int_equal(smsotp_store_open_dir(sub, geteuid() + 1, &s, f->why,
 	    sizeof(f->why)), SMSOTP_ST_ERROR);
 	assert_non_null(strstr(f->why, "owned by"));
 	assert_int_equal(symlink(sub, link), 0);
-	assert_int_equal(smsotp_store_open(link, geteuid(), &s, f->why,
+	assert_int_equal(smsotp_store_open_dir(link, geteuid(), &s, f->why,
 	    sizeof(f->why)), SMSOTP_ST_ERROR);
 	assert_non_null(strstr(f->why, "symbolic link"));
-	assert_int_equal(smsotp_store_open(file, geteuid(), &s, f->why,
+	assert_int_equal(smsotp_store_open_dir(file, geteuid(), &s, f->why,
 	    sizeof(f->why)), SMSOTP_ST_ERROR);
 	free(link);
 	free(sub);
@@ -227,7 +227,7 @@ test_symlinks(void **state)
 			assert_int_equal(begin(f, "alice", 0, &txn, &st),
 			    SMSOTP_ST_ERROR);
 			assert_non_null(strstr(f->why, "symbolic link"));
-			assert_int_equal(txn.lockfd, -1);
+			assert_int_equal(txn.lock.handle, -1);
 			assert_int_equal(unlink(p), 0);
 			free(p);
 		}
@@ -377,7 +377,7 @@ test_lock_contention(void **state)
 		char why[256];
 		close(up[0]);
 		close(down[1]);
-		if (smsotp_store_open(f->dir, geteuid(), &s, why, sizeof(why)) ||
+		if (smsotp_store_open_dir(f->dir, geteuid(), &s, why, sizeof(why)) ||
 		    smsotp_state_begin(&s, "alice", 0, &txn, &st, why, sizeof(why)))
 			_exit(2);
 		if (write(up[1], "L", 1) != 1)
@@ -394,7 +394,7 @@ test_lock_contention(void **state)
 	dt = smsotp_mono() - t0;
 	assert_true(dt >= 0.045 && dt < 0.5);
 	assert_non_null(strstr(f->why, "locked"));
-	assert_int_equal(txn.lockfd, -1);
+	assert_int_equal(txn.lock.handle, -1);
 	/* Another user is not blocked. */
 	assert_int_equal(begin(f, "bob", 0, &txn, &st), SMSOTP_ST_OK);
 	smsotp_state_end(&txn);

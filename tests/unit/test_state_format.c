@@ -78,7 +78,7 @@ test_format_exact(void **unused)
 	st.sends[1] = 1700000030;
 	st.nchal = 1;
 	memcpy(st.chal[0].id, ID1, sizeof(ID1));
-	assert_int_equal(smsotp_unhex(H1, st.chal[0].hash, SMSOTP_HASH_LEN), 0);
+	assert_int_equal(smsotp_unhex(H1, st.chal[0].hash, SMSOTP_STATE_HASH_LEN), 0);
 	st.chal[0].created = 1700000000;
 	st.chal[0].expires = 1700000300;
 	st.chal[0].last_sent = 1700000030;

@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store/swap.h"
+#include "store/dir_int.h"
 #include "testutil.h"
 
 struct fx {
@@ -38,7 +38,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open(f->dir, geteuid(), &f->store, why,
+	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, why,
 	    sizeof(why)), 0);
 	*state = f;
 	return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * helper/store/global.c - the global send counters in the state directory: a
- * lock-free versioned record (helper/store/swap.h, helper/core/limits.h).
+ * global.c - the global send counts kept in the store as a lock-free
+ * versioned record (store/store.h smsotp_store_swap, core/limits.h).
  */
 #include "config.h"
 
@@ -13,13 +13,13 @@
 
 #include "base/log.h"
 #include "core/limits.h"
-#include "store/swap.h"
+#include "store/store.h"
 
 #define GLOBAL_CAP (SMSOTP_GLOBAL_MAX_SIZE + 1)
 
 /*
  * 1 when a version was written before this boot: its damage is then a
- * crash's doing (versions are written without fsync, helper/store/swap.h), not a
+ * crash's doing (versions are written without fsync, store/store.h), not a
  * tampering or a bug, which leave a newer mtime.
  */
 static int
@@ -54,12 +54,12 @@ decode(struct smsotp_store *store, const char *buf, size_t len,
 		return 1;
 	if (written_before_boot(cur->mtime)) {
 		smsotp_log(LOG_WARNING, "%s/%s.d: damaged by a crash before "
-		    "this boot (%s): counting afresh", store->path,
+		    "this boot (%s): counting afresh", smsotp_store_where(store),
 		    SMSOTP_GLOBAL_NAME, perr);
 		smsotp_global_init(g);
 		return 0;
 	}
-	(void)smsotp_fmt(why, whysz, "%s/%s.d/%llu: corrupt: %s", store->path,
+	(void)smsotp_fmt(why, whysz, "%s/%s.d/%llu: corrupt: %s", smsotp_store_where(store),
 	    SMSOTP_GLOBAL_NAME, (unsigned long long)cur->seq, perr);
 	return -1;
 }
