@@ -9,10 +9,11 @@
  * Call first thing in main(). Refuses (returns -1, having done nothing
  * else) when any of fds 0-2 is closed. Otherwise: no core dumps
  * (RLIMIT_CORE 0, PR_SET_DUMPABLE 0), empty environment, every fd above 2
- * closed, umask 077, SIGPIPE ignored, other signals at their defaults, and
- * an overall deadline of deadline_s seconds (SIGALRM ends the process).
+ * closed, umask 077, SIGPIPE ignored, other signals at their defaults and
+ * unblocked. No timer: each request carries its own deadline
+ * (server/transport.h).
  */
-int smsotp_harden(unsigned deadline_s);
+int smsotp_harden(void);
 
 /*
  * Check that the resource limits inherited from the caller let a request
