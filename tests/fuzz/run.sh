@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/fuzz/run.sh [SECONDS] - build the libFuzzer harnesses of tests/fuzz/
-# with clang (-fsanitize=fuzzer,address,undefined, the core sources linked
-# directly) and run each for SECONDS (default 60) on a copy of its seed
-# corpus tests/fuzz/corpus/NAME/. Prints one line per harness:
+# with clang (-fsanitize=fuzzer,address,undefined, in a build tree of its
+# own configured with those flags) and run each for SECONDS (default 60) on
+# a copy of its seed corpus tests/fuzz/corpus/NAME/. Prints the names
+#   fuzz: harnesses: NAME...
+# then one line per harness:
 #   fuzz_NAME: N execs in S s, C crashes, corpus U units (cov X)
 # and exits 1 when any harness crashed, leaked, timed out, ran out of memory
 # or failed a property check (FUZZ_CHECK), 0 otherwise.
 #
 # Environment:
-#   FUZZ_HARNESSES  names to build and run (default: all five)
+#   FUZZ_HARNESSES  names to build and run (default: every harness that
+#                   tests/fuzz/harnesses.am lists; "make -s fuzz-list")
 #   FUZZ_WORK       work directory (default: a fresh /tmp/smsotp-fuzz.XXXXXX,
 #                   removed at the end unless something failed)
 #   FUZZ_CC         compiler (default clang; needs libclang-rt-14-dev)
@@ -19,7 +22,6 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-60}
-harnesses=${FUZZ_HARNESSES:-"proto conf phone template state"}
 cc=${FUZZ_CC:-clang}
 case "$secs" in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
 
@@ -29,7 +31,7 @@ if [ -n "${FUZZ_WORK:-}" ]; then
 else
 	work=$(mktemp -d /tmp/smsotp-fuzz.XXXXXX) || exit 2
 fi
-mkdir -p "$work/include" "$work/obj" "$work/artifacts"
+mkdir -p "$work/artifacts"
 # The harnesses' own files (rewritten at every execution): tmpfs when there
 # is one, it is many times faster than a disk file system.
 ftmp=$(mktemp -d /dev/shm/smsotp-fuzz.XXXXXX 2>/dev/null) || ftmp=$(mktemp -d "$work/tmp.XXXXXX") || exit 2
@@ -45,72 +47,41 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build ------------------------------------------------------------------
-# The few config.h facts the sources use (Debian 12 glibc has both).
-cat >"$work/include/config.h" <<'EOF'
-/* config.h for the fuzz build (tests/fuzz/run.sh) */
-#define _GNU_SOURCE 1
-#define HAVE_EXPLICIT_BZERO 1
-#define HAVE_CLOSE_RANGE 1
-#define PACKAGE_VERSION "fuzz"
-EOF
-
-# The .c files of the two convenience libraries, as helper/*/sources.am list them.
-core_sources() {
-	local f d
-	for f in "$top"/helper/*/sources.am; do
-		d=${f#"$top"/}; d=${d%/sources.am}
-		sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$f" |
-			sed -n -E 's/^libsmsotp(proto|core)_la_SOURCES[[:space:]]*\+?=//p' |
-			tr ' \t' '\n\n' | grep '\.c$' | sed "s|%reldir%|$d|"
-	done
-}
-
-deps="libcurl libsodium libconfig jansson libcdb pam"
-if ! dep_cflags=$(pkg-config --cflags $deps) || ! dep_libs=$(pkg-config --libs $deps); then
-	echo "fuzz: pkg-config failed for: $deps" >&2
-	failed=1
-	exit 1
-fi
-warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 -Wimplicit-fallthrough"
-base="-std=c11 -g -O1 -fno-omit-frame-pointer $warn -I$work/include -I $top/helper -iquote $top/pam_smsotp"
-base="$base -DSMSOTP_HELPER_PATH=\"/nonexistent/smsotp-helper\" -DSMSOTP_CONF_PATH=\"/nonexistent/pam_smsotp.conf\""
-base="$base -DSMSOTP_KEY_PATH=\"/nonexistent/pam_smsotp.key\" -DSMSOTP_STATE_DIR=\"/nonexistent/state\""
-base="$base -DSMSOTP_GROUP=\"smsotp\" -DSMSOTP_VERSION=\"fuzz\" $dep_cflags"
-san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-export work top cc base san
-
-compile() {	# compile SRC: one object of the core, coverage-instrumented
-	local o
-	o="$work/obj/$(echo "$1" | tr '/' '_' | sed 's/\.c$/.o/')"
-	# shellcheck disable=SC2086
-	$cc $base $san -fsanitize=fuzzer-no-link -c "$top/$1" -o "$o" 2>"$o.err" ||
-		{ echo "fuzz: compile failed: $1" >&2; cat "$o.err" >&2; return 1; }
-}
-export -f compile
+# Through the build system: the harnesses, their sources and flags are listed
+# once, in tests/fuzz/harnesses.am; the core libraries are the ones the
+# helper links, compiled here with coverage and sanitizers.
+san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 t0=$(date +%s)
-srcs=$(core_sources)
-[ -n "$srcs" ] || { echo "fuzz: no core sources found in Makefile.am" >&2; failed=1; exit 1; }
-# the module's side of the protocol, for the proto harness
-modsrcs="pam_smsotp/run_helper.c pam_smsotp/start_helper.c pam_smsotp/child_limits.c"
-if ! printf '%s\n' $srcs $modsrcs | xargs -P 2 -I{} bash -c 'compile {}'; then
+[ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >"$work/autogen.log" 2>&1) ||
+	{ echo "fuzz: autogen.sh failed, see $work/autogen.log" >&2; failed=1; exit 1; }
+mkdir -p "$work/build"
+if ! (cd "$work/build" && "$top/configure" -q --enable-werror --prefix=/nonexistent \
+	CC="$cc" CFLAGS="-g -O1 -fno-omit-frame-pointer $san") >"$work/configure.log" 2>&1; then
+	echo "fuzz: configure failed ($cc):" >&2
+	tail -n 20 "$work/configure.log" >&2
 	failed=1
 	exit 1
 fi
-rm -f "$work/libcore.a"
-ar rcs "$work/libcore.a" $(ls "$work"/obj/*.o | grep -v '/pam_smsotp_') || { failed=1; exit 1; }
+all=$(make -s -C "$work/build" fuzz-list)
+[ -n "$all" ] || { echo "fuzz: no harnesses listed by make fuzz-list" >&2; failed=1; exit 1; }
+harnesses=${FUZZ_HARNESSES:-$all}
+targets=""
 for h in $harnesses; do
-	extra=""
-	[ "$h" = proto ] && extra=$(ls "$work"/obj/pam_smsotp_*.o)
-	# shellcheck disable=SC2086
-	if ! $cc $base $san -fsanitize=fuzzer "$here/fuzz_$h.c" $extra "$work/libcore.a" \
-		$dep_libs -o "$work/fuzz_$h" 2>"$work/link_$h.err"; then
-		echo "fuzz: build of fuzz_$h failed:" >&2
-		cat "$work/link_$h.err" >&2
-		failed=1
-		exit 1
-	fi
+	case " $(echo $all) " in
+	*" $h "*) targets="$targets tests/fuzz/fuzz_$h" ;;
+	*) echo "fuzz: unknown harness $h (known: $(echo $all))" >&2; failed=1; exit 1 ;;
+	esac
 done
+# shellcheck disable=SC2086
+if ! make -s -C "$work/build" -j2 $targets >"$work/build.log" 2>&1; then
+	echo "fuzz: build failed:" >&2
+	tail -n 30 "$work/build.log" >&2
+	failed=1
+	exit 1
+fi
+for h in $harnesses; do ln -sf "build/tests/fuzz/fuzz_$h" "$work/fuzz_$h"; done
 echo "fuzz: built $(echo $harnesses | wc -w) harnesses in $(($(date +%s) - t0)) s ($cc)"
+echo "fuzz: harnesses:" $harnesses
 [ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 # --- run --------------------------------------------------------------------

@@ -61,4 +61,11 @@ check eval '[ $rc -eq 0 ] && grep -q "^BSD 3-Clause License" "$top/LICENSE" &&
 	grep -q "^License: BSD-3-Clause" "$top/packaging/debian/copyright" &&
 	! grep -qi "placeholder\|no LICENSE file" "$top/packaging/debian/copyright"'
 
+tid=layers_no_circles_store_private
+# helper/README.md's layers: each includes only those below it, no include
+# circle, the store's descriptor and the lock's flock nowhere else.
+python3 "$top/scripts/layers.py" >"$T/last.out" 2>&1
+rc=$?
+check eval '[ $rc -eq 0 ] && grep -q " 0 breaches$" "$T/last.out"'
+
 finish

@@ -91,16 +91,15 @@ for cc in $ccs; do
 
 	# make check: the unit tests under ASan, LSan and UBSan
 	make -C "$b" -j2 check >"$T/check-$cc.log" 2>&1
-	progs=$(printf 'smsotp-print-progs:\n\t@echo $(check_PROGRAMS)\n' |
-		make -s -C "$b" -f Makefile -f - smsotp-print-progs)
-	[ -n "$progs" ] || { tid=san_${cc}_unit_tests_found; fail "no check_PROGRAMS in $b/Makefile"; }
+	progs=$(make -s -C "$b/tests/unit" unit-list)
+	[ -n "$progs" ] || { tid=san_${cc}_unit_tests_found; fail "no check_PROGRAMS in $b/tests/unit/Makefile"; }
 	for t in $progs; do
 		tid=san_${cc}_unit_$(basename "$t")
-		if grep -qx ':test-result: PASS' "$b/$t.trs" 2>/dev/null; then
+		if grep -qx ':test-result: PASS' "$b/tests/unit/$t.trs" 2>/dev/null; then
 			pass
 		else
-			{ grep -E '^\[  (FAILED|ERROR|LINE) |ERROR: |SUMMARY|runtime error|[Aa]ssert' "$b/$t.log" ||
-				tail -n 12 "$b/$t.log"; } >"$T/last.out" 2>/dev/null ||
+			{ grep -E '^\[  (FAILED|ERROR|LINE) |ERROR: |SUMMARY|runtime error|[Aa]ssert' "$b/tests/unit/$t.log" ||
+				tail -n 12 "$b/tests/unit/$t.log"; } >"$T/last.out" 2>/dev/null ||
 				tail -n 20 "$T/check-$cc.log" >"$T/last.out"
 			fail "$t under ASan/UBSan"
 		fi
