@@ -17,7 +17,7 @@
 # gives rpmbuild --nocheck). Needs the packages of "scripts/deps.sh test".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-# A tarball that tests/integration/t_distcheck.sh made from the very same
+# A tarball that tests/integration/build/t_distcheck.sh made from the very same
 # tree (same paths and contents) is reused instead of a second "make dist".
 cache=/tmp/smsotp-dist-cache
 tree_hash() {	# tree_hash DIR: one hash over every file's path and content

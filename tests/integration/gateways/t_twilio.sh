@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # t_twilio.sh - logins whose code goes through the twilio gateway to a local
 # HTTPS mock of the Messages API (test CA), through the real PAM stack.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 UNAVAIL="Authentication service cannot retrieve authentication info"

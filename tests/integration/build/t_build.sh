@@ -3,7 +3,7 @@
 # t_build.sh - install and configuration contracts: DESTDIR install as a
 # non-root user, the compiled-in paths, and the sample configuration
 # (conf/pam_smsotp.conf) validating as written.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 top=$(cd "$HERE/../.." && pwd)
 B=${SMSOTP_BUILDDIR:?SMSOTP_BUILDDIR must name the build directory}
 

@@ -11,7 +11,7 @@
 # error also makes the helper exit 99, which the module treats as a failed
 # helper (the login then fails). The checker itself is shown to catch a
 # leak and an uninitialised read in a small program first.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 VG=/usr/bin/valgrind
 VGOPTS="--tool=memcheck --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --track-origins=yes --num-callers=30"

@@ -4,7 +4,7 @@
 # that the benchmark cannot rot: it must complete, write a results.json with
 # every section measured, and leave the prefix as it found it. The figures
 # and targets are not checked here (the machine may be busy).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 TOP=$(cd "$HERE/../.." && pwd)
 mode_before=$(stat -c %a "$HELPER")

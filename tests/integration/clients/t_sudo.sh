@@ -5,7 +5,7 @@
 # /etc/pam.d/sudo; `sudo -S` is answered through a FIFO, each answer
 # written only once its prompt has shown (the code exists only then).
 # Code only, and step-up (password, then code). Needs root and sudo.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 U=smsotpsudo
 DROPIN=/etc/sudoers.d/smsotp-test

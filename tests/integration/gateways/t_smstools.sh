@@ -4,7 +4,7 @@
 # spool file appears in smsd's outgoing directory whole (inotify sees only
 # a rename), in the documented format, owned by smsd; then a real smsd
 # (modem_disabled = yes, simulated sends of 4-14 s) takes it to sent/.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 SMS=$T/sms

@@ -6,7 +6,7 @@
 # and no code or secret in any log or file. Runs the installed helper
 # directly (as root: a privileged caller) and through pamtester. Each PASS
 # line carries its figure. Everything changed is restored by the trap.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 PY=/usr/bin/python3
 OUT=$T/outside			# must never be written by the helper

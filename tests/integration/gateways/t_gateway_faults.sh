@@ -8,7 +8,7 @@
 # the gateway that finally sent (from the helper's "send gateway=..."
 # syslog lines) and the login's duration, which must stay within
 # limits.send_deadline plus a margin.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 UNAVAIL="Authentication service cannot retrieve authentication info"

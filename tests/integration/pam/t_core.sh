@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # t_core.sh - the core flows through a real PAM stack (pamtester under
 # pam_wrapper, as root) against the installed module and helper.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 AUTH_ERR="Authentication failure"

@@ -6,7 +6,7 @@
 # outbox. Once with AuthenticationMethods keyboard-interactive, once with
 # publickey,keyboard-interactive. Needs root (sshd), openssh-server and
 # openssh-client (scripts/deps.sh test).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 U=smsotpssh
 SVC=smsotp-sshd			# sshd's PAM service is its program name

@@ -5,7 +5,7 @@
 # counted like any try), status and locked with --json, index (the users
 # file index, kept current by set-phone/remove-phone); through the
 # installed module and helper (pamtester under pam_wrapper, as root).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 AUTH_ERR="Authentication failure"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # t_unpriv.sh - an unprivileged caller (a screen locker re-checking its own
 # user) against the installed setgid helper: it may ask about itself only.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 U1=smsotpit1
 U2=smsotpit2

@@ -8,7 +8,7 @@
 # there), while a root login for another user runs: that login must take
 # no more than 1 s longer than normal, and with failmode=safe it never
 # succeeds without the code.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 U1=smsotpstop1
 made=""

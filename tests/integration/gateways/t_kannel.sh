@@ -4,7 +4,7 @@
 # smsbox and the fake SMS centre of kannel-extras, all on 127.0.0.1),
 # through the real PAM stack; the code is read from what the fake SMS
 # centre received.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 UNAVAIL="Authentication service cannot retrieve authentication info"

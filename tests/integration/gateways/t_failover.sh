@@ -5,7 +5,7 @@
 # logins fail over within the deadline; after health.failures such logins
 # the circuit breaker opens and the next login skips the primary. Both
 # login durations are measured (wall clock) and printed in the PASS line.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 UNAVAIL="Authentication service cannot retrieve authentication info"

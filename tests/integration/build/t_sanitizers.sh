@@ -19,7 +19,7 @@
 # build is for tests only: never install it on a real system.
 #
 # SMSOTP_SAN_CCS="gcc clang" (default) picks the compilers.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 top=$(cd "$HERE/../.." && pwd)
 ccs=${SMSOTP_SAN_CCS:-gcc clang}
 export LSAN_OPTIONS="suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0"

@@ -3,7 +3,7 @@
 # t_demo.sh - the README's first quick-start command works: scripts/demo
 # builds, configures the outbox gateway and logs in through PAM (answered
 # automatically here: DEMO_AUTO=1).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 top=$(cd "$HERE/../.." && pwd)
 
 tid=readme_quickstart_demo

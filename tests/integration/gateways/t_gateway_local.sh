@@ -8,7 +8,7 @@
 # circuit breaker. The PAM result of each login is printed: turning a
 # local failure into ERROR (never skipped under failmode=safe) is the
 # engine's part.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 U1=smsotpgw1
 made=""

@@ -7,7 +7,7 @@
 # (as root and as an unprivileged user), then the package is purged and
 # exactly what policy keeps is left behind. Needs root and a system where
 # libpam-smsotp is not installed for real (a leftover of this test is purged).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 AUTH_ERR="Authentication failure"

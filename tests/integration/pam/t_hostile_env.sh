@@ -5,7 +5,7 @@
 # pamtester (so for the module, and for the helper if they leaked through)
 # do not route the HTTPS request through a proxy listening on loopback,
 # write no TLS key log and do not change which CA is trusted.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 UNAVAIL="Authentication service cannot retrieve authentication info"

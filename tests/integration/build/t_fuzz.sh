@@ -8,7 +8,7 @@
 #   PASS: fuzz_NAME: N execs, 0 crashes
 # A crash, leak, timeout, out-of-memory or failed property is a FAIL, with
 # the reproducer kept in the work directory that run.sh names.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 top=$(cd "$HERE/../.." && pwd)
 secs=${SMSOTP_FUZZ_SECONDS:-30}
 

@@ -7,7 +7,7 @@
 # sub-verb (global reset) and options that the installed smsotpctl's verb
 # table lists (its --help text is made from the table); the harmless ones
 # are run against the test prefix and must succeed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 # the source tree: the nearest directory above this script with configure.ac
 SRC=$HERE

@@ -5,7 +5,7 @@
 # source, passes "make check", installs, uninstalls cleanly and makes a
 # dist again), then the tarball's name and contents: every file git tracks
 # is in it, and no build output is.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 top=$(cd "$HERE/../.." && pwd)
 src=$T/src

@@ -9,7 +9,7 @@
 # unprivileged caller. Real system users, real service files in /etc/pam.d,
 # pamtester without pam_wrapper, a real su; a vonage mock on loopback (an
 # HTTP gateway: libcurl is loaded only when it sends).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 OK="successfully authenticated"
 UNAVAIL="Authentication service cannot retrieve authentication info"
