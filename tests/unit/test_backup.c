@@ -19,6 +19,7 @@
 
 #include "core/backup.h"
 #include "store/state.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
 /* One generated set shared by the tests (ten KDF runs are not free). */
@@ -271,9 +272,7 @@ fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, f->why,
-	    sizeof(f->why)), 0);
+	f->dir = tu_store_open(&f->store);
 	*state = f;
 	return 0;
 }
@@ -283,9 +282,7 @@ fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	smsotp_store_close(&f->store);
-	tu_rmrf(f->dir);
-	free(f->dir);
+	tu_store_close(f->dir, &f->store);
 	free(f);
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include "core/conf_load.h"
 #include "gateways/gateway.h"
 #include "gateways/breaker.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
 #define T0 1800000000LL
@@ -43,37 +44,6 @@ __wrap_dlopen(const char *file, int mode)
 	if (file != NULL && strstr(file, "libcurl") != NULL)
 		return NULL;
 	return __real_dlopen(file, mode);
-}
-
-struct fx {
-	char *dir;
-	struct smsotp_store store;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char why[320];
-
-	assert_int_equal(smsotp_crypto_init(), 0);
-	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, why,
-	    sizeof(why)), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	smsotp_store_close(&f->store);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
 }
 
 struct seen {
@@ -99,7 +69,7 @@ note(void *arg, const struct smsotp_gateway *gw,
  * missing directory: a local fault), "good" (a working outbox).
  */
 static void
-load_gw(struct fx *f, struct smsotp_conf *c, const char *extra,
+load_gw(struct tu_store_fx *f, struct smsotp_conf *c, const char *extra,
     const char *routes)
 {
 	struct smsotp_conf_opts o = { geteuid() };
@@ -126,14 +96,14 @@ load_gw(struct fx *f, struct smsotp_conf *c, const char *extra,
 }
 
 static void
-load(struct fx *f, struct smsotp_conf *c, const char *routes)
+load(struct tu_store_fx *f, struct smsotp_conf *c, const char *routes)
 {
 	load_gw(f, c, "", routes);
 }
 
 /* One send at now as a caller (privileged or not) within budget seconds. */
 static enum smsotp_gw_outcome
-send_as(struct fx *f, struct smsotp_conf *c, int64_t now, int only,
+send_as(struct tu_store_fx *f, struct smsotp_conf *c, int64_t now, int only,
     int privileged, double budget, struct seen *s)
 {
 	struct smsotp_gw_opts o;
@@ -152,7 +122,7 @@ send_as(struct fx *f, struct smsotp_conf *c, int64_t now, int only,
 }
 
 static enum smsotp_gw_outcome
-send_at(struct fx *f, struct smsotp_conf *c, int64_t now, int only,
+send_at(struct tu_store_fx *f, struct smsotp_conf *c, int64_t now, int only,
     struct seen *s)
 {
 	return send_as(f, c, now, only, 1, 10, s);
@@ -160,7 +130,7 @@ send_at(struct fx *f, struct smsotp_conf *c, int64_t now, int only,
 
 /* Number of breaker files (records and locks) in the state directory. */
 static int
-breaker_files(struct fx *f)
+breaker_files(struct tu_store_fx *f)
 {
 	DIR *d = opendir(f->dir);
 	struct dirent *e;
@@ -176,7 +146,7 @@ breaker_files(struct fx *f)
 static void
 test_route_skips_open(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 	int i;
@@ -209,7 +179,7 @@ test_route_skips_open(void **state)
 static void
 test_route_all_open_last_resort(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 	int i;
@@ -229,7 +199,7 @@ test_route_all_open_last_resort(void **state)
 static void
 test_route_local_failure(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 	int i;
@@ -253,7 +223,7 @@ test_route_local_failure(void **state)
 static void
 test_route_deadline(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 
@@ -276,7 +246,7 @@ test_route_deadline(void **state)
 static void
 test_unprivileged_breaker(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 	char name[SMSOTP_HEALTH_NAME_SIZE], *lock;
@@ -326,7 +296,7 @@ test_unprivileged_breaker(void **state)
 static void
 test_unprivileged_root_only(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 	char extra[512], *spool, *tmp;
@@ -384,7 +354,7 @@ test_unprivileged_root_only(void **state)
 static void
 test_libcurl_unavailable(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_conf c;
 	struct seen s;
 	char extra[512];
@@ -412,21 +382,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_route_skips_open, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_route_all_open_last_resort,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_route_local_failure, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_route_deadline, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_unprivileged_breaker, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_unprivileged_root_only,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_libcurl_unavailable, setup,
-		    teardown),
+		tu_store_test(test_route_skips_open),
+		tu_store_test(test_route_all_open_last_resort),
+		tu_store_test(test_route_local_failure),
+		tu_store_test(test_route_deadline),
+		tu_store_test(test_unprivileged_breaker),
+		tu_store_test(test_unprivileged_root_only),
+		tu_store_test(test_libcurl_unavailable),
 	};
 
+	if (smsotp_crypto_init() != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

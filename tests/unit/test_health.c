@@ -21,6 +21,7 @@
 
 #include "core/code.h"
 #include "gateways/breaker.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
 #define T0 1800000000LL
@@ -142,39 +143,8 @@ test_format(void **state)
 	assert_int_equal(smsotp_health_format(&h, buf, sizeof(buf), &len), -1);
 }
 
-struct fx {
-	char *dir;
-	struct smsotp_store store;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char why[320];
-
-	assert_int_equal(smsotp_crypto_init(), 0);
-	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, why,
-	    sizeof(why)), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	smsotp_store_close(&f->store);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 static char *
-file_of(struct fx *f, const char *gw)
+file_of(struct tu_store_fx *f, const char *gw)
 {
 	char name[SMSOTP_HEALTH_NAME_SIZE];
 
@@ -185,7 +155,7 @@ file_of(struct fx *f, const char *gw)
 static void
 test_store(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_health h;
 	int64_t until;
 	struct stat st;
@@ -226,7 +196,7 @@ test_store(void **state)
 static void
 test_corrupt_and_symlink(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_health h;
 	int64_t until;
 	char *p = file_of(f, "primary"), *target, why[320];
@@ -275,7 +245,7 @@ test_concurrent(void **state)
 		SMSOTP_HEALTH_MAX_FAILURES, 86400, 120
 	};
 	enum { PROCS = 6, EACH = 5 };
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_health h;
 	pid_t pids[PROCS];
 	int i, j, st;
@@ -308,11 +278,12 @@ main(void)
 		cmocka_unit_test(test_window_and_success),
 		cmocka_unit_test(test_clock_and_off),
 		cmocka_unit_test(test_format),
-		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_and_symlink, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+		tu_store_test(test_store),
+		tu_store_test(test_corrupt_and_symlink),
+		tu_store_test(test_concurrent),
 	};
 
+	if (smsotp_crypto_init() != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

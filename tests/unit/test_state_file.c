@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "store/state.h"
+#include "store_fixture.h"
 #include "testutil.h"
 #include "test_state_common.h"
 
@@ -40,9 +41,7 @@ fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, f->why,
-	    sizeof(f->why)), 0);
+	f->dir = tu_store_open(&f->store);
 	smsotp_state_name("alice", f->name);
 	*state = f;
 	return 0;
@@ -53,9 +52,7 @@ fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	smsotp_store_close(&f->store);
-	tu_rmrf(f->dir);
-	free(f->dir);
+	tu_store_close(f->dir, &f->store);
 	free(f);
 	return 0;
 }

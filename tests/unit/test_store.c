@@ -20,41 +20,12 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
-struct fx {
-	char *dir;
-	struct smsotp_store store;
-	char why[512];
-};
-
 static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store,
-	    f->why, sizeof(f->why)), SMSOTP_ST_OK);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	smsotp_store_close(&f->store);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-static int
-begin(struct fx *f, const char *key, double wait_s, struct smsotp_store_txn *t)
+begin(struct tu_store_fx *f, const char *key, double wait_s,
+    struct smsotp_store_txn *t)
 {
 	return smsotp_store_begin(&f->store, key, smsotp_mono() + wait_s, t,
 	    f->why, sizeof(f->why));
@@ -62,8 +33,8 @@ begin(struct fx *f, const char *key, double wait_s, struct smsotp_store_txn *t)
 
 /* get under t into a NUL-terminated buffer; returns the result. */
 static int
-get(struct fx *f, struct smsotp_store_txn *t, const char *key, char *buf,
-    size_t cap, int *exists)
+get(struct tu_store_fx *f, struct smsotp_store_txn *t, const char *key,
+    char *buf, size_t cap, int *exists)
 {
 	size_t len = 0;
 	int r;
@@ -75,7 +46,8 @@ get(struct fx *f, struct smsotp_store_txn *t, const char *key, char *buf,
 }
 
 static int
-put(struct fx *f, struct smsotp_store_txn *t, const char *key, const char *v)
+put(struct tu_store_fx *f, struct smsotp_store_txn *t, const char *key,
+    const char *v)
 {
 	return smsotp_store_put(t, key, v, strlen(v), SMSOTP_PUT_DURABLE, f->why,
 	    sizeof(f->why));
@@ -84,7 +56,7 @@ put(struct fx *f, struct smsotp_store_txn *t, const char *key, const char *v)
 static void
 test_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_store_txn t;
 	char buf[64];
 	size_t len;
@@ -126,7 +98,7 @@ test_round_trip(void **state)
 static void
 test_busy_within_deadline(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_store_txn a, b;
 	double t0, dt;
 
@@ -153,7 +125,7 @@ test_busy_within_deadline(void **state)
 static void
 test_remove(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_store_txn t;
 	char buf[64], *p = tu_path(f->dir, "u-1");
 	struct stat sb;
@@ -219,7 +191,7 @@ has(const struct seen *s, const char *key)
 static void
 test_foreach(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_store_txn t;
 	struct seen s;
 	char *p;
@@ -248,7 +220,7 @@ test_foreach(void **state)
 static void
 test_keys(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	static const char *bad[] = { "", ".u", "a/b", "u-1.lock", "u-1.tmp",
 	    "U-1", "u 1", "u-1\n", "0123456789012345678901234567890123456789x",
 	    NULL };
@@ -299,7 +271,7 @@ test_not_open(void **state)
 static void
 test_planted_files(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_store_txn t;
 	char *victim = tu_write(f->dir, "victim", "precious\n", 0600);
 	char *rec = tu_path(f->dir, "u-1"), *lock = tu_path(f->dir, "u-1.lock");
@@ -347,7 +319,7 @@ test_planted_files(void **state)
 static void
 test_failed_put_keeps_old(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	struct smsotp_store_txn t;
 	char *tmp = tu_path(f->dir, "u-1.tmp"), buf[64];
 	struct stat sb;
@@ -381,17 +353,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_busy_within_deadline, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+		tu_store_test(test_round_trip),
+		tu_store_test(test_busy_within_deadline),
+		tu_store_test(test_remove),
+		tu_store_test(test_foreach),
+		tu_store_test(test_keys),
 		cmocka_unit_test(test_not_open),
-		cmocka_unit_test_setup_teardown(test_planted_files, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_failed_put_keeps_old, setup,
-		    teardown),
+		tu_store_test(test_planted_files),
+		tu_store_test(test_failed_put_keeps_old),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

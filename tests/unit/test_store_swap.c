@@ -23,40 +23,8 @@
 #include <unistd.h>
 
 #include "store/dir_int.h"
+#include "store_fixture.h"
 #include "testutil.h"
-
-struct fx {
-	char *dir;
-	struct smsotp_store store;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char why[256];
-
-	assert_non_null(f);
-	f->dir = tu_tmpdir();
-	assert_int_equal(smsotp_store_open_dir(f->dir, geteuid(), &f->store, why,
-	    sizeof(why)), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[600];
-
-	smsotp_store_close(&f->store);
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 /* The record is a decimal count; the update adds one. */
 static int
@@ -78,7 +46,7 @@ incr(char *buf, size_t cap, size_t *len, const struct smsotp_swap_cur *cur,
 }
 
 static long
-value(struct fx *f)
+value(struct tu_store_fx *f)
 {
 	struct smsotp_swap_cur cur;
 	char buf[64], why[256];
@@ -90,7 +58,7 @@ value(struct fx *f)
 }
 
 static int
-bump(struct fx *f, void *arg)
+bump(struct tu_store_fx *f, void *arg)
 {
 	char why[256];
 
@@ -100,7 +68,7 @@ bump(struct fx *f, void *arg)
 
 /* Make every version of "count" look a minute old. */
 static void
-age_versions(struct fx *f)
+age_versions(struct tu_store_fx *f)
 {
 	struct timespec old[2];
 	struct dirent *e;
@@ -128,7 +96,7 @@ age_versions(struct fx *f)
 static void
 test_exact_under_races(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	pid_t pid[4];
 	int i, k, st;
 
@@ -159,7 +127,7 @@ test_exact_under_races(void **state)
 static void
 test_stopped_updater_blocks_nobody(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	double t0;
 	pid_t pid;
 	int i, st, stop = 1;
@@ -193,7 +161,7 @@ test_stopped_updater_blocks_nobody(void **state)
 static void
 test_old_versions_and_symlink(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store_fx *f = *state;
 	char *d, *p, why[256], buf[64];
 	struct smsotp_swap_cur cur;
 	size_t len;
@@ -227,12 +195,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_exact_under_races, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_stopped_updater_blocks_nobody,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_old_versions_and_symlink,
-		    setup, teardown),
+		tu_store_test(test_exact_under_races),
+		tu_store_test(test_stopped_updater_blocks_nobody),
+		tu_store_test(test_old_versions_and_symlink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
