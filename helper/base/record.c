@@ -39,8 +39,10 @@ smsotp_recw_str(struct smsotp_recw *w, const char *s)
 	smsotp_recw_put(w, s, strlen(s));
 }
 
-void
-smsotp_recw_num(struct smsotp_recw *w, uint64_t v)
+/* v in decimal, after a space when space is set: one put (records hold
+ * hundreds of numbers). */
+static void
+put_num(struct smsotp_recw *w, uint64_t v, int space)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
@@ -49,14 +51,26 @@ smsotp_recw_num(struct smsotp_recw *w, uint64_t v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	smsotp_recw_put(w, tmp + i, sizeof(tmp) - i);
+	if (space)
+		tmp[--i] = ' ';
+	if (w->full || sizeof(tmp) - i >= w->cap - w->len) {
+		w->full = 1;	/* as smsotp_recw_put: the NUL needs a byte */
+		return;
+	}
+	while (i < sizeof(tmp))
+		w->buf[w->len++] = tmp[i++];
+}
+
+void
+smsotp_recw_num(struct smsotp_recw *w, uint64_t v)
+{
+	put_num(w, v, 0);
 }
 
 void
 smsotp_recw_snum(struct smsotp_recw *w, uint64_t v)
 {
-	smsotp_recw_put(w, " ", 1);
-	smsotp_recw_num(w, v);
+	put_num(w, v, 1);
 }
 
 void

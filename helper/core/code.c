@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -194,4 +195,10 @@ smsotp_secret_unlock(void *p, size_t n)
 	/* wipes, then unlocks; on memory it could not lock, wipes all the same */
 	if (sodium_munlock(p, n) != 0)
 		sodium_memzero(p, n);
+}
+
+void
+smsotp_secret_unlock_wiped(void *p, size_t n)
+{
+	(void)munlock(p, n);
 }

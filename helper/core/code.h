@@ -61,5 +61,11 @@ int smsotp_code_check(const unsigned char key[SMSOTP_KEY_LEN],
  */
 void smsotp_secret_lock(void *p, size_t n);
 void smsotp_secret_unlock(void *p, size_t n);
+/*
+ * Unlock a large buffer whose used part the caller has wiped already (the
+ * request buffer: 64 KiB of which a request uses a few hundred bytes), so
+ * that all of it is not cleared a second time.
+ */
+void smsotp_secret_unlock_wiped(void *p, size_t n);
 
 #endif

@@ -122,7 +122,8 @@ pipe_close(struct smsotp_transport *t)
 
 	if (p == NULL)
 		return;
-	smsotp_secret_unlock(p->buf, SMSOTP_PROTO_MAX_MSG + 1);
+	smsotp_wipe(p->buf, p->len);	/* all of it that a request filled */
+	smsotp_secret_unlock_wiped(p->buf, SMSOTP_PROTO_MAX_MSG + 1);
 	free(p->buf);
 	free(p);
 	t->be = NULL;
