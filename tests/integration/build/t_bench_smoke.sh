@@ -8,8 +8,12 @@
 
 TOP=$(cd "$HERE/../.." && pwd)
 mode_before=$(stat -c %a "$HELPER")
+# The bench starts from a valid configuration; whatever the scripts before
+# this one left is put back at the end.
 had_conf=0
-[ -f "$CONF" ] && had_conf=1 && cp -p "$CONF" "$T/conf.before"
+[ -f "$CONF" ] && had_conf=1 && cp -p "$CONF" "$T/conf.orig"
+write_conf
+cp -p "$CONF" "$T/conf.before"
 
 tid=bench_quick_completes
 # with the build dir (scripts/test exports it) the what-if relinks run too
@@ -60,8 +64,9 @@ check grep -q "^targets:" "$T/last.out"
 tid=bench_restores_prefix
 left=$(find /etc/pam.d -maxdepth 1 -name 'smsotpbench-*' | wc -l)
 check eval '[ "$(stat -c %a "$HELPER")" = "$mode_before" ] &&
-	{ if [ $had_conf = 1 ]; then cmp -s "$T/conf.before" "$CONF"; else [ ! -e "$CONF" ]; fi; } &&
+	cmp -s "$T/conf.before" "$CONF" &&
 	[ "$left" -eq 0 ] &&
 	[ "$(find "$STATE" -maxdepth 1 -name "u-*" | wc -l)" -eq 0 ]'
 
+if [ $had_conf = 1 ]; then cp -p "$T/conf.orig" "$CONF"; else rm -f "$CONF"; fi
 finish
