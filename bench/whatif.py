@@ -29,7 +29,7 @@ def link_variants(b, bdir):
     objs = sorted(glob.glob(os.path.join(bdir, "helper", "**",
                                          "smsotp_helper-*.o"), recursive=True))
     libs = [os.path.join(bdir, ".libs", x) for x in
-            ("libsmsotpcore.a", "libsmsotpproto.a")]
+            ("libsmsotpserver.a", "libsmsotpcore.a", "libsmsotpproto.a")]
     if not objs or not all(os.path.exists(x) for x in libs):
         raise BenchError("%s: no helper objects (build it first)" % bdir)
     cc = os.environ.get("CC", "cc")
@@ -39,7 +39,10 @@ def link_variants(b, bdir):
         exe = os.path.join(b.work, "helper_" + name)
         r = subprocess.run([cc] + flags + ["-o", exe] + objs + libs + deps,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out[name] = exe if r.returncode == 0 else None
+        if r.returncode != 0:
+            raise BenchError("relinking the helper (%s) failed: %s" %
+                             (name, r.stdout.decode(errors="replace")[-600:]))
+        out[name] = exe
     return out
 
 
