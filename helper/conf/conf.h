@@ -17,13 +17,12 @@
 #include <sys/types.h>
 
 #include "base/util.h"
+#include "conf/schema.h"
 
 #define SMSOTP_CONF_MAX_SIZE   (256 * 1024)
 #define SMSOTP_MAX_GATEWAYS    16
 #define SMSOTP_MAX_ROUTES      64
 #define SMSOTP_PREFIX_MAX      16	/* "+" and up to 15 digits */
-#define SMSOTP_MAX_SENDS_TRACKED 64	/* = SMSOTP_MAX_SENDS of state.h */
-#define SMSOTP_HEALTH_MAX_FAILURES 32	/* health.failures at most (helper/gateways/breaker.h) */
 #define SMSOTP_MAX_COUNTRIES   64	/* limits.allowed_countries entries */
 #define SMSOTP_COUNTRY_MAX     6	/* digits of one allowed calling code */
 
@@ -37,11 +36,12 @@ struct smsotp_route {
 
 struct smsotp_conf {
 	char *path;
+	/* the ranges and defaults of the settings: conf/schema.c */
 
 	/* code = { length; ttl; max_attempts; } */
-	int code_length;	/* 4..10, default 6 */
-	int code_ttl;		/* 5..3600 s, default 300 */
-	int code_max_attempts;	/* 1..10, default 3 */
+	int code_length;
+	int code_ttl;
+	int code_max_attempts;
 
 	/* message template, placeholders checked */
 	char *message;
@@ -51,27 +51,27 @@ struct smsotp_conf {
 	char default_country[4];	/* digits, "" when unset */
 
 	/* limits = { ... } */
-	int resend_cooldown;	/* 0..3600 s, default 30 */
-	int sends_per_user;	/* 1..64, default 5 */
-	int sends_window;	/* 60..86400 s, default 900 */
-	int lockout_after;	/* 1..1000, default 10 */
-	int lockout_time;	/* 1..86400 s, default 900 */
-	int lockout_max;	/* lockout_time..31536000 s, default 86400 */
-	int max_live_codes;	/* 1..8, default 3 */
-	int send_deadline;	/* 1..25 s, default 15 (helper deadline 30) */
+	int resend_cooldown;
+	int sends_per_user;
+	int sends_window;
+	int lockout_after;
+	int lockout_time;
+	int lockout_max;
+	int max_live_codes;
+	int send_deadline;	/* helper deadline 30 */
 	/* global caps (helper/core/limits.h) and destinations; 0 = unlimited */
-	int global_per_minute;	/* global_sends_per_minute 0..100000, default 60 */
-	int global_per_day;	/* global_sends_per_day 0..10000000, default 2000 */
+	int global_per_minute;	/* global_sends_per_minute */
+	int global_per_day;	/* global_sends_per_day */
 	int nallowed;		/* allowed_countries; 0: every country */
 	char allowed_countries[SMSOTP_MAX_COUNTRIES][SMSOTP_COUNTRY_MAX + 1];
 
 	/* reveal_status (top level): explicit NO_PHONE/LOCKED/RATE_LIMITED */
-	int reveal_status;	/* default 0: decoy prompts (decoy.h) */
+	int reveal_status;	/* 0: decoy prompts (decoy.h) */
 
 	/* health = { failures; window; cooldown; } (circuit breaker, helper/gateways/breaker.h) */
-	int health_failures;	/* 0..32, default 3; 0: breaker off */
-	int health_window;	/* 1..86400 s, default 60 */
-	int health_cooldown;	/* 1..86400 s, default 120 */
+	int health_failures;	/* 0: breaker off */
+	int health_window;
+	int health_cooldown;
 
 	struct smsotp_gateway *gateways;	/* array of ngateways */
 	int ngateways;
@@ -90,7 +90,8 @@ int smsotp_conf_lex_check(const char *text, int *line, const char **why)
  * Reading settings of one group, for core/conf_load.c and for gateway types. Each
  * function records an error "FILE:LINE: ..." in ctx->errs and returns -1
  * on a problem; returns 0 when the setting was read or was absent and
- * optional (the out value is then left alone, so preset defaults).
+ * optional (the out value is then left alone, so preset defaults, but for
+ * the numbers and booleans of the schema, which take its default).
  */
 struct smsotp_cfgctx {
 	const char *path;
@@ -105,10 +106,14 @@ int smsotp_cfg_check_keys(struct smsotp_cfgctx *ctx,
     const config_setting_t *group, const char *const *allowed);
 int smsotp_cfg_str(struct smsotp_cfgctx *ctx, const config_setting_t *group,
     const char *name, int required, char **out);
+/*
+ * A number or a boolean of the schema (conf/schema.h): its name, range and
+ * default come from there; absent, *out is set to the default.
+ */
 int smsotp_cfg_int(struct smsotp_cfgctx *ctx, const config_setting_t *group,
-    const char *name, int required, long min, long max, int *out);
+    enum smsotp_set id, int *out);
 int smsotp_cfg_bool(struct smsotp_cfgctx *ctx, const config_setting_t *group,
-    const char *name, int *out);
+    enum smsotp_set id, int *out);
 /*
  * A secret given either inline (name = "...") or as name_file = "PATH"
  * (root-owned, not readable by others, first line used). Exactly one of

@@ -119,28 +119,26 @@ smsotp_cfg_str(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 
 int
 smsotp_cfg_int(struct smsotp_cfgctx *ctx, const config_setting_t *group,
-    const char *name, int required, long min, long max, int *out)
+    enum smsotp_set id, int *out)
 {
-	const config_setting_t *s = member(group, name);
+	const struct smsotp_setting *set = smsotp_setting(id);
+	const config_setting_t *s = member(group, set->name);
 	long long v;
 
 	if (s == NULL) {
-		if (!required)
-			return 0;
-		smsotp_cfg_error(ctx, group, "missing setting '%s'",
-		    qual(group, name).s);
-		return -1;
+		*out = (int)set->def;
+		return 0;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
 		smsotp_cfg_error(ctx, s, "'%s' must be an integer",
-		    qual(group, name).s);
+		    qual(group, set->name).s);
 		return -1;
 	}
 	v = config_setting_get_int64(s);
-	if (v < min || v > max) {
+	if (v < set->min || v > set->max) {
 		smsotp_cfg_error(ctx, s, "'%s' = %lld is out of range %ld..%ld",
-		    qual(group, name).s, v, min, max);
+		    qual(group, set->name).s, v, set->min, set->max);
 		return -1;
 	}
 	*out = (int)v;
@@ -149,15 +147,18 @@ smsotp_cfg_int(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 
 int
 smsotp_cfg_bool(struct smsotp_cfgctx *ctx, const config_setting_t *group,
-    const char *name, int *out)
+    enum smsotp_set id, int *out)
 {
-	const config_setting_t *s = member(group, name);
+	const struct smsotp_setting *set = smsotp_setting(id);
+	const config_setting_t *s = member(group, set->name);
 
-	if (s == NULL)
+	if (s == NULL) {
+		*out = set->def != 0;
 		return 0;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
 		smsotp_cfg_error(ctx, s, "'%s' must be true or false",
-		    qual(group, name).s);
+		    qual(group, set->name).s);
 		return -1;
 	}
 	*out = config_setting_get_bool(s) ? 1 : 0;

@@ -41,26 +41,34 @@ static const char *const health_keys[] = {
 	"failures", "window", "cooldown", NULL
 };
 
+static int
+def(enum smsotp_set id)
+{
+	return (int)smsotp_setting(id)->def;
+}
+
+/* The defaults of conf/schema.h, for the groups left out. */
 static void
 set_defaults(struct smsotp_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->code_length = 6;
-	c->code_ttl = 300;
-	c->code_max_attempts = 3;
-	c->resend_cooldown = 30;
-	c->sends_per_user = 5;
-	c->sends_window = 900;
-	c->lockout_after = 10;
-	c->lockout_time = 900;
-	c->lockout_max = 86400;
-	c->max_live_codes = 3;
-	c->send_deadline = 15;
-	c->global_per_minute = 60;	/* helper/core/limits.h */
-	c->global_per_day = 2000;
-	c->health_failures = 3;
-	c->health_window = 60;
-	c->health_cooldown = 120;
+	c->code_length = def(SMSOTP_SET_CODE_LENGTH);
+	c->code_ttl = def(SMSOTP_SET_CODE_TTL);
+	c->code_max_attempts = def(SMSOTP_SET_CODE_MAX_ATTEMPTS);
+	c->resend_cooldown = def(SMSOTP_SET_RESEND_COOLDOWN);
+	c->sends_per_user = def(SMSOTP_SET_SENDS_PER_USER);
+	c->sends_window = def(SMSOTP_SET_SENDS_WINDOW);
+	c->lockout_after = def(SMSOTP_SET_LOCKOUT_AFTER);
+	c->lockout_time = def(SMSOTP_SET_LOCKOUT_TIME);
+	c->lockout_max = def(SMSOTP_SET_LOCKOUT_MAX);
+	c->max_live_codes = def(SMSOTP_SET_MAX_LIVE_CODES);
+	c->send_deadline = def(SMSOTP_SET_SEND_DEADLINE);
+	c->global_per_minute = def(SMSOTP_SET_GLOBAL_PER_MINUTE);
+	c->global_per_day = def(SMSOTP_SET_GLOBAL_PER_DAY);
+	c->reveal_status = def(SMSOTP_SET_REVEAL_STATUS);
+	c->health_failures = def(SMSOTP_SET_HEALTH_FAILURES);
+	c->health_window = def(SMSOTP_SET_HEALTH_WINDOW);
+	c->health_cooldown = def(SMSOTP_SET_HEALTH_COOLDOWN);
 }
 
 /* A group setting, or NULL when absent; error when present but no group. */
@@ -87,11 +95,11 @@ read_code(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 
 	if (g != NULL) {
 		bad |= smsotp_cfg_check_keys(ctx, g, code_keys) != 0;
-		bad |= smsotp_cfg_int(ctx, g, "length", 0, 4, 10,
+		bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_CODE_LENGTH,
 		    &c->code_length) != 0;
-		bad |= smsotp_cfg_int(ctx, g, "ttl", 0, 5, 3600,
+		bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_CODE_TTL,
 		    &c->code_ttl) != 0;
-		bad |= smsotp_cfg_int(ctx, g, "max_attempts", 0, 1, 10,
+		bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_CODE_MAX_ATTEMPTS,
 		    &c->code_max_attempts) != 0;
 	}
 	return bad ? -1 : 0;
@@ -165,26 +173,25 @@ read_limits(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 	if (g == NULL)
 		return bad ? -1 : 0;
 	bad |= smsotp_cfg_check_keys(ctx, g, limits_keys) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "resend_cooldown", 0, 0, 3600,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_RESEND_COOLDOWN,
 	    &c->resend_cooldown) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "sends_per_user", 0, 1,
-	    SMSOTP_MAX_SENDS_TRACKED,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_SENDS_PER_USER,
 	    &c->sends_per_user) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "sends_window", 0, 60, 86400,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_SENDS_WINDOW,
 	    &c->sends_window) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "lockout_after", 0, 1, 1000,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_LOCKOUT_AFTER,
 	    &c->lockout_after) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "lockout_time", 0, 1, 86400,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_LOCKOUT_TIME,
 	    &c->lockout_time) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "lockout_max", 0, 1, 31536000,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_LOCKOUT_MAX,
 	    &c->lockout_max) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "max_live_codes", 0, 1, 8,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_MAX_LIVE_CODES,
 	    &c->max_live_codes) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "send_deadline", 0, 1, 25,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_SEND_DEADLINE,
 	    &c->send_deadline) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "global_sends_per_minute", 0, 0, 100000,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_GLOBAL_PER_MINUTE,
 	    &c->global_per_minute) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "global_sends_per_day", 0, 0, 10000000,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_GLOBAL_PER_DAY,
 	    &c->global_per_day) != 0;
 	bad |= smsotp_cfg_countries(ctx, g, c) != 0;	/* limits.c */
 	if (!bad && c->lockout_max < c->lockout_time) {
@@ -208,11 +215,11 @@ read_health(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 	if (g == NULL)
 		return bad ? -1 : 0;
 	bad |= smsotp_cfg_check_keys(ctx, g, health_keys) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "failures", 0, 0,
-	    SMSOTP_HEALTH_MAX_FAILURES, &c->health_failures) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "window", 0, 1, 86400,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_HEALTH_FAILURES,
+	    &c->health_failures) != 0;
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_HEALTH_WINDOW,
 	    &c->health_window) != 0;
-	bad |= smsotp_cfg_int(ctx, g, "cooldown", 0, 1, 86400,
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_HEALTH_COOLDOWN,
 	    &c->health_cooldown) != 0;
 	return bad ? -1 : 0;
 }
@@ -497,7 +504,7 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	bad |= read_message(&ctx, root, c) != 0;
 	bad |= read_phones(&ctx, root, c) != 0;
 	bad |= read_limits(&ctx, root, c) != 0;
-	bad |= smsotp_cfg_bool(&ctx, root, "reveal_status",
+	bad |= smsotp_cfg_bool(&ctx, root, SMSOTP_SET_REVEAL_STATUS,
 	    &c->reveal_status) != 0;
 	bad |= read_health(&ctx, root, c) != 0;
 	if (read_gateways(&ctx, root, c) != 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/shared.c - what several smsotpctl verbs share: a user's state
- * opened under its lock (status, reset, backup-codes).
+ * opened under its lock (status, reset, backup-codes) and the JSON output.
  */
 #include "config.h"
 
@@ -39,4 +39,19 @@ smsotp_ctl_open_user(const char *user, struct smsotp_store *store,
 	    rv == SMSOTP_ST_BUSY ? "busy (locked by a login)" : why);
 	smsotp_store_close(store);
 	return SMSOTP_CTL_FAILED;
+}
+
+int
+smsotp_ctl_json_out(json_t *j)
+{
+	int rv = 1;
+
+	if (j != NULL && json_dumpf(j, stdout, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) == 0 &&
+	    fputc('\n', stdout) != EOF)
+		rv = 0;
+	if (rv != 0)
+		fprintf(stderr, "smsotpctl: cannot produce JSON\n");
+	json_decref(j);
+	return rv;
 }

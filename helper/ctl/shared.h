@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * helper/ctl/shared.h - what several smsotpctl verbs share: a user's state
- * opened under its lock (status, reset, backup-codes).
+ * opened under its lock (status, reset, backup-codes) and the JSON output
+ * (status, locked, settings).
  */
 #ifndef SMSOTP_CTL_SHARED_H
 #define SMSOTP_CTL_SHARED_H
 
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "store/state.h"
 
@@ -19,5 +22,8 @@
 int smsotp_ctl_open_user(const char *user, struct smsotp_store *store,
     struct smsotp_txn *txn, struct smsotp_state *st, int *corrupt,
     char *why, size_t whysz);
+
+/* Print j on stdout (indented, in order) and free it: 0, or 1 (a message). */
+int smsotp_ctl_json_out(json_t *j);
 
 #endif

@@ -48,22 +48,6 @@ jstr(const char *s)
 	return j;
 }
 
-/* Print a JSON value on stdout and free it; 0, or 1 when it failed. */
-static int
-json_out(json_t *j)
-{
-	int rv = 1;
-
-	if (j != NULL && json_dumpf(j, stdout, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) == 0 &&
-	    fputc('\n', stdout) != EOF)
-		rv = 0;
-	if (rv != 0)
-		fprintf(stderr, "smsotpctl: cannot produce JSON\n");
-	json_decref(j);
-	return rv;
-}
-
 /* What status shows, gathered once for both output forms. */
 struct status {
 	const char *user;
@@ -128,7 +112,7 @@ status_json(const struct status *s, const struct smsotp_state *st,
 	json_t *o = json_object();
 
 	if (o == NULL)
-		return json_out(NULL);
+		return smsotp_ctl_json_out(NULL);
 	iso_time(st->locked_until, t);
 	json_object_set_new(o, "user", jstr(s->user));
 	json_object_set_new(o, "phone", s->phone_rv == 1 ? jstr(s->masked) :
@@ -160,7 +144,7 @@ status_json(const struct status *s, const struct smsotp_state *st,
 	    SMSOTP_ST_OK ? json_integer(s->backup_n) : json_null());
 	json_object_set_new(o, "backup_codes_error", s->backup_rv ==
 	    SMSOTP_ST_OK ? json_null() : jstr(s->backup_why));
-	return json_out(o);
+	return smsotp_ctl_json_out(o);
 }
 
 int
@@ -287,7 +271,7 @@ smsotp_ctl_locked(const struct smsotp_ctl_call *call)
 		goto out;
 	}
 	if (w.arr != NULL) {
-		rv = json_out(w.arr);
+		rv = smsotp_ctl_json_out(w.arr);
 		w.arr = NULL;
 	} else {
 		if (w.count == 0)

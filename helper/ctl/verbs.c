@@ -62,6 +62,9 @@ const struct smsotp_ctl_verb smsotp_ctl_verbs[] = {
 	{ "global", "[reset]", "global sends in the last minute and day, "
 	    "allowed\ncountries (reset: clear the counters)",
 	    0, 1, global_words, NULL, R | C | J, NULL, smsotp_ctl_global },
+	{ "settings", "", "every setting of the configuration: type, "
+	    "range,\ndefault (--json: a JSON array)",
+	    0, 0, NULL, NULL, J, NULL, smsotp_ctl_settings },
 	{ "version", "", "print the version",
 	    0, 0, NULL, NULL, 0, NULL, cmd_version },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL }

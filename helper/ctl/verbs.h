@@ -107,5 +107,7 @@ int smsotp_ctl_backup_codes(const struct smsotp_ctl_call *call);
 int smsotp_ctl_test_send(const struct smsotp_ctl_call *call);
 /* helper/ctl/global.c: global [reset] */
 int smsotp_ctl_global(const struct smsotp_ctl_call *call);
+/* helper/ctl/settings.c: settings (the configuration's schema) */
+int smsotp_ctl_settings(const struct smsotp_ctl_call *call);
 
 #endif

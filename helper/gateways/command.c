@@ -138,8 +138,7 @@ command_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 		return -1;
 	}
 	gw->priv = c;
-	c->timeout = 10;
-	if (smsotp_cfg_int(ctx, s, "timeout", 0, 1, 60, &c->timeout) != 0)
+	if (smsotp_cfg_int(ctx, s, SMSOTP_SET_COMMAND_TIMEOUT, &c->timeout) != 0)
 		return -1;
 	if (list == NULL || !(config_setting_is_array(list) ||
 	    config_setting_is_list(list)) || config_setting_length(list) < 1 ||

@@ -527,18 +527,19 @@ smsotp_http_configure(struct smsotp_cfgctx *ctx, const config_setting_t *s,
 {
 	const config_setting_t *bs = config_setting_get_member(s, "base_url");
 	const char *why;
-	int ct = 5, to = 10, insecure = 0, plain, loopback, bad = 0;
+	int ct = 0, to = 0, insecure = 0, plain, loopback, bad = 0;
 	size_t n;
 
 	bad |= smsotp_cfg_str(ctx, s, "base_url", out->base_url == NULL,
 	    &out->base_url) != 0;
-	bad |= smsotp_cfg_int(ctx, s, "connect_timeout", 0, 1, 60, &ct) != 0;
-	bad |= smsotp_cfg_int(ctx, s, "timeout", 0, 1, 120, &to) != 0;
+	bad |= smsotp_cfg_int(ctx, s, SMSOTP_SET_HTTPS_CONNECT_TIMEOUT, &ct) != 0;
+	bad |= smsotp_cfg_int(ctx, s, SMSOTP_SET_HTTPS_TIMEOUT, &to) != 0;
 	bad |= smsotp_cfg_file(ctx, s, "ca_file", 0, 0, &out->ca_file) != 0;
 	bad |= smsotp_cfg_str(ctx, s, "pinned_public_key", 0,
 	    &out->pinned_public_key) != 0;
 	bad |= smsotp_cfg_str(ctx, s, "proxy", 0, &out->proxy) != 0;
-	bad |= smsotp_cfg_bool(ctx, s, "insecure_http", &insecure) != 0;
+	bad |= smsotp_cfg_bool(ctx, s, SMSOTP_SET_HTTPS_INSECURE_HTTP,
+	    &insecure) != 0;
 	if (out->pinned_public_key != NULL &&
 	    (strncmp(out->pinned_public_key, "sha256//", 8) != 0 ||
 	    out->pinned_public_key[8] == '\0')) {

@@ -16,7 +16,6 @@
 #include "phones/e164.h"
 #include "base/wipe.h"
 
-#define DEFAULT_BASE_URL "https://api.twilio.com"
 #define SID_HEX 32
 
 struct twilio {
@@ -121,7 +120,8 @@ twilio_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 		    gw->name);
 		bad = 1;
 	}
-	t->http.base_url = strdup(DEFAULT_BASE_URL);
+	t->http.base_url = strdup(
+	    smsotp_setting(SMSOTP_SET_TWILIO_BASE_URL)->sdef);
 	if (t->http.base_url == NULL) {
 		smsotp_cfg_error(ctx, s, "out of memory");
 		bad = 1;

@@ -16,7 +16,6 @@
 #include "gateways/request_buf.h"
 #include "phones/e164.h"
 
-#define DEFAULT_BASE_URL "https://rest.nexmo.com"
 
 struct vonage {
 	struct smsotp_http_settings http;
@@ -151,7 +150,8 @@ vonage_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 		    gw->name);
 		bad = 1;
 	}
-	v->http.base_url = strdup(DEFAULT_BASE_URL);
+	v->http.base_url = strdup(
+	    smsotp_setting(SMSOTP_SET_VONAGE_BASE_URL)->sdef);
 	if (v->http.base_url == NULL) {
 		smsotp_cfg_error(ctx, s, "out of memory");
 		bad = 1;
