@@ -68,6 +68,9 @@ struct smsotp_conf {
 	/* reveal_status (top level): explicit NO_PHONE/LOCKED/RATE_LIMITED */
 	int reveal_status;	/* 0: decoy prompts (decoy.h) */
 
+	/* log (top level): "syslog", "stderr" or an absolute path */
+	char *log;
+
 	/* health = { failures; window; cooldown; } (circuit breaker, helper/gateways/breaker.h) */
 	int health_failures;	/* 0: breaker off */
 	int health_window;

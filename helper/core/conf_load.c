@@ -22,7 +22,7 @@
 
 static const char *const top_keys[] = {
 	"code", "message", "phones", "limits", "gateways", "routes",
-	"health", "reveal_status", NULL
+	"health", "reveal_status", "log", NULL
 };
 static const char *const code_keys[] = {
 	"length", "ttl", "max_attempts", NULL
@@ -124,6 +124,32 @@ read_message(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 	if (smsotp_template_check(c->message, &why) != 0) {
 		smsotp_cfg_error(ctx, config_setting_get_member(root, "message"),
 		    "message: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* log = "syslog" | "stderr" | "/absolute/path"; the file is checked when
+ * the helper opens it (base/log.h). */
+static int
+read_log(struct smsotp_cfgctx *ctx, const config_setting_t *root,
+    struct smsotp_conf *c)
+{
+	if (smsotp_cfg_str(ctx, root, "log", 0, &c->log) != 0)
+		return -1;
+	if (c->log == NULL) {
+		c->log = strdup(smsotp_setting(SMSOTP_SET_LOG)->sdef);
+		if (c->log == NULL) {
+			smsotp_cfg_error(ctx, root, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(c->log, "syslog") != 0 && strcmp(c->log, "stderr") != 0 &&
+	    (c->log[0] != '/' || strstr(c->log, "/../") != NULL)) {
+		smsotp_cfg_error(ctx, config_setting_get_member(root, "log"),
+		    "'log' must be \"syslog\", \"stderr\" or an absolute "
+		    "path");
 		return -1;
 	}
 	return 0;
@@ -502,6 +528,7 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	bad |= smsotp_cfg_check_keys(&ctx, root, top_keys) != 0;
 	bad |= read_code(&ctx, root, c) != 0;
 	bad |= read_message(&ctx, root, c) != 0;
+	bad |= read_log(&ctx, root, c) != 0;
 	bad |= read_phones(&ctx, root, c) != 0;
 	bad |= read_limits(&ctx, root, c) != 0;
 	bad |= smsotp_cfg_bool(&ctx, root, SMSOTP_SET_REVEAL_STATUS,
@@ -537,6 +564,7 @@ smsotp_conf_free(struct smsotp_conf *c)
 	free(c->gateways);
 	free(c->path);
 	free(c->message);
+	free(c->log);
 	free(c->phones_file);
 	memset(c, 0, sizeof(*c));
 }

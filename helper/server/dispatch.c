@@ -114,6 +114,10 @@ load_all(int privileged, const struct smsotp_msg *req, struct smsotp_conf *conf,
 		    errs.n == 1 ? "" : "s");
 		return -1;
 	}
+	/* the log target is root's to open; an unprivileged caller's run
+	 * (a screen locker) keeps to syslog */
+	if (privileged && smsotp_log_to(conf->log, why, sizeof(why)) != 0)
+		smsotp_log(LOG_WARNING, "%s: lines stay on syslog", why);
 	if (smsotp_key_load(SMSOTP_KEY_PATH, 0, key, why, sizeof(why)) != 0) {
 		smsotp_log(LOG_ERR, "key: %s (run 'smsotpctl init')", why);
 		return -1;

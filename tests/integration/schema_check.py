@@ -152,7 +152,7 @@ def check_sample(schema, path, types, errors):
                               (where, value, str(s["default"]).lower()))
         elif s["type"] == "string" and s.get("default") is not None:
             m = re.search(r"\bdefault\b", comment)
-            if m and value != '"%s"' % s["default"]:
+            if (m or commented) and value != '"%s"' % s["default"]:
                 errors.append("%s = %s, the comment says it is the default, "
                               "the schema's is \"%s\"" %
                               (where, value, s["default"]))
