@@ -18,6 +18,34 @@ rc=$?
 check eval '[ $rc -eq 0 ] && [ -f "$D$SO" ] && [ -x "$D$HELPER" ] && [ -x "$D$CTL" ] &&
 	grep -q "NOT made setgid" "$T/last.out" && [ "$(stat -c %a "$D$HELPER")" = 755 ]'
 
+tid=destdir_no_libtool_archive_in_pam_dir
+check eval '[ -f "$D$SO" ] && [ -z "$(find "$D$(dirname "$SO")" -name "*.la")" ]'
+
+tid=destdir_uninstall_leaves_nothing
+runuser -u nobody -- make -s -C "$B" uninstall DESTDIR="$D" >"$T/last.out" 2>&1
+rc=$?
+find "$D" -mindepth 1 \( -type f -o -type l \) >>"$T/last.out"
+check eval '[ $rc -eq 0 ] && [ -z "$(find "$D" -mindepth 1 \( -type f -o -type l \))" ] &&
+	[ ! -e "$D$P/share/doc/pam_smsotp" ]'
+
+tid=readme_lists_every_build_dependency
+# the README's apt-get line is scripts/deps.sh's build list, and it holds
+# the package of every library configure.ac requires (found with dpkg -S)
+readme=$(sed -n '/^apt-get install -y build-essential/,/^[^ ]/p' "$top/README.md" |
+	tr -d '\\' | tr ' ' '\n' | grep -v '^$' | grep -v -e '^apt-get$' -e '^install$' -e '^-y$' |
+	sed -n '/^build-essential$/,/^[^a-z0-9.+-]/p' | grep -E '^[a-z0-9.+-]+$' | sort -u)
+deps=$(sed -n '/^want="/,/"$/p' "$top/scripts/deps.sh" | head -4 | tr -d '"' | sed 's/^want=//' |
+	tr ' ' '\n' | grep -E '^[a-z0-9.+-]+$' | sort -u)
+missing=""
+for m in $(sed -n 's/^PKG_CHECK_MODULES(\[[A-Z]*\], \[\([a-z0-9-]*\) [^]]*\])$/\1/p' "$top/configure.ac"); do	# the required ones
+	pc="$(pkg-config --variable=pcfiledir "$m")/$m.pc"
+	pkg=$(dpkg -S "$pc" 2>/dev/null | head -1 | cut -d: -f1)
+	echo "$m -> ${pkg:-?}" >>"$T/last.out"
+	echo "$readme" | grep -qx "${pkg:-?}" || missing="$missing $m(${pkg:-?})"
+done
+{ echo "README: $readme" | tr '\n' ' '; echo; echo "deps.sh: $deps" | tr '\n' ' '; echo; echo "missing:$missing"; } >"$T/last.out"
+check eval '[ -n "$readme" ] && [ "$readme" = "$deps" ] && [ -z "$missing" ]'
+
 tid=compiled_in_paths
 strings "$HELPER" >"$T/strings"
 strings "$SO" >"$T/sostrings"
