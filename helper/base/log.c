@@ -29,7 +29,7 @@ static struct early {			/* the lines before the target */
 } early[EARLY_LINES];
 static int nearly;
 
-static const char *const prio_names[] = {
+static const char prio_names[][8] = {	/* arrays: no relocation */
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"
 };
 

@@ -9,23 +9,23 @@
 #include "conf/schema.h"
 
 #define INT(sec, nm, lo, hi, d, u, txt) \
-	{ sec, nm, SMSOTP_SET_INT, lo, hi, d, u, NULL, NULL, txt, NULL }
+	{ sec, nm, SMSOTP_SET_INT, lo, hi, d, u, "", "", txt, "" }
 #define BOOL(sec, nm, d, txt) \
-	{ sec, nm, SMSOTP_SET_BOOL, 0, 1, d, NULL, NULL, NULL, txt, NULL }
+	{ sec, nm, SMSOTP_SET_BOOL, 0, 1, d, "", "", "", txt, "" }
 #define STR(sec, nm, shp, txt) \
-	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, NULL, NULL, shp, txt, NULL }
+	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, "", "", shp, txt, "" }
 #define STRD(sec, nm, shp, d, txt) \
-	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, NULL, NULL, shp, txt, d }
+	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, "", "", shp, txt, d }
 #define OTHER(sec, nm, shp, txt) \
-	{ sec, nm, SMSOTP_SET_OTHER, 0, 0, 0, NULL, NULL, shp, txt, NULL }
+	{ sec, nm, SMSOTP_SET_OTHER, 0, 0, 0, "", "", shp, txt, "" }
 
 static const struct smsotp_setting settings[SMSOTP_SET_COUNT] = {
-	[SMSOTP_SET_CODE_LENGTH] = INT("code", "length", 4, 10, 6, NULL,
+	[SMSOTP_SET_CODE_LENGTH] = INT("code", "length", 4, 10, 6, "",
 	    "digits per code"),
 	[SMSOTP_SET_CODE_TTL] = INT("code", "ttl", 5, 3600, 300, "seconds",
 	    "how long a code stays valid after it was sent"),
 	[SMSOTP_SET_CODE_MAX_ATTEMPTS] = INT("code", "max_attempts", 1, 10, 3,
-	    NULL, "wrong codes that may be typed against one code"),
+	    "", "wrong codes that may be typed against one code"),
 	[SMSOTP_SET_MESSAGE] = STR("message", "message",
 	    "string, default shown below",
 	    "the text sent, with %{code} and other placeholders"),
@@ -38,25 +38,25 @@ static const struct smsotp_setting settings[SMSOTP_SET_COUNT] = {
 	[SMSOTP_SET_RESEND_COOLDOWN] = INT("limits", "resend_cooldown", 0, 3600,
 	    30, "seconds", "time before a code may be resent"),
 	[SMSOTP_SET_SENDS_PER_USER] = INT("limits", "sends_per_user", 1,
-	    SMSOTP_MAX_SENDS_TRACKED, 5, NULL,
+	    SMSOTP_MAX_SENDS_TRACKED, 5, "",
 	    "texts a user may get in sends_window"),
 	[SMSOTP_SET_SENDS_WINDOW] = INT("limits", "sends_window", 60, 86400,
 	    900, "seconds", "the window of sends_per_user"),
 	[SMSOTP_SET_LOCKOUT_AFTER] = INT("limits", "lockout_after", 1, 1000, 10,
-	    NULL, "consecutive wrong codes before a lockout"),
+	    "", "consecutive wrong codes before a lockout"),
 	[SMSOTP_SET_LOCKOUT_TIME] = INT("limits", "lockout_time", 1, 86400, 900,
 	    "seconds", "the first lockout; each further one doubles it"),
 	[SMSOTP_SET_LOCKOUT_MAX] = { "limits", "lockout_max", SMSOTP_SET_INT,
-	    1, 31536000, 86400, "seconds", "lockout_time", NULL,
-	    "the longest lockout", NULL },
+	    1, 31536000, 86400, "seconds", "lockout_time", "",
+	    "the longest lockout", "" },
 	[SMSOTP_SET_MAX_LIVE_CODES] = INT("limits", "max_live_codes", 1, 8, 3,
-	    NULL, "codes a user may have open at once"),
+	    "", "codes a user may have open at once"),
 	[SMSOTP_SET_SEND_DEADLINE] = INT("limits", "send_deadline", 1, 25, 15,
 	    "seconds", "time for sending one text, all gateways together"),
 	[SMSOTP_SET_GLOBAL_PER_MINUTE] = INT("limits", "global_sends_per_minute",
-	    0, 100000, 60, NULL, "texts per minute for the whole host, 0: no cap"),
+	    0, 100000, 60, "", "texts per minute for the whole host, 0: no cap"),
 	[SMSOTP_SET_GLOBAL_PER_DAY] = INT("limits", "global_sends_per_day",
-	    0, 10000000, 2000, NULL,
+	    0, 10000000, 2000, "",
 	    "texts per 24 hours for the whole host, 0: no cap"),
 	[SMSOTP_SET_ALLOWED_COUNTRIES] = OTHER("limits", "allowed_countries",
 	    "array or list of calling codes, default: every country",
@@ -83,7 +83,7 @@ static const struct smsotp_setting settings[SMSOTP_SET_COUNT] = {
 	[SMSOTP_SET_HEALTH] = OTHER("health", "health", "group, optional",
 	    "the circuit breaker"),
 	[SMSOTP_SET_HEALTH_FAILURES] = INT("health", "failures", 0,
-	    SMSOTP_HEALTH_MAX_FAILURES, 3, NULL,
+	    SMSOTP_HEALTH_MAX_FAILURES, 3, "",
 	    "failures in window that open a gateway's breaker, 0: off"),
 	[SMSOTP_SET_HEALTH_WINDOW] = INT("health", "window", 1, 86400, 60,
 	    "seconds", "the window of failures"),
@@ -185,15 +185,14 @@ smsotp_setting_shape(const struct smsotp_setting *s, char *buf, size_t cap)
 
 	switch (s->type) {
 	case SMSOTP_SET_INT:
-		if (s->min_text != NULL)
+		if (s->min_text[0] != '\0')
 			n = snprintf(lo, sizeof(lo), "%s", s->min_text);
 		else
 			n = snprintf(lo, sizeof(lo), "%ld", s->min);
 		if (n < 0 || (size_t)n >= sizeof(lo))
 			return -1;
 		n = snprintf(buf, cap, "integer, %s..%ld%s%s, default %ld", lo,
-		    s->max, s->unit != NULL ? " " : "",
-		    s->unit != NULL ? s->unit : "", s->def);
+		    s->max, s->unit[0] != '\0' ? " " : "", s->unit, s->def);
 		break;
 	case SMSOTP_SET_BOOL:
 		n = snprintf(buf, cap, "boolean, default %s",
@@ -201,8 +200,8 @@ smsotp_setting_shape(const struct smsotp_setting *s, char *buf, size_t cap)
 		break;
 	default:
 		n = snprintf(buf, cap, "%s%s%s%s", s->shape,
-		    s->sdef != NULL ? ", default \"" : "",
-		    s->sdef != NULL ? s->sdef : "", s->sdef != NULL ? "\"" : "");
+		    s->sdef[0] != '\0' ? ", default \"" : "", s->sdef,
+		    s->sdef[0] != '\0' ? "\"" : "");
 		break;
 	}
 	return n < 0 || (size_t)n >= cap ? -1 : 0;

@@ -96,30 +96,33 @@ enum smsotp_set {
 	SMSOTP_SET_COUNT
 };
 
+/*
+ * The strings are arrays, not pointers: the table needs no relocation when
+ * a program starts ("" stands for none).
+ */
 struct smsotp_setting {
 	/*
 	 * Where pam_smsotp.conf(5) describes it: the first word of its
 	 * section ("code", "limits", "twilio"). The HTTPS transport settings
 	 * every HTTP gateway type takes are described with twilio.
 	 */
-	const char *section;
-	const char *name;		/* as written in the file */
+	char section[16];
+	char name[24];			/* as written in the file */
 	enum smsotp_set_type type;
 	long min, max;			/* SMSOTP_SET_INT */
-	long def;			/* SMSOTP_SET_INT and _BOOL: the default */
-	const char *unit;		/* SMSOTP_SET_INT: "seconds" or NULL */
+	long def;			/* SMSOTP_SET_INT, _BOOL: the default */
+	char unit[8];			/* SMSOTP_SET_INT: "seconds" or "" */
 	/* SMSOTP_SET_INT: the manual's lower bound when it is another
-	 * setting (checked by the loader), else NULL: min */
-	const char *min_text;
+	 * setting (checked by the loader), else "": min */
+	char min_text[16];
 	/*
 	 * What the manual says in parentheses after the name, when it is not
-	 * made from the type, range and default (strings, lists, groups,
-	 * a bound that is another setting).
+	 * made from the type, range and default (strings, lists, groups).
 	 */
-	const char *shape;
-	const char *doc;		/* one line */
-	/* SMSOTP_SET_STR: the default, or NULL (none, or not a string) */
-	const char *sdef;
+	char shape[64];
+	char doc[80];			/* one line */
+	/* SMSOTP_SET_STR: the default, or "" (none, or not a string) */
+	char sdef[40];
 };
 
 /* The setting id (0 <= id < SMSOTP_SET_COUNT). */

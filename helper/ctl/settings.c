@@ -35,12 +35,12 @@ setting_json(const struct smsotp_setting *s, const char *shape)
 		json_object_set_new(o, "min", json_integer(s->min));
 		json_object_set_new(o, "max", json_integer(s->max));
 		json_object_set_new(o, "default", json_integer(s->def));
-		json_object_set_new(o, "unit", s->unit != NULL ?
+		json_object_set_new(o, "unit", s->unit[0] != '\0' ?
 		    json_string(s->unit) : json_null());
 	} else if (s->type == SMSOTP_SET_BOOL) {
 		json_object_set_new(o, "default", json_boolean(s->def));
 	} else {
-		json_object_set_new(o, "default", s->sdef != NULL ?
+		json_object_set_new(o, "default", s->sdef[0] != '\0' ?
 		    json_string(s->sdef) : json_null());
 	}
 	json_object_set_new(o, "shape", json_string(shape));

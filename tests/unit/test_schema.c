@@ -31,16 +31,16 @@ test_entries_complete(void **state)
 	for (i = 0; i < SMSOTP_SET_COUNT; i++) {
 		const struct smsotp_setting *s = smsotp_setting(i);
 
-		assert_non_null(s->section);
-		assert_non_null(s->name);
-		assert_non_null(s->doc);
+		assert_true(s->section[0] != '\0');
+		assert_true(s->name[0] != '\0');
+		assert_true(s->doc[0] != '\0');
 		assert_int_equal(smsotp_setting_shape(s, shape, sizeof(shape)), 0);
 		if (s->type == SMSOTP_SET_INT) {
 			assert_true(s->min <= s->def && s->def <= s->max);
 		} else if (s->type == SMSOTP_SET_BOOL) {
 			assert_true(s->def == 0 || s->def == 1);
 		} else {
-			assert_non_null(s->shape);
+			assert_true(s->shape[0] != '\0');
 		}
 		for (j = 0; j < i; j++) {
 			const struct smsotp_setting *o = smsotp_setting(j);
