@@ -145,14 +145,15 @@ take_sent(struct auth *au, const struct smsotp_helper_reply *rep)
 {
 	memcpy(au->challenge, rep->challenge, sizeof(au->challenge));
 	memcpy(au->masked, rep->masked, sizeof(au->masked));
-	au->again = 0;
+	au->again = rep->again;		/* begin for a named handle */
 	au->live = au->asked_ok && rep->ttl > 0;
 	if (au->live) {
 		au->expires = au->asked;
 		au->expires.tv_sec += rep->ttl;
 	}
-	DBG(au, "code sent to %s, ttl %ld s, resend after %ld s",
-	    rep->masked, rep->ttl, rep->resend_after);
+	DBG(au, "code %s to %s, ttl %ld s, resend after %ld s",
+	    rep->again ? "already sent" : "sent", rep->masked, rep->ttl,
+	    rep->resend_after);
 }
 
 /* A status that the op never answers is logged as such, never obeyed. */
@@ -353,6 +354,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct smsotp_args args;
 	struct auth au;
 	const char *user = NULL;
+	char handle[SMSOTP_CHALLENGE_HEXLEN + 1];
 	char safe_user[LOG_USER_MAX + 1];
 	int rv = PAM_SERVICE_ERR, level;
 
@@ -383,13 +385,17 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	au.req.tty = str_item(pamh, PAM_TTY);
 	au.req.config = args.config;
 	au.req.nullok = args.nullok;	/* else no phone gets a decoy prompt */
+	/* A child that runs this call for its parent names the handle. */
+	if (smsotp_pending_handle_name(pamh, handle) == 0)
+		au.req.handle = handle;
 	if (args.debug) {
 		char s[LOG_USER_MAX + 1], h[LOG_USER_MAX + 1], t[LOG_USER_MAX + 1];
 
 		log_safe(s, sizeof(s), au.req.service);
 		log_safe(h, sizeof(h), au.req.rhost);
 		log_safe(t, sizeof(t), au.req.tty);
-		DBG(&au, "begin: service=%s rhost=%s tty=%s", s, h, t);
+		DBG(&au, "begin: service=%s rhost=%s tty=%s%s", s, h, t,
+		    au.req.handle != NULL ? " (handle named)" : "");
 	}
 
 	if (smsotp_pending_get(pamh, &au.req, au.challenge, au.masked,

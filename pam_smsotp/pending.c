@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pending.c - the live challenge of a PAM handle between its calls. */
+/*
+ * pending.c - the live challenge of a PAM handle between its calls, and
+ * the handle's name for a child that runs a call.
+ */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -15,6 +21,22 @@
 
 /* The pam_set_data name: one per module, shared by its stack lines. */
 #define PENDING_DATA "pam_smsotp_pending"
+
+/*
+ * Set when the module is loaded: the process that loaded it, and a random
+ * id of this load (inherited by its children, never changed after).
+ */
+static pid_t loaded_by = -1;
+static unsigned char load_id[8];
+static int load_id_ok;
+
+static void __attribute__((constructor))
+at_load(void)
+{
+	loaded_by = getpid();
+	load_id_ok = getrandom(load_id, sizeof(load_id), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(load_id);
+}
 
 struct pending {
 	char challenge[SMSOTP_CHALLENGE_HEXLEN + 1];
@@ -183,4 +205,31 @@ smsotp_pending_set(pam_handle_t *pamh, const struct smsotp_request *req,
 out:
 	cleanup(pamh, p, 0);
 	return rv;
+}
+
+_Static_assert(SMSOTP_CHALLENGE_HEXLEN == 32,
+    "a handle's name: 8 bytes of the load's id, 8 of the address");
+
+int
+smsotp_pending_handle_name(pam_handle_t *pamh,
+    char out[SMSOTP_CHALLENGE_HEXLEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[SMSOTP_CHALLENGE_HEXLEN / 2];
+	uint64_t a = (uint64_t)(uintptr_t)pamh;
+	size_t i;
+
+	out[0] = '\0';
+	if (!load_id_ok || loaded_by <= 0 || getpid() == loaded_by ||
+	    getppid() != loaded_by)
+		return -1;
+	memcpy(raw, load_id, sizeof(load_id));
+	for (i = 0; i < 8; i++)
+		raw[sizeof(load_id) + i] = (unsigned char)(a >> (8 * i));
+	for (i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * sizeof(raw)] = '\0';
+	return 0;
 }

@@ -10,6 +10,12 @@
  * tty and config of the request. SECURITY: never the code. The id is no
  * secret, but the record is wiped when it is dropped or replaced and when
  * the handle ends.
+ *
+ * Some applications call pam_authenticate in a child they fork for each
+ * try (sshd's keyboard-interactive): what such a child keeps in the handle
+ * dies with it. The child names the handle to the helper instead (begin's
+ * handle=), and the helper gives the live challenge bound to that name
+ * again (smsotp-helper(8)).
  */
 #ifndef SMSOTP_PENDING_H
 #define SMSOTP_PENDING_H
@@ -43,5 +49,18 @@ int smsotp_pending_set(pam_handle_t *pamh, const struct smsotp_request *req,
 
 /* Drop (wipe and free) what pamh keeps, if anything. */
 void smsotp_pending_drop(pam_handle_t *pamh) __attribute__((nonnull));
+
+/*
+ * The name of pamh for begin's handle=, into out (32 lower-case hex
+ * digits): 0 when this process is a child of the one that loaded the
+ * module (pam_start loads it), which is where sshd's tries run; the name
+ * is a random id of that load and pamh's address, the same in every such
+ * child. -1 in the process that loaded it (the handle's data is kept
+ * there), in any other, or without the random id: no name, and every
+ * begin in a new child sends a text as before.
+ */
+int smsotp_pending_handle_name(pam_handle_t *pamh,
+    char out[SMSOTP_CHALLENGE_HEXLEN + 1])
+    __attribute__((warn_unused_result, nonnull));
 
 #endif
