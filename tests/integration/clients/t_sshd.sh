@@ -160,7 +160,6 @@ check eval 'logged_in && [ "$calls" -eq 2 ]'
 # asked for again, and no second text is sent while it lives.
 sed -i "s|^auth required $SO\$|& max_prompts=1|" "$PAMFILE"
 TRIES=3
-failures() { "$CTL" -c "$CONF" --json status $U | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["failures"])'; }
 
 tid=sshd_retries_one_text
 reset_state
@@ -169,7 +168,7 @@ ssh_run "=000000 =111111 =222222" "${KBD[@]}"
 check eval 'refused && [ "$calls" -eq 3 ] && [ "$(outbox_lines)" -eq 1 ]'
 
 tid=sshd_retries_count_each_code
-check eval '[ "$(failures)" = 3 ] &&
+check eval '[ "$(failures $U)" = 3 ] &&
 	[ "$(grep -c "user=$U: wrong code" "$SYSLOG")" -eq $((w0 + 3)) ]'
 
 tid=sshd_retry_prompt_says_already_sent
@@ -179,7 +178,7 @@ check eval '[ "$(grep -c "SMS code sent to +44•••••••555 (r to res
 tid=sshd_retry_wrong_then_right
 reset_state
 ssh_run "=000000 code" "${KBD[@]}"
-check eval 'logged_in && [ "$calls" -eq 2 ] && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures)" = 0 ] &&
+check eval 'logged_in && [ "$calls" -eq 2 ] && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures $U)" = 0 ] &&
 	[ "$(grep -c "SMS code already sent to" "$ASK/prompts")" -eq 1 ]'
 
 tid=sshd_retry_after_dead_code_new_text

@@ -136,7 +136,6 @@ check eval 'ran_as_root && [ "$(outbox_lines)" -eq 2 ]'
 # sudo asks again (passwd_tries=3) in the same PAM handle, one code per
 # try (max_prompts=1): the code texted for the first try is asked for
 # again, and no second text is sent while it lives.
-failures() { "$CTL" -c "$CONF" --json status $U | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["failures"])'; }
 cp "$PAMCODE" "$T/pam.code"
 sed -i "s|^auth required $SO\$|& max_prompts=1|" "$PAMCODE"
 
@@ -146,14 +145,14 @@ check dropin smsotp-sudo 3
 tid=sudo_retries_one_text
 reset_state
 sudo_run =000000 =111111 =222222
-check eval 'refused && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures)" = 3 ] &&
+check eval 'refused && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures $U)" = 3 ] &&
 	[ "$(grep -o "SMS code sent to +44•••••••666 (r to resend): " "$T/err" | wc -l)" -eq 1 ] &&
 	[ "$(grep -o "SMS code already sent to +44•••••••666 (r to resend): " "$T/err" | wc -l)" -eq 2 ]'
 
 tid=sudo_retry_wrong_then_right
 reset_state
 sudo_run =000000 code
-check eval 'ran_as_root && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures)" = 0 ] &&
+check eval 'ran_as_root && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures $U)" = 0 ] &&
 	grep -q "SMS code already sent to" "$T/err"'
 
 tid=sudo_retry_after_dead_code_new_text
