@@ -85,6 +85,7 @@ parse_one(pam_handle_t *pamh, const char *arg, struct smsotp_args *a)
 		    expanded_max(v) >= PAM_MAX_MSG_SIZE)
 			goto bad;
 		a->prompt = v;
+		a->prompt_again = v;	/* the admin's words, both times */
 	} else if (has_value(arg, "config", &v)) {
 		/* Validated even when ignored: a typo must not go unnoticed. */
 		if (v[0] != '/' || strlen(v) >= PATH_MAX || !text_ok(v))
@@ -120,6 +121,7 @@ smsotp_args_parse(pam_handle_t *pamh, int argc, const char **argv,
 	memset(a, 0, sizeof(*a));
 	a->max_prompts = SMSOTP_DEFAULT_MAX_PROMPTS;
 	a->prompt = SMSOTP_DEFAULT_PROMPT;
+	a->prompt_again = SMSOTP_DEFAULT_PROMPT_AGAIN;
 	a->config = NULL;
 	for (i = 0; i < argc; i++) {
 		if (argv[i] == NULL || parse_one(pamh, argv[i], a) != 0)

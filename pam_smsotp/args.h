@@ -8,6 +8,9 @@
 #include <security/pam_modules.h>
 
 #define SMSOTP_DEFAULT_PROMPT "SMS code sent to %{masked} (r to resend): "
+/* The prompt of a later call in the same handle, for the code it sent. */
+#define SMSOTP_DEFAULT_PROMPT_AGAIN \
+	"SMS code already sent to %{masked} (r to resend): "
 #define SMSOTP_DEFAULT_MAX_PROMPTS 3
 #define SMSOTP_MAX_PROMPTS_LIMIT 10
 /* Longest prompt= template accepted (the expanded text must fit too). */
@@ -20,6 +23,7 @@ struct smsotp_args {
 	int echo;		/* echo: PAM_PROMPT_ECHO_ON */
 	int max_prompts;	/* max_prompts=N: codes the user may type */
 	const char *prompt;	/* prompt=TEXT, points into argv */
+	const char *prompt_again;	/* the default's, or prompt= when given */
 	const char *config;	/* config=PATH when honoured (root), else NULL */
 };
 

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_appl.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
 #include "args.h"
+#include "pending.h"
 #include "proto/proto.h"
 #include "run_helper.h"
 #include "base/wipe.h"
@@ -29,6 +31,11 @@ struct auth {
 	struct smsotp_request req;	/* user, service, rhost, tty, config */
 	char challenge[SMSOTP_CHALLENGE_HEXLEN + 1];
 	char masked[SMSOTP_HELPER_MASKED_MAX + 1];
+	struct timespec asked;	/* monotonic, before the last helper run */
+	int asked_ok;		/* asked holds the time */
+	struct timespec expires;	/* of the challenge, when live */
+	int live;		/* the challenge is usable after this call */
+	int again;		/* sent by an earlier call: "already sent" */
 	int codes;		/* codes typed and verified so far */
 	int resends;		/* resend requests made so far */
 	int status;		/* last helper status, -1 when none */
@@ -120,6 +127,7 @@ ask(struct auth *au, enum smsotp_op op, const char *code,
 	au->req.op = op;
 	au->req.challenge = au->challenge;
 	au->req.code = code;
+	au->asked_ok = clock_gettime(CLOCK_MONOTONIC, &au->asked) == 0;
 	r = smsotp_run_helper(au->pamh, au->args->debug, &au->req, rep);
 	au->req.code = NULL;
 	au->status = r == 0 ? rep->status : -1;
@@ -127,13 +135,25 @@ ask(struct auth *au, enum smsotp_op op, const char *code,
 	return r;
 }
 
+/*
+ * A new challenge (or a new code for it): prompt for it, and keep it for
+ * a later call in this handle when it has a lifetime. That is counted from
+ * before the request, so that it ends here no later than in the helper.
+ */
 static void
 take_sent(struct auth *au, const struct smsotp_helper_reply *rep)
 {
 	memcpy(au->challenge, rep->challenge, sizeof(au->challenge));
 	memcpy(au->masked, rep->masked, sizeof(au->masked));
-	DBG(au, "code sent to %s, ttl %ld s, resend after %ld s",
-	    rep->masked, rep->ttl, rep->resend_after);
+	au->again = rep->again;		/* begin for a named handle */
+	au->live = au->asked_ok && rep->ttl > 0;
+	if (au->live) {
+		au->expires = au->asked;
+		au->expires.tv_sec += rep->ttl;
+	}
+	DBG(au, "code %s to %s, ttl %ld s, resend after %ld s",
+	    rep->again ? "already sent" : "sent", rep->masked, rep->ttl,
+	    rep->resend_after);
 }
 
 /* A status that the op never answers is logged as such, never obeyed. */
@@ -212,15 +232,19 @@ do_resend(struct auth *au)
 		rv = AGAIN;
 		break;
 	case SMSOTP_GATEWAY_DOWN:
+		/* The old code is dead, the new one not delivered. */
 		say(au, "Could not send a new code.");
+		au->live = 0;
 		rv = AGAIN;
 		break;
 	case SMSOTP_EXPIRED:
 	case SMSOTP_LOCKED:
+		au->live = 0;
 		rv = PAM_AUTH_ERR;
 		break;
 	default:	/* ERROR, helper failed, or a status resend never gives */
 		unexpected(au, rep.status);
+		au->live = 0;
 		rv = PAM_AUTHINFO_UNAVAIL;
 		break;
 	}
@@ -237,6 +261,9 @@ do_verify(struct auth *au, const char *code)
 	au->codes++;
 	if (ask(au, SMSOTP_OP_VERIFY, code, &rep) != 0)
 		rep.status = -1;	/* helper failed: the default case */
+	/* Only a wrong code with tries left leaves the challenge usable. */
+	if (rep.status != SMSOTP_BAD_CODE || rep.attempts_left <= 0)
+		au->live = 0;
 	switch (rep.status) {
 	case SMSOTP_OK:
 		rv = PAM_SUCCESS;
@@ -295,8 +322,8 @@ prompt_loop(struct auth *au)
 			rv = PAM_AUTH_ERR;
 			break;
 		}
-		if (expand_prompt(au->args->prompt, au->masked, text,
-		    sizeof(text)) != 0) {
+		if (expand_prompt(au->again ? au->args->prompt_again :
+		    au->args->prompt, au->masked, text, sizeof(text)) != 0) {
 			pam_syslog(au->pamh, LOG_ERR, "prompt= too long");
 			au->verdict = "prompt too long";
 			rv = PAM_SERVICE_ERR;
@@ -327,6 +354,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct smsotp_args args;
 	struct auth au;
 	const char *user = NULL;
+	char handle[SMSOTP_CHALLENGE_HEXLEN + 1];
 	char safe_user[LOG_USER_MAX + 1];
 	int rv = PAM_SERVICE_ERR, level;
 
@@ -357,18 +385,34 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	au.req.tty = str_item(pamh, PAM_TTY);
 	au.req.config = args.config;
 	au.req.nullok = args.nullok;	/* else no phone gets a decoy prompt */
+	/* A child that runs this call for its parent names the handle. */
+	if (smsotp_pending_handle_name(pamh, handle) == 0)
+		au.req.handle = handle;
 	if (args.debug) {
 		char s[LOG_USER_MAX + 1], h[LOG_USER_MAX + 1], t[LOG_USER_MAX + 1];
 
 		log_safe(s, sizeof(s), au.req.service);
 		log_safe(h, sizeof(h), au.req.rhost);
 		log_safe(t, sizeof(t), au.req.tty);
-		DBG(&au, "begin: service=%s rhost=%s tty=%s", s, h, t);
+		DBG(&au, "begin: service=%s rhost=%s tty=%s%s", s, h, t,
+		    au.req.handle != NULL ? " (handle named)" : "");
 	}
 
-	rv = do_begin(&au);
+	if (smsotp_pending_get(pamh, &au.req, au.challenge, au.masked,
+	    &au.expires) == 1) {
+		DBG(&au, "code already sent to %s for this handle: no new "
+		    "text", au.masked);
+		au.live = au.again = 1;
+		rv = AGAIN;
+	} else {
+		rv = do_begin(&au);
+	}
 	if (rv == AGAIN)
 		rv = prompt_loop(&au);
+	/* What stays usable is kept for the next call; the rest goes. */
+	if (au.live != 1 || smsotp_pending_set(pamh, &au.req, au.challenge,
+	    au.masked, &au.expires) != 0)
+		smsotp_pending_drop(pamh);
 out:
 	log_safe(safe_user, sizeof(safe_user), user);
 	if (rv == PAM_SUCCESS) {

@@ -141,6 +141,10 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
 		if (get_long(&m, "ttl", INT_MAX, &rep->ttl) != 0 ||
 		    get_long(&m, "resend_after", INT_MAX, &rep->resend_after) != 0)
 			goto out;
+		v = smsotp_msg_get(&m, "again");
+		if (v != NULL && strcmp(v, "1") != 0)
+			goto out;
+		rep->again = v != NULL;
 		break;
 	case SMSOTP_BAD_CODE:
 		if (get_long(&m, "attempts_left", INT_MAX, &rep->attempts_left) != 0)
@@ -206,7 +210,9 @@ build_request(const struct smsotp_request *req, char *buf, size_t *used)
 	    add_opt(buf, used, "rhost", req->rhost) != 0 ||
 	    add_opt(buf, used, "tty", req->tty) != 0 ||
 	    (req->op == SMSOTP_OP_BEGIN && req->nullok &&
-	    smsotp_msg_add(buf, REQ_CAP, used, "nullok", "1") != 0)) {
+	    smsotp_msg_add(buf, REQ_CAP, used, "nullok", "1") != 0) ||
+	    (req->op == SMSOTP_OP_BEGIN &&
+	    add_opt(buf, used, "handle", req->handle) != 0)) {
 		goto out;
 	}
 	rv = add_opt(buf, used, "config", req->config);

@@ -25,7 +25,7 @@
 
 /*
  * A request. Lines are sent only for the op that takes them:
- *   begin:  user service rhost tty [config] [nullok=1]
+ *   begin:  user service rhost tty [config] [nullok=1] [handle]
  *   resend: user challenge service rhost tty [config]
  *   verify: user challenge code [config]
  * A NULL or empty service, rhost, tty or config is omitted. user and (for
@@ -41,6 +41,7 @@ struct smsotp_request {
 	const char *tty;
 	const char *config;
 	int nullok;		/* begin: sent as nullok=1 (the helper's decoy) */
+	const char *handle;	/* begin: the handle's name (pending.h), or NULL */
 };
 
 /* A validated reply; only the fields of its status are meaningful. */
@@ -50,6 +51,7 @@ struct smsotp_helper_reply {
 	char masked[SMSOTP_HELPER_MASKED_MAX + 1];	/* SENT */
 	long ttl;		/* SENT */
 	long resend_after;	/* SENT */
+	int again;		/* SENT by begin: again=1, no new text */
 	long retry_after;	/* RATE_LIMITED */
 	long attempts_left;	/* BAD_CODE */
 	long until;		/* LOCKED, when has_until */

@@ -3,12 +3,15 @@
  * helper/core/begin.c - begin: a new challenge and its code, sent, as one
  * straight pipeline (pipeline.h), the same for a decoy with the decoy
  * sender in place of the real one:
- *   resolve -> lock -> check -> count -> challenge -> commit -> send -> record
+ *   resolve -> lock -> again -> check -> count -> challenge -> commit
+ *   -> send -> record
  * (count is the shared step of sender.h: a global cap makes a decoy).
  */
 #include "config.h"
 
 #include <string.h>
+
+#include <sodium.h>
 
 #include "base/log.h"
 #include "core/sender.h"
@@ -28,6 +31,43 @@ resolve(struct smsotp_login *l, struct smsotp_reply *r)
 	}
 	if (why != NULL)
 		smsotp_login_decoy(l, why);
+	return SMSOTP_STEP_NEXT;
+}
+
+/*
+ * again: a begin for a PAM handle (ctx->bind) whose live challenge is
+ * bound to it gets that challenge again: nothing made, counted or sent.
+ * Before check, and the same for a decoy challenge as for a real one, so
+ * that "already sent" tells nothing about the user. SECURITY: a lockout
+ * drops every real challenge (verify.c), so a locked user finds only a
+ * decoy one here.
+ */
+static enum smsotp_step
+again(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	const struct smsotp_challenge *c;
+	int i;
+
+	if (ctx->bind == NULL)
+		return SMSOTP_STEP_NEXT;
+	for (i = 0; i < l->st.nchal; i++) {
+		c = &l->st.chal[i];
+		if (!c->bound || c->expires <= ctx->now ||
+		    c->attempts >= ctx->conf->code_max_attempts ||
+		    sodium_memcmp(c->bind, ctx->bind, SMSOTP_BIND_LEN) != 0)
+			continue;
+		smsotp_reply_sent(l, c->id, r);
+		r->ttl = (long)(c->expires - ctx->now);
+		r->resend_after = (long)(c->last_sent +
+		    ctx->conf->resend_cooldown - ctx->now);
+		if (r->resend_after < 0)
+			r->resend_after = 0;
+		r->again = 1;
+		smsotp_log(LOG_INFO, "user=%s: code already sent for this "
+		    "login: none sent", l->ulog);
+		return SMSOTP_STEP_REPLY;
+	}
 	return SMSOTP_STEP_NEXT;
 }
 
@@ -71,9 +111,10 @@ check(struct smsotp_login *l, int *over, struct smsotp_reply *r)
 }
 
 /*
- * challenge: make room (max_live_codes), add a challenge, let the sender
- * make its id and code, note the send in the user's window unless it is
- * full. The id into id.
+ * challenge: make room (max_live_codes), add a challenge (bound to the
+ * PAM handle when the begin named one), let the sender make its id and
+ * code, note the send in the user's window unless it is full. The id into
+ * id.
  */
 static void
 challenge(struct smsotp_login *l, int over, char code[SMSOTP_CODE_MAX + 1],
@@ -95,6 +136,10 @@ challenge(struct smsotp_login *l, int over, char code[SMSOTP_CODE_MAX + 1],
 	c->created = now;
 	c->expires = now + l->ctx->conf->code_ttl;
 	c->last_sent = now;
+	if (l->ctx->bind != NULL) {
+		c->bound = 1;
+		memcpy(c->bind, l->ctx->bind, SMSOTP_BIND_LEN);
+	}
 	l->sender->make(l, c, code);
 	if (!over)
 		smsotp_login_record_send(l);
@@ -173,7 +218,8 @@ smsotp_begin_with(const struct smsotp_ctx *ctx,
 	default:
 		goto out;
 	}
-	if (check(&l, &over, r) != SMSOTP_STEP_NEXT ||
+	if (again(&l, r) != SMSOTP_STEP_NEXT ||
+	    check(&l, &over, r) != SMSOTP_STEP_NEXT ||
 	    smsotp_login_count(&l, 0, 1, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	challenge(&l, over, code, id);

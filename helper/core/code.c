@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * code.c - one-time codes, challenge ids and their HMAC-SHA-256 hashes.
+ * code.c - one-time codes, challenge ids and their HMAC-SHA-256 hashes;
+ * the keyed hash that binds a challenge to a PAM handle.
  */
 #include "config.h"
 
@@ -19,6 +20,9 @@
 /* The state keeps the hashes this file makes. */
 _Static_assert(SMSOTP_HASH_LEN == SMSOTP_STATE_HASH_LEN,
     "a code's hash and the state's room for it differ");
+
+_Static_assert(SMSOTP_BIND_LEN == SMSOTP_STATE_BIND_LEN,
+    "a handle's binding and the state's room for it differ");
 
 _Static_assert(SMSOTP_KEY_LEN == 32, "key length messages say 32 bytes");
 
@@ -144,6 +148,30 @@ smsotp_code_hash(const unsigned char key[SMSOTP_KEY_LEN],
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)code,
 	    codelen);
 	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+smsotp_handle_bind(const unsigned char key[SMSOTP_KEY_LEN], const char *user,
+    const char *handle, const char *service, const char *rhost,
+    const char *tty, unsigned char out[SMSOTP_BIND_LEN])
+{
+	static const char label[] = "smsotp-handle";
+	const char *part[5] = { user, handle, service, rhost, tty };
+	crypto_generichash_state st;
+	int i;
+
+	/* Each part with its NUL: no two lists of parts hash alike. */
+	crypto_generichash_init(&st, key, SMSOTP_KEY_LEN, SMSOTP_BIND_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)label,
+	    sizeof(label));
+	for (i = 0; i < 5; i++) {
+		const char *p = part[i] != NULL ? part[i] : "";
+
+		crypto_generichash_update(&st, (const unsigned char *)p,
+		    strlen(p) + 1);
+	}
+	crypto_generichash_final(&st, out, SMSOTP_BIND_LEN);
 	sodium_memzero(&st, sizeof(st));
 }
 

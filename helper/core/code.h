@@ -17,6 +17,7 @@
 
 #define SMSOTP_KEY_LEN   32
 #define SMSOTP_HASH_LEN  32
+#define SMSOTP_BIND_LEN  16
 #define SMSOTP_CODE_MIN  4
 #define SMSOTP_CODE_MAX  10
 
@@ -43,6 +44,16 @@ int smsotp_challenge_ok(const char *s);
 void smsotp_code_hash(const unsigned char key[SMSOTP_KEY_LEN],
     const char *challenge, const char *code, size_t codelen,
     unsigned char out[SMSOTP_HASH_LEN]);
+
+/*
+ * What ties a challenge to the PAM handle that began it: BLAKE2b-128 keyed
+ * with key over user, handle (begin's handle=, the module's name for its
+ * handle), service, rhost and tty, each NULL as "". A later begin with the
+ * same binding is given the same live challenge (engine.h).
+ */
+void smsotp_handle_bind(const unsigned char key[SMSOTP_KEY_LEN],
+    const char *user, const char *handle, const char *service,
+    const char *rhost, const char *tty, unsigned char out[SMSOTP_BIND_LEN]);
 
 /*
  * 1 when typed (typedlen bytes, may be anything) is the code whose hash is

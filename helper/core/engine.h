@@ -36,6 +36,8 @@ struct smsotp_ctx {
 	int unknown_user;		/* the name is unknown to NSS: a decoy,
 					   its state in a slot (decoy.h) */
 	int privileged;			/* a root caller (gateway.h smsotp_gw_opts) */
+	const unsigned char *bind;	/* begin: the PAM handle's binding
+					   (SMSOTP_BIND_LEN bytes), or NULL */
 };
 
 struct smsotp_reply {
@@ -47,13 +49,19 @@ struct smsotp_reply {
 	long retry_after;
 	long attempts_left;
 	int64_t until;			/* LOCKED: until when */
+	int again;			/* SENT by begin: an earlier begin's
+					   challenge, nothing sent */
 };
 
 /*
  * begin: look the phone up, check locks and limits, make a challenge and a
  * code, record it, send it. SENT (challenge, masked, ttl, resend_after) |
  * NO_PHONE | LOCKED (until) | RATE_LIMITED (retry_after) | GATEWAY_DOWN |
- * ERROR.
+ * ERROR. With ctx->bind, the challenge is bound to it, and while a
+ * challenge bound to the same lives (tries left, not used or expired) a
+ * begin answers SENT with it again (again set: no code made, nothing sent
+ * or counted, ttl and resend_after what is left of them), for a decoy
+ * challenge as for a real one.
  */
 int smsotp_begin(const struct smsotp_ctx *ctx, const char *user,
     const char *service, struct smsotp_reply *r);

@@ -9,7 +9,7 @@
 const struct smsotp_op_spec smsotp_ops[SMSOTP_OP_COUNT] = {
 	[SMSOTP_OP_BEGIN] = { "begin",
 	    { "op", "user", "service", "rhost", "tty", "config", "nullok",
-	    NULL },
+	    "handle", NULL },
 	    { "op", "user", NULL } },
 	[SMSOTP_OP_RESEND] = { "resend",
 	    { "op", "user", "challenge", "service", "rhost", "tty", "config",
@@ -23,7 +23,7 @@ const struct smsotp_op_spec smsotp_ops[SMSOTP_OP_COUNT] = {
 const struct smsotp_reply_spec smsotp_replies[SMSOTP_STATUS_MAX + 1] = {
 	[SMSOTP_OK] = { 1, { "status", NULL } },
 	[SMSOTP_SENT] = { 5, { "status", "challenge", "masked", "ttl",
-	    "resend_after", NULL } },
+	    "resend_after", "again", NULL } },
 	[SMSOTP_SKIP] = { 1, { "status", NULL } },
 	[SMSOTP_BAD_CODE] = { 2, { "status", "attempts_left", NULL } },
 	[SMSOTP_EXPIRED] = { 1, { "status", NULL } },

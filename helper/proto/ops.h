@@ -18,7 +18,7 @@ enum smsotp_op {
 	SMSOTP_OP_COUNT
 };
 
-#define SMSOTP_OP_MAX_KEYS 8
+#define SMSOTP_OP_MAX_KEYS 10
 
 /*
  * One operation: its name on the wire ("op=" line), the request keys it
@@ -42,7 +42,7 @@ int smsotp_op_from_name(const char *name);
  */
 struct smsotp_reply_spec {
 	int nreq;
-	const char *keys[6];
+	const char *keys[8];
 };
 
 extern const struct smsotp_reply_spec smsotp_replies[SMSOTP_STATUS_MAX + 1];

@@ -204,6 +204,13 @@ check_request(const struct smsotp_msg *req)
 		    "refused", name);
 		return -1;
 	}
+	/* handle= has the form of a challenge id: 32 lower-case hex digits */
+	chal = smsotp_msg_get(req, "handle");
+	if (chal != NULL && !smsotp_challenge_ok(chal)) {
+		smsotp_log(LOG_ERR, "%s request with a malformed handle: "
+		    "refused", name);
+		return -1;
+	}
 	return op;
 }
 
@@ -216,9 +223,10 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	struct smsotp_store store = SMSOTP_STORE_NONE;
 	struct smsotp_ctx ctx;
 	struct op_args a;
-	unsigned char key[SMSOTP_KEY_LEN];
+	unsigned char key[SMSOTP_KEY_LEN], bind[SMSOTP_BIND_LEN];
 	char host[256], service[40], ulog[80], why_op[64];
 	const char *user = smsotp_msg_get(req, "user");
+	const char *handle = smsotp_msg_get(req, "handle");
 	const char *nl;
 	char account[SMSOTP_USER_MAX + 1];
 	uid_t uid = (uid_t)-1;
@@ -298,6 +306,17 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	ctx.nullok = nullok;
 	ctx.unknown_user = canon == SMSOTP_PHONE_NONE;
 	ctx.privileged = who->privileged;
+	/*
+	 * A begin that names its PAM handle: bound to it with what the login
+	 * is (an unprivileged caller's service is "login", its rhost and tty
+	 * are claims about its own account only).
+	 */
+	if (handle != NULL) {
+		smsotp_handle_bind(key, account, handle, service,
+		    smsotp_msg_get(req, "rhost"), smsotp_msg_get(req, "tty"),
+		    bind);
+		ctx.bind = bind;
+	}
 	a.user = account;	/* every lookup, record and limit from here on */
 	a.challenge = smsotp_msg_get(req, "challenge");
 	a.code = smsotp_msg_get(req, "code");

@@ -10,7 +10,8 @@
 
 /*
  * The value of reply key k into num (or a string of r): NULL when an
- * optional key has no value (LOCKED without a known end).
+ * optional key has no value (LOCKED without a known end, SENT that is not
+ * again).
  */
 static const char *
 value_of(const struct smsotp_reply *r, const char *k, char *num, size_t sz)
@@ -23,6 +24,8 @@ value_of(const struct smsotp_reply *r, const char *k, char *num, size_t sz)
 		return r->challenge;
 	if (strcmp(k, "masked") == 0)
 		return r->masked;
+	if (strcmp(k, "again") == 0)
+		return r->again ? "1" : NULL;
 	if (strcmp(k, "ttl") == 0)
 		v = r->ttl;
 	else if (strcmp(k, "resend_after") == 0)

@@ -14,8 +14,9 @@
  *   lockouts <n>              lockouts so far (lockout time doubles)
  *   locked_until <unix time>  0 when not locked
  *   sends <t1> <t2> ...       times of recent sends (may be empty list)
- *   challenge <id> <hash hex> <created> <expires> <last_sent> <attempts>
- *   ... (0..SMSOTP_MAX_CHALLENGES challenge lines)
+ *   challenge <id> <hash hex> <created> <expires> <last_sent> <attempts> [<bind hex>]
+ *   ... (0..SMSOTP_MAX_CHALLENGES challenge lines; bind: when the begin
+ *   that made it named its PAM handle, core/code.h smsotp_handle_bind)
  *   end <hex BLAKE2b-128 of every byte before this line>
  * Anything else (unknown record, bad number, missing "end", checksum
  * mismatch, trailing bytes, over SMSOTP_STATE_MAX_SIZE) is corrupt.
@@ -37,6 +38,7 @@
 #define SMSOTP_STATE_MAX_SIZE 8192
 #define SMSOTP_STATE_NAME_SIZE 48	/* "u-" + 32 hex + NUL fits */
 #define SMSOTP_STATE_HASH_LEN 32	/* a code's keyed hash (core/code.h) */
+#define SMSOTP_STATE_BIND_LEN 16	/* a handle's keyed hash (core/code.h) */
 
 struct smsotp_challenge {
 	char id[SMSOTP_CHALLENGE_HEXLEN + 1];
@@ -45,6 +47,8 @@ struct smsotp_challenge {
 	int64_t expires;
 	int64_t last_sent;
 	int attempts;		/* wrong codes typed against this challenge */
+	int bound;		/* made for a named PAM handle: bind holds it */
+	unsigned char bind[SMSOTP_STATE_BIND_LEN];
 };
 
 struct smsotp_state {

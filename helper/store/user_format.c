@@ -125,6 +125,18 @@ parse_challenge(struct smsotp_cur *c, struct smsotp_challenge *ch, const char **
 	ch->expires = (int64_t)v[1];
 	ch->last_sent = (int64_t)v[2];
 	ch->attempts = (int)v[3];
+	*why = "bad challenge binding";
+	switch (smsotp_tok_next(c, &t, &n)) {
+	case 0:
+		return 0;
+	case 1:
+		if (smsotp_parse_lhex(t, n, ch->bind, SMSOTP_STATE_BIND_LEN) != 0)
+			return -1;
+		ch->bound = 1;
+		break;
+	default:
+		return -1;
+	}
 	*why = "extra fields in challenge";
 	if (smsotp_tok_next(c, &t, &n) != 0)
 		return -1;
@@ -302,7 +314,8 @@ state_valid(const struct smsotp_state *st)
 	for (i = 0; i < st->nchal; i++) {
 		const struct smsotp_challenge *ch = &st->chal[i];
 		if (ch->created < 0 || ch->expires < 0 || ch->last_sent < 0 ||
-		    ch->attempts < 0 || ch->attempts > MAX_ATTEMPTS)
+		    ch->attempts < 0 || ch->attempts > MAX_ATTEMPTS ||
+		    (ch->bound != 0 && ch->bound != 1))
 			return 0;
 		for (k = 0; k < SMSOTP_CHALLENGE_HEXLEN; k++)
 			if (smsotp_lhex_digit((unsigned char)ch->id[k]) < 0)
@@ -370,6 +383,10 @@ smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
 		smsotp_recw_snum(&w, (uint64_t)ch->expires);
 		smsotp_recw_snum(&w, (uint64_t)ch->last_sent);
 		smsotp_recw_snum(&w, (uint64_t)ch->attempts);
+		if (ch->bound) {
+			smsotp_recw_str(&w, " ");
+			smsotp_recw_hex(&w, ch->bind, SMSOTP_STATE_BIND_LEN);
+		}
 		smsotp_recw_str(&w, "\n");
 	}
 	return smsotp_record_seal(&w, SMSOTP_STATE_MAX_SIZE, len);

@@ -91,6 +91,12 @@ reset_state() {
 
 outbox_lines() { [ -f "$OUTBOX" ] && wc -l <"$OUTBOX" || echo 0; }
 
+# failures USER: the helper's count of USER's consecutive wrong codes.
+failures() {
+	"$CTL" -c "$CONF" --json status "$1" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["failures"])'
+}
+
 # login SERVICE USER ANSWER...: run the driver; output in $T/last.out.
 login() {
 	"$HERE/login.exp" "$@" >"$T/last.out" 2>&1

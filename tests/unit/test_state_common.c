@@ -80,6 +80,9 @@ full_state(struct smsotp_state *st)
 		c->expires = INT64_MAX - 1;
 		c->last_sent = i;
 		c->attempts = 1000;
+		c->bound = 1;
+		for (j = 0; j < SMSOTP_STATE_BIND_LEN; j++)
+			c->bind[j] = (unsigned char)(128 + i + j);
 	}
 }
 
@@ -104,6 +107,9 @@ assert_state_equal(const struct smsotp_state *a, const struct smsotp_state *b)
 		assert_true(a->chal[i].expires == b->chal[i].expires);
 		assert_true(a->chal[i].last_sent == b->chal[i].last_sent);
 		assert_int_equal(a->chal[i].attempts, b->chal[i].attempts);
+		assert_int_equal(a->chal[i].bound, b->chal[i].bound);
+		assert_memory_equal(a->chal[i].bind, b->chal[i].bind,
+		    SMSOTP_STATE_BIND_LEN);
 	}
 }
 

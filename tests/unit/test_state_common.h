@@ -9,6 +9,7 @@
 #define ID1 "0123456789abcdef0123456789abcdef"
 #define ID2 "fedcba9876543210fedcba9876543210"
 #define H1  "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define B1  "ffeeddccbbaa99887766554433221100"
 #define CH1 "challenge " ID1 " " H1 " 1700000000 1700000300 1700000030 1\n"
 #define CH2 "challenge " ID2 " " H1 " 1700000000 1700000300 1700000030 0\n"
 #define HEAD "smsotp-state 1\nuser alice\n"

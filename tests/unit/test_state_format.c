@@ -198,6 +198,15 @@ test_parse_valid_controls(void **unused)
 	assert_int_equal(smsotp_state_parse(t, n, &st, &why), 0);
 	assert_string_equal(st.user, "\xc3\xa9l@x%");
 	free(t);
+	/* A challenge bound to a PAM handle, next to one that is not. */
+	t = seal(VALID "challenge " ID2 " " H1 " 1 2 3 0 " B1 "\n", &n);
+	assert_int_equal(smsotp_state_parse(t, n, &st, &why), 0);
+	assert_int_equal(st.nchal, 2);
+	assert_int_equal(st.chal[0].bound, 0);
+	assert_int_equal(st.chal[1].bound, 1);
+	assert_int_equal(st.chal[1].bind[0], 0xff);
+	assert_int_equal(st.chal[1].bind[15], 0x00);
+	free(t);
 }
 
 static void
@@ -261,7 +270,14 @@ test_parse_rejects(void **unused)
 		{ "challenge missing field", HEAD NUMS SENDS "challenge " ID1 " "
 		    H1 " 1 2 3\n", 0, 1, "challenge" },
 		{ "challenge extra field", HEAD NUMS SENDS "challenge " ID1 " "
-		    H1 " 1 2 3 0 9\n", 0, 1, "extra" },
+		    H1 " 1 2 3 0 " B1 " 9\n", 0, 1, "extra" },
+		{ "short binding", HEAD NUMS SENDS "challenge " ID1 " "
+		    H1 " 1 2 3 0 9\n", 0, 1, "binding" },
+		{ "upper-case binding", HEAD NUMS SENDS "challenge " ID1 " "
+		    H1 " 1 2 3 0 FFEEDDCCBBAA99887766554433221100\n", 0, 1,
+		    "binding" },
+		{ "empty binding", HEAD NUMS SENDS "challenge " ID1 " "
+		    H1 " 1 2 3 0 \n", 0, 1, NULL },
 		{ "record extra field", HEAD "failures 2 3\nlockouts 1\n"
 		    "locked_until 0\n" SENDS, 0, 1, "extra" },
 		{ "double space", HEAD "failures  2\nlockouts 1\nlocked_until 0\n"

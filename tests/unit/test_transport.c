@@ -219,6 +219,17 @@ test_replies_follow_the_table(void **state)
 	r.status = SMSOTP_LOCKED;
 	assert_int_equal(smsotp_reply_format(&r, buf, sizeof(buf), &len), 0);
 	assert_string_equal(buf, "status=LOCKED\n");
+	/* SENT says again=1 only for a challenge given again */
+	memset(&r, 0, sizeof(r));
+	r.status = SMSOTP_SENT;
+	memset(r.challenge, 'a', SMSOTP_CHALLENGE_HEXLEN);
+	strcpy(r.masked, "+44123");
+	r.ttl = 280;
+	assert_int_equal(smsotp_reply_format(&r, buf, sizeof(buf), &len), 0);
+	assert_null(strstr(buf, "again"));
+	r.again = 1;
+	assert_int_equal(smsotp_reply_format(&r, buf, sizeof(buf), &len), 0);
+	assert_non_null(strstr(buf, "\nttl=280\nresend_after=0\nagain=1\n"));
 	r.status = SMSOTP_STATUS_MAX + 1;
 	assert_int_equal(smsotp_reply_format(&r, buf, sizeof(buf), &len), -1);
 	r.status = SMSOTP_OK;

@@ -104,7 +104,9 @@ start_sshd() {
 
 # ssh_run PLAN [SSH OPTIONS...]: one login running a command; askpass
 # answers per PLAN (one answer per line). Output in $T/last.out, exit
-# status in $rc, prompts seen in $ASK/prompts, calls in $calls.
+# status in $rc, prompts seen in $ASK/prompts, calls in $calls. The client
+# tries keyboard-interactive $TRIES times in the one connection.
+TRIES=1
 ssh_run() {
 	printf '%s\n' "$1" | tr ' ' '\n' >"$ASK/plan"
 	shift
@@ -113,7 +115,7 @@ ssh_run() {
 		timeout 60 setsid -w ssh -F /dev/null -p "$PORT" \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
-		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 "$@" \
+		-o NumberOfPasswordPrompts=$TRIES -o ConnectTimeout=10 "$@" \
 		$U@127.0.0.1 'echo "logged-in-as-$(id -un)"' </dev/null >"$T/last.out" 2>&1
 	rc=$?
 	calls=$(cat "$ASK/calls" 2>/dev/null || echo 0)
@@ -150,6 +152,52 @@ tid=sshd_wrong_then_right
 reset_state
 ssh_run "=123 code" "${KBD[@]}"
 check eval 'logged_in && [ "$calls" -eq 2 ]'
+
+# One connection, several keyboard-interactive tries: the client retries,
+# and sshd runs pam_authenticate again with the connection's PAM handle,
+# each time in a new child of the process that holds it. With
+# max_prompts=1 each try is one code. The code texted for the first try is
+# asked for again, and no second text is sent while it lives.
+sed -i "s|^auth required $SO\$|& max_prompts=1|" "$PAMFILE"
+TRIES=3
+
+tid=sshd_retries_one_text
+reset_state
+w0=$(grep -c "user=$U: wrong code" "$SYSLOG")
+ssh_run "=000000 =111111 =222222" "${KBD[@]}"
+check eval 'refused && [ "$calls" -eq 3 ] && [ "$(outbox_lines)" -eq 1 ]'
+
+tid=sshd_retries_count_each_code
+check eval '[ "$(failures $U)" = 3 ] &&
+	[ "$(grep -c "user=$U: wrong code" "$SYSLOG")" -eq $((w0 + 3)) ]'
+
+tid=sshd_retry_prompt_says_already_sent
+check eval '[ "$(grep -c "SMS code sent to +44•••••••555 (r to resend): " "$ASK/prompts")" -eq 1 ] &&
+	[ "$(grep -c "SMS code already sent to +44•••••••555 (r to resend): " "$ASK/prompts")" -eq 2 ]'
+
+tid=sshd_retry_wrong_then_right
+reset_state
+ssh_run "=000000 code" "${KBD[@]}"
+check eval 'logged_in && [ "$calls" -eq 2 ] && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures $U)" = 0 ] &&
+	[ "$(grep -c "SMS code already sent to" "$ASK/prompts")" -eq 1 ]'
+
+tid=sshd_retry_after_dead_code_new_text
+# max_attempts = 2: the second wrong code kills the challenge; the third
+# try starts a new one (a second text) and its code logs in
+sed -i 's/max_attempts = 3/max_attempts = 2/' "$CONF"
+reset_state
+ssh_run "=000000 =111111 code" "${KBD[@]}"
+check eval 'logged_in && [ "$calls" -eq 3 ] && [ "$(outbox_lines)" -eq 2 ] &&
+	[ "$(grep -c "SMS code sent to" "$ASK/prompts")" -eq 2 ]'
+write_conf 'limits = { resend_cooldown = 0; };'
+
+tid=sshd_new_connection_new_text
+TRIES=1
+reset_state
+ssh_run "=000000" "${KBD[@]}"
+ssh_run code "${KBD[@]}"
+check eval 'logged_in && [ "$(outbox_lines)" -eq 2 ] && grep -q "SMS code sent to" "$ASK/prompts"'
+sed -i "s| max_prompts=1\$||" "$PAMFILE"
 
 tid=sshd_resend
 reset_state

@@ -49,10 +49,11 @@ pam_sum=$(md5sum </etc/pam.d/sudo)
 	echo "@include common-session-noninteractive"
 } >"$PAMSTEP"
 
-# dropin SERVICE: the sudoers drop-in for U, checked with visudo first.
+# dropin SERVICE [TRIES]: the sudoers drop-in for U (passwd_tries=TRIES,
+# default 1), checked with visudo first.
 dropin() {
 	{
-		echo "Defaults:$U timestamp_timeout=0, !mail_badpass, passwd_tries=1, lecture=never, pam_service=$1"
+		echo "Defaults:$U timestamp_timeout=0, !mail_badpass, passwd_tries=${2:-1}, lecture=never, pam_service=$1"
 		echo "$U ALL=(ALL) ALL"
 	} >"$DROPIN.new"
 	chmod 0440 "$DROPIN.new"
@@ -72,7 +73,8 @@ wait_for() {
 
 # sudo_run ANSWER...: `sudo -S` as U running `id -un` and touching
 # $T/ran; each ANSWER waits for its prompt: "pw:TEXT" the password
-# prompt, "code" / "=TEXT" the SMS prompt (code: the latest code).
+# prompt, "code" / "=TEXT" the SMS prompt (code: the latest code; the
+# prompt says "sent to" or "already sent to").
 # Sets $rc; stdout in $T/out, stderr in $T/err (copied to last.out).
 sudo_run() {
 	local a sms=0 pw=0
@@ -86,9 +88,9 @@ sudo_run() {
 		case $a in
 		pw:*)	pw=$((pw + 1)); wait_for "password for $U:" $pw &&
 				(printf '%s\n' "${a#pw:}" >&7) 2>/dev/null ;;
-		code)	sms=$((sms + 1)); wait_for "SMS code sent to" $sms &&
+		code)	sms=$((sms + 1)); wait_for "(r to resend): " $sms &&
 				(printf '%s\n' "$(sh -c "$SMSOTP_CODE_CMD")" >&7) 2>/dev/null ;;
-		=*)	sms=$((sms + 1)); wait_for "SMS code sent to" $sms &&
+		=*)	sms=$((sms + 1)); wait_for "(r to resend): " $sms &&
 				(printf '%s\n' "${a#=}" >&7) 2>/dev/null ;;
 		esac
 	done
@@ -130,6 +132,47 @@ reset_state
 sudo_run code
 sudo_run code
 check eval 'ran_as_root && [ "$(outbox_lines)" -eq 2 ]'
+
+# sudo asks again (passwd_tries=3) in the same PAM handle, one code per
+# try (max_prompts=1): the code texted for the first try is asked for
+# again, and no second text is sent while it lives.
+cp "$PAMCODE" "$T/pam.code"
+sed -i "s|^auth required $SO\$|& max_prompts=1|" "$PAMCODE"
+
+tid=sudo_retries_dropin_valid
+check dropin smsotp-sudo 3
+
+tid=sudo_retries_one_text
+reset_state
+sudo_run =000000 =111111 =222222
+check eval 'refused && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures $U)" = 3 ] &&
+	[ "$(grep -o "SMS code sent to +44•••••••666 (r to resend): " "$T/err" | wc -l)" -eq 1 ] &&
+	[ "$(grep -o "SMS code already sent to +44•••••••666 (r to resend): " "$T/err" | wc -l)" -eq 2 ]'
+
+tid=sudo_retry_wrong_then_right
+reset_state
+sudo_run =000000 code
+check eval 'ran_as_root && [ "$(outbox_lines)" -eq 1 ] && [ "$(failures $U)" = 0 ] &&
+	grep -q "SMS code already sent to" "$T/err"'
+
+tid=sudo_retry_after_dead_code_new_text
+# max_attempts = 2: the second wrong code ends the code; the third try
+# has a new one sent, and logs in with it
+sed -i 's/max_attempts = 3/max_attempts = 2/' "$CONF"
+reset_state
+sudo_run =000000 =111111 code
+check eval 'ran_as_root && [ "$(outbox_lines)" -eq 2 ] &&
+	[ "$(grep -o "SMS code sent to" "$T/err" | wc -l)" -eq 2 ]'
+write_conf
+
+tid=sudo_next_sudo_new_text
+# a new sudo is a new handle: a new text, though the last code lives
+reset_state
+sudo_run =000000 =111111
+sudo_run code
+check eval 'ran_as_root && [ "$(outbox_lines)" -eq 2 ] && ! grep -q "already sent" "$T/err"'
+cp "$T/pam.code" "$PAMCODE"
+dropin smsotp-sudo
 
 tid=sudo_stepup_dropin_valid
 check dropin smsotp-sudo-stepup
