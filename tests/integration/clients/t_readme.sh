@@ -6,7 +6,7 @@
 # only change, against a scratch prefix, a second sshd on 127.0.0.1, a real
 # sudo and a loopback mock of the Twilio API. A README edit that breaks a
 # recipe breaks this script; it proves that on a broken copy of the README.
-# Needs root, sshd, ssh, sudo, git and the build tools.
+# Needs root, sshd, ssh, sudo and the build tools.
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$HERE/../.." && pwd)
 README=$top/README.md
@@ -37,8 +37,8 @@ trap cleanup_readme EXIT
 
 tid=readme_available
 if [ "$(id -u)" -ne 0 ] || [ ! -x /usr/sbin/sshd ] || [ ! -u /usr/bin/sudo ] ||
-	! command -v ssh visudo git >/dev/null; then
-	fail "needs root, sshd, ssh, sudo and git (scripts/deps.sh test)"
+	! command -v ssh visudo >/dev/null; then
+	fail "needs root, sshd, ssh and sudo (scripts/deps.sh test)"
 	finish; exit 1
 fi
 if getent group "$GRP" >/dev/null || [ -e "/etc/pam.d/$SUDOSVC" ] || [ -e "$DROPIN" ]; then
@@ -123,9 +123,15 @@ check eval '[ $rc -eq 3 ] && grep -q "unmapped system path.*/usr/local" "$T/last
 
 # ---- Install -------------------------------------------------------------
 tid=readme_install
-mkdir -p "$SRC"
-git -C "$top" ls-files -z --cached --others --exclude-standard |
-	(cd "$top" && tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -C "$SRC" -xf -
+mkdir -p "$SRC"	# "from a clone": the tree's files, as t_distcheck.sh copies them
+if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	(cd "$top" && git ls-files --cached --others --exclude-standard) >"$T/files"
+else	# an unpacked tarball: everything but builds
+	(cd "$top" && find . -path ./_build -prune -o -path ./_demo -prune -o \
+		-path ./autom4te.cache -prune -o -type f -print) >"$T/files"
+fi
+(cd "$top" && tr '\n' '\0' <"$T/files" | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) |
+	tar -C "$SRC" -xf -
 run "$README" "## Install" block 1
 rc=$?
 so=$PFX/lib/security/pam_smsotp.so
@@ -161,12 +167,10 @@ echo "$U:$PW" | chpasswd
 mkdir -p "$T/home" "$SD/sshd_config.d" "$ASK"
 chown $U "$T/home"
 [ -d /run/sshd ] || { mkdir -m 0755 /run/sshd && made_run=1; }
-cp "$HERE/askpass.sh" "$T/askpass"
-chmod 0755 "$T/askpass"
+install -m 0755 "$HERE/askpass.sh" "$T/askpass"
 ssh-keygen -q -t ed25519 -N '' -C smsotp-rdt-host -f "$SD/host_key"
 ssh-keygen -q -t ed25519 -N '' -C smsotp-rdt-user -f "$SD/id"
-cp "$SD/id.pub" "$SD/authorized_keys"
-chmod 0644 "$SD/authorized_keys"
+install -m 0644 "$SD/id.pub" "$SD/authorized_keys"
 ln -s /usr/sbin/sshd "$SD/$SVC"
 cp /etc/pam.d/sshd "/etc/pam.d/$SVC"	# Debian's stack, unchanged so far
 # Debian's sshd_config: the drop-ins first, then its own settings, then
@@ -191,17 +195,16 @@ UseDNS no
 LogLevel VERBOSE
 EOF
 
-# listening N: the sshd log shows its Nth start (a reload re-executes it).
+# starts: how often sshd started listening (a reload re-executes it);
+# listening N: wait for the Nth start and a connection.
+starts() { grep -c "Server listening on 127.0.0.1 port $PORT" "$SD/sshd.log"; }
 listening() {
-	local i
-	for i in $(seq 50); do
-		[ "$(grep -c "Server listening on 127.0.0.1 port $PORT" "$SD/sshd.log")" -ge "$1" ] &&
-			(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+	for _ in $(seq 50); do
+		[ "$(starts)" -ge "$1" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
-starts() { grep -c "Server listening on 127.0.0.1 port $PORT" "$SD/sshd.log"; }
 
 tid=readme_test_sshd_starts
 : >>"$SD/sshd.log"
@@ -308,8 +311,8 @@ if cmp -s "$README" "$T/README.broken"; then
 	fail "the mutation did not apply"
 elif key_recipe "$T/README.broken" >/dev/null 2>&1; then
 	fail "the sshd recipe passed on a broken README"
-else
-	pass
+else	# and it fails where an admin would see it: `sshd -t` refuses the drop-in
+	check grep -q 'Disabled method "keyboard-interactive"' "$T/last.out"
 fi
 
 # ---- Deploy: sudo for a group ----------------------------------------------
@@ -347,7 +350,7 @@ sudo_run() {
 	exec 7>&-
 	wait $spid
 	rc=$?
-	cat "$T/out" "$T/err" >"$T/last.out" 2>/dev/null
+	{ cat "$T/out" "$T/err"; echo; } >"$T/last.out" 2>/dev/null
 }
 ran_as_root() { [ $rc -eq 0 ] && [ "$(cat "$T/out")" = root ] && [ -e "$T/ran" ]; }
 
