@@ -19,112 +19,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/conf_load.h"
 #include "core/decoy.h"
 #include "core/engine.h"
+#include "engine_fixture.h"
 #include "testutil.h"
 
-#define T0 1800000000LL
+#define T0 TU_T0
 #define HANDLE_A "0123456789abcdef0123456789abcdef"
 #define HANDLE_B "fedcba9876543210fedcba9876543210"
-
-struct fx {
-	char *dir;
-	char *statedir;
-	char *outbox;
-	struct smsotp_conf conf;
-	struct smsotp_store store;
-	unsigned char key[SMSOTP_KEY_LEN];
-	unsigned char bind[SMSOTP_BIND_LEN];
-	struct smsotp_ctx ctx;
-};
 
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct smsotp_conf_opts o = { geteuid() };
-	struct smsotp_errs e;
-	char text[1024], why[320], *users, *cf;
-	size_t i;
-
-	assert_non_null(f);
-	assert_int_equal(smsotp_crypto_init(), 0);
-	f->dir = tu_tmpdir();
-	f->statedir = tu_path(f->dir, "state");
-	f->outbox = tu_path(f->dir, "outbox");
-	assert_int_equal(mkdir(f->statedir, 0770), 0);
-	users = tu_write(f->dir, "users", "alice +447700900123\n", 0644);
-	snprintf(text, sizeof(text),
-	    "message = \"%%{code} is your %%{service} code\";\n"
-	    "phones = { file = \"%s\"; default_country = \"44\"; };\n"
+	*state = tu_engine_new("alice +447700900123\n",
+	    "message = \"%{code} is your %{service} code\";\n"
+	    "phones = { file = \"@USERS@\"; default_country = \"44\"; };\n"
 	    "gateways = ( { name = \"demo\"; type = \"outbox\"; "
-	    "path = \"%s\"; } );\n"
-	    "limits = { resend_cooldown = 30; max_live_codes = 4; };\n",
-	    users, f->outbox);
-	cf = tu_write(f->dir, "smsotp.conf", text, 0600);
-	memset(&e, 0, sizeof(e));
-	if (smsotp_conf_load(cf, &o, &f->conf, &e) != 0) {
-		fprintf(stderr, "%s\n", e.msg[0]);
-		fail();
-	}
-	assert_int_equal(smsotp_store_open_dir(f->statedir, geteuid(),
-	    &f->store, why, sizeof(why)), 0);
-	for (i = 0; i < sizeof(f->key); i++)
-		f->key[i] = (unsigned char)(i * 5 + 3);
-	f->ctx.conf = &f->conf;
-	f->ctx.store = &f->store;
-	f->ctx.key = f->key;
-	f->ctx.now = T0;
-	f->ctx.host = "bastion";
-	f->ctx.conf_owner = geteuid();
-	f->ctx.lock_wait_ms = 1000;
-	f->ctx.deadline = smsotp_mono() + 10;
-	free(users);
-	free(cf);
-	*state = f;
+	    "path = \"@OUTBOX@\"; } );\n"
+	    "limits = { resend_cooldown = 30; max_live_codes = 4; };\n");
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	smsotp_store_close(&f->store);
-	smsotp_conf_free(&f->conf);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f->statedir);
-	free(f->outbox);
-	free(f);
+	tu_engine_free(*state);
 	return 0;
-}
-
-/* Lines in the outbox; the code of the last one into code. */
-static int
-texts(struct fx *f, char code[16])
-{
-	FILE *fp = fopen(f->outbox, "r");
-	char line[512], *t;
-	int n = 0;
-
-	code[0] = '\0';
-	if (fp == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		n++;
-		t = strrchr(line, '\t');
-		assert_non_null(t);
-		sscanf(t + 1, "%15[0-9]", code);
-	}
-	fclose(fp);
-	return n;
 }
 
 /* begin for user from the login named by handle (NULL: none). */
 static int
-begin(struct fx *f, const char *user, const char *handle, const char *rhost,
+begin(struct tu_engine_fx *f, const char *user, const char *handle, const char *rhost,
     struct smsotp_reply *r)
 {
 	f->ctx.bind = NULL;
@@ -138,7 +63,7 @@ begin(struct fx *f, const char *user, const char *handle, const char *rhost,
 }
 
 static int
-verify(struct fx *f, const char *user, const char *chal, const char *code,
+verify(struct tu_engine_fx *f, const char *user, const char *chal, const char *code,
     struct smsotp_reply *r)
 {
 	return smsotp_verify(&f->ctx, user, chal, code, strlen(code), r);
@@ -147,14 +72,14 @@ verify(struct fx *f, const char *user, const char *chal, const char *code,
 static void
 test_same_handle_same_challenge(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply a, b, v;
 	char code[16];
 
 	assert_int_equal(begin(f, "alice", HANDLE_A, "192.0.2.7", &a),
 	    SMSOTP_SENT);
 	assert_int_equal(a.again, 0);
-	assert_int_equal(texts(f, code), 1);
+	assert_int_equal(tu_engine_texts(f, code), 1);
 	/* a wrong code, 20 s later: the next begin for the handle */
 	assert_int_equal(verify(f, "alice", a.challenge, "000000", &v),
 	    SMSOTP_BAD_CODE);
@@ -166,7 +91,7 @@ test_same_handle_same_challenge(void **state)
 	assert_string_equal(b.masked, a.masked);
 	assert_int_equal(b.ttl, 280);
 	assert_int_equal(b.resend_after, 10);
-	assert_int_equal(texts(f, code), 1);
+	assert_int_equal(tu_engine_texts(f, code), 1);
 	/* tries are per challenge: the first wrong code still counts */
 	assert_int_equal(verify(f, "alice", b.challenge, "000001", &v),
 	    SMSOTP_BAD_CODE);
@@ -177,13 +102,13 @@ test_same_handle_same_challenge(void **state)
 	    SMSOTP_SENT);
 	assert_int_equal(b.again, 0);
 	assert_string_not_equal(b.challenge, a.challenge);
-	assert_int_equal(texts(f, code), 2);
+	assert_int_equal(tu_engine_texts(f, code), 2);
 }
 
 static void
 test_other_login_new_challenge(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply a, b;
 	char code[16];
 
@@ -199,19 +124,19 @@ test_other_login_new_challenge(void **state)
 	assert_int_equal(b.again, 0);
 	assert_int_equal(begin(f, "alice", NULL, NULL, &b), SMSOTP_SENT);
 	assert_int_equal(b.again, 0);
-	assert_int_equal(texts(f, code), 4);
+	assert_int_equal(tu_engine_texts(f, code), 4);
 	/* the first one still lives for its handle */
 	assert_int_equal(begin(f, "alice", HANDLE_A, "192.0.2.7", &b),
 	    SMSOTP_SENT);
 	assert_int_equal(b.again, 1);
 	assert_string_equal(b.challenge, a.challenge);
-	assert_int_equal(texts(f, code), 4);
+	assert_int_equal(tu_engine_texts(f, code), 4);
 }
 
 static void
 test_dead_or_expired_new_challenge(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply a, b, v;
 	char code[16];
 	int i;
@@ -225,7 +150,7 @@ test_dead_or_expired_new_challenge(void **state)
 	assert_int_equal(begin(f, "alice", HANDLE_A, NULL, &b), SMSOTP_SENT);
 	assert_int_equal(b.again, 0);
 	assert_string_not_equal(b.challenge, a.challenge);
-	assert_int_equal(texts(f, code), 2);
+	assert_int_equal(tu_engine_texts(f, code), 2);
 	/* expired: at its ttl, a new one */
 	f->ctx.now = T0 + 299;
 	assert_int_equal(begin(f, "alice", HANDLE_A, NULL, &a), SMSOTP_SENT);
@@ -235,14 +160,14 @@ test_dead_or_expired_new_challenge(void **state)
 	assert_int_equal(begin(f, "alice", HANDLE_A, NULL, &a), SMSOTP_SENT);
 	assert_int_equal(a.again, 0);
 	assert_string_not_equal(a.challenge, b.challenge);
-	assert_int_equal(texts(f, code), 3);
+	assert_int_equal(tu_engine_texts(f, code), 3);
 }
 
 /* A resend keeps the binding: the new code is the one given again. */
 static void
 test_resend_keeps_binding(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply a, s, b, v;
 	char code[16];
 
@@ -251,14 +176,14 @@ test_resend_keeps_binding(void **state)
 	assert_int_equal(smsotp_resend(&f->ctx, "alice", a.challenge, "sshd",
 	    &s), SMSOTP_SENT);
 	assert_int_equal(s.again, 0);
-	assert_int_equal(texts(f, code), 2);
+	assert_int_equal(tu_engine_texts(f, code), 2);
 	f->ctx.now = T0 + 40;
 	assert_int_equal(begin(f, "alice", HANDLE_A, NULL, &b), SMSOTP_SENT);
 	assert_int_equal(b.again, 1);
 	assert_string_equal(b.challenge, a.challenge);
 	assert_int_equal(b.ttl, 290);
 	assert_int_equal(b.resend_after, 20);
-	assert_int_equal(texts(f, code), 2);
+	assert_int_equal(tu_engine_texts(f, code), 2);
 	assert_int_equal(verify(f, "alice", b.challenge, code, &v), SMSOTP_OK);
 }
 
@@ -266,7 +191,7 @@ test_resend_keeps_binding(void **state)
 static void
 test_decoy_again(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply a, b, v;
 	char code[16];
 
@@ -280,7 +205,7 @@ test_decoy_again(void **state)
 	assert_int_equal(b.again, 1);
 	assert_string_equal(b.challenge, a.challenge);
 	assert_string_equal(b.masked, a.masked);
-	assert_int_equal(texts(f, code), 0);
+	assert_int_equal(tu_engine_texts(f, code), 0);
 }
 
 int

@@ -23,41 +23,22 @@
 #include "core/engine.h"
 #include "core/limits.h"
 #include "core/sender.h"
+#include "engine_fixture.h"
 #include "testutil.h"
 
-#define T0 1800000000LL
-
-struct fx {
-	char *dir;
-	char *statedir;
-	char *outbox;
-	struct smsotp_conf conf;
-	struct smsotp_store store;
-	unsigned char key[SMSOTP_KEY_LEN];
-	struct smsotp_ctx ctx;
-};
+#define T0 TU_T0
 
 static int
 make_conf(void **state, const char *extra, const char *message, int reveal)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct smsotp_conf_opts o = { geteuid() };
-	struct smsotp_errs e;
-	char text[2048], why[320], *users, *cf;
+	char text[2048];
 
-	assert_int_equal(smsotp_crypto_init(), 0);
-	f->dir = tu_tmpdir();
-	f->statedir = tu_path(f->dir, "state");
-	f->outbox = tu_path(f->dir, "outbox");
-	assert_int_equal(mkdir(f->statedir, 0770), 0);
-	users = tu_write(f->dir, "users", "# users\nalice +447700900123\n"
-	    "bob 07700 900456\n", 0644);
 	snprintf(text, sizeof(text),
 	    "message = \"%s\";\n"
-	    "phones = { file = \"%s\"; default_country = \"44\"; };\n"
-	    "gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"%s\"; },\n"
+	    "phones = { file = \"@USERS@\"; default_country = \"44\"; };\n"
+	    "gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"@OUTBOX@\"; },\n"
 	    "             { name = \"broken\"; type = \"outbox\"; "
-	    "path = \"%s/missing/dir/outbox\"; },\n"
+	    "path = \"@DIR@/missing/dir/outbox\"; },\n"
 	    "             { name = \"down\"; type = \"command\"; "
 	    "argv = [ \"/bin/sh\", \"-c\", \"exit 75\" ]; } );\n"
 	    "routes = ( { prefix = \"+\"; gateways = [ \"demo\" ]; },\n"
@@ -65,32 +46,9 @@ make_conf(void **state, const char *extra, const char *message, int reveal)
 	    "           { prefix = \"+1\"; gateways = [ \"broken\" ]; } );\n"
 	    "reveal_status = %s;\n%s\n",	/* explicit answers; decoys: test_limits */
 	    message != NULL ? message : "%{code} is your %{service} code",
-	    users, f->outbox, f->dir, reveal ? "true" : "false",
-	    extra != NULL ? extra : "");
-	cf = tu_write(f->dir, "smsotp.conf", text, 0600);
-	memset(&e, 0, sizeof(e));
-	if (smsotp_conf_load(cf, &o, &f->conf, &e) != 0) {
-		fprintf(stderr, "%s\n", e.msg[0]);
-		fail();
-	}
-	assert_int_equal(smsotp_store_open_dir(f->statedir, geteuid(), &f->store,
-	    why, sizeof(why)), 0);
-	{
-		size_t i;
-		for (i = 0; i < sizeof(f->key); i++)
-			f->key[i] = (unsigned char)(i * 7 + 1);
-	}
-	f->ctx.conf = &f->conf;
-	f->ctx.store = &f->store;
-	f->ctx.key = f->key;
-	f->ctx.now = T0;
-	f->ctx.host = "bastion";
-	f->ctx.conf_owner = geteuid();
-	f->ctx.lock_wait_ms = 1000;
-	f->ctx.deadline = smsotp_mono() + 10;
-	free(users);
-	free(cf);
-	*state = f;
+	    reveal ? "true" : "false", extra != NULL ? extra : "");
+	*state = tu_engine_new("# users\nalice +447700900123\n"
+	    "bob 07700 900456\n", text);
 	return 0;
 }
 
@@ -109,49 +67,18 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	smsotp_store_close(&f->store);
-	smsotp_conf_free(&f->conf);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f->statedir);
-	free(f->outbox);
-	free(f);
+	tu_engine_free(*state);
 	return 0;
 }
 
-/* Number of lines in the outbox, and the code of the last one. */
 static int
-last_code(struct fx *f, char code[16])
-{
-	FILE *fp = fopen(f->outbox, "r");
-	char line[1024];
-	int n = 0;
-
-	code[0] = '\0';
-	if (fp == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *text = strchr(line, '\t');
-		n++;
-		assert_non_null(text);
-		text = strchr(text + 1, '\t');
-		assert_non_null(text);
-		sscanf(text + 1, "%15[0-9]", code);
-	}
-	fclose(fp);
-	return n;
-}
-
-static int
-begin(struct fx *f, const char *user, struct smsotp_reply *r)
+begin(struct tu_engine_fx *f, const char *user, struct smsotp_reply *r)
 {
 	return smsotp_begin(&f->ctx, user, "sshd", r);
 }
 
 static int
-verify(struct fx *f, const char *user, const char *chal, const char *code,
+verify(struct tu_engine_fx *f, const char *user, const char *chal, const char *code,
     struct smsotp_reply *r)
 {
 	return smsotp_verify(&f->ctx, user, chal, code, strlen(code), r);
@@ -160,7 +87,7 @@ verify(struct fx *f, const char *user, const char *chal, const char *code,
 static void
 test_right_code_once(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, v;
 	char code[16], line[256];
 	struct stat st;
@@ -172,7 +99,7 @@ test_right_code_once(void **state)
 	    "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2" "123");
 	assert_int_equal(r.ttl, 300);
 	assert_int_equal(r.resend_after, 30);
-	assert_int_equal(last_code(f, code), 1);
+	assert_int_equal(tu_engine_texts(f, code), 1);
 	assert_int_equal(strlen(code), 6);
 	/* the outbox line: time, number, text; file mode 0600 */
 	fp = fopen(f->outbox, "r");
@@ -191,12 +118,12 @@ test_right_code_once(void **state)
 static void
 test_wrong_codes_end_challenge(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, v;
 	char code[16], wrong[16];
 
 	assert_int_equal(begin(f, "alice", &r), SMSOTP_SENT);
-	last_code(f, code);
+	tu_engine_texts(f, code);
 	snprintf(wrong, sizeof(wrong), "%06d", (atoi(code) + 1) % 1000000);
 	assert_int_equal(verify(f, "alice", r.challenge, wrong, &v), SMSOTP_BAD_CODE);
 	assert_int_equal(v.attempts_left, 2);
@@ -211,12 +138,12 @@ test_wrong_codes_end_challenge(void **state)
 static void
 test_expiry(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, v;
 	char code[16];
 
 	assert_int_equal(begin(f, "alice", &r), SMSOTP_SENT);
-	last_code(f, code);
+	tu_engine_texts(f, code);
 	f->ctx.now = T0 + 300;
 	assert_int_equal(verify(f, "alice", r.challenge, code, &v), SMSOTP_EXPIRED);
 	f->ctx.now = T0 + 299;
@@ -226,12 +153,12 @@ test_expiry(void **state)
 static void
 test_just_before_expiry(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, v;
 	char code[16];
 
 	assert_int_equal(begin(f, "alice", &r), SMSOTP_SENT);
-	last_code(f, code);
+	tu_engine_texts(f, code);
 	f->ctx.now = T0 + 299;
 	assert_int_equal(verify(f, "alice", r.challenge, code, &v), SMSOTP_OK);
 }
@@ -239,14 +166,14 @@ test_just_before_expiry(void **state)
 static void
 test_challenge_binding(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply a, b, v;
 	char ca[16], cb[16];
 
 	assert_int_equal(begin(f, "alice", &a), SMSOTP_SENT);
-	last_code(f, ca);
+	tu_engine_texts(f, ca);
 	assert_int_equal(begin(f, "alice", &b), SMSOTP_SENT);
-	last_code(f, cb);
+	tu_engine_texts(f, cb);
 	assert_string_not_equal(a.challenge, b.challenge);
 	if (strcmp(ca, cb) != 0)
 		assert_int_equal(verify(f, "alice", b.challenge, ca, &v),
@@ -260,24 +187,24 @@ test_challenge_binding(void **state)
 static void
 test_resend(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, s, v;
 	char old[16], fresh[16], wrong[16];
 
 	assert_int_equal(begin(f, "alice", &r), SMSOTP_SENT);
-	last_code(f, old);
+	tu_engine_texts(f, old);
 	snprintf(wrong, sizeof(wrong), "%06d", (atoi(old) + 1) % 1000000);
 	assert_int_equal(verify(f, "alice", r.challenge, wrong, &v), SMSOTP_BAD_CODE);
 	f->ctx.now = T0 + 10;
 	assert_int_equal(smsotp_resend(&f->ctx, "alice", r.challenge, "sshd", &s),
 	    SMSOTP_RATE_LIMITED);
 	assert_int_equal(s.retry_after, 20);
-	assert_int_equal(last_code(f, fresh), 1);
+	assert_int_equal(tu_engine_texts(f, fresh), 1);
 	f->ctx.now = T0 + 30;
 	assert_int_equal(smsotp_resend(&f->ctx, "alice", r.challenge, "sshd", &s),
 	    SMSOTP_SENT);
 	assert_string_equal(s.challenge, r.challenge);
-	assert_int_equal(last_code(f, fresh), 2);
+	assert_int_equal(tu_engine_texts(f, fresh), 2);
 	if (strcmp(old, fresh) != 0) {
 		/* the old code is dead; attempts are kept: 1 used before */
 		assert_int_equal(verify(f, "alice", r.challenge, old, &v),
@@ -295,7 +222,7 @@ test_resend(void **state)
 static void
 test_send_limit(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r;
 	int i;
 
@@ -316,7 +243,7 @@ test_send_limit(void **state)
 static void
 test_live_codes_capped(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r[4], v;
 	char codes[4][16];
 	int i;
@@ -324,7 +251,7 @@ test_live_codes_capped(void **state)
 	for (i = 0; i < 4; i++) {
 		f->ctx.now = T0 + i;
 		assert_int_equal(begin(f, "alice", &r[i]), SMSOTP_SENT);
-		last_code(f, codes[i]);
+		tu_engine_texts(f, codes[i]);
 	}
 	/* max_live_codes = 3: the oldest was dropped */
 	assert_int_equal(verify(f, "alice", r[0].challenge, codes[0], &v),
@@ -344,7 +271,7 @@ setup_lockout(void **state)
 static void
 test_lockout(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, v;
 	char code[16];
 	int i, round;
@@ -353,7 +280,7 @@ test_lockout(void **state)
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < 4; i++) {
 			assert_int_equal(begin(f, "alice", &r), SMSOTP_SENT);
-			last_code(f, code);
+			tu_engine_texts(f, code);
 			assert_int_equal(verify(f, "alice", r.challenge, "x", &v),
 			    i < 3 ? SMSOTP_BAD_CODE : SMSOTP_LOCKED);
 		}
@@ -366,7 +293,7 @@ test_lockout(void **state)
 	}
 	/* a success resets the count and the doubling */
 	assert_int_equal(begin(f, "alice", &r), SMSOTP_SENT);
-	last_code(f, code);
+	tu_engine_texts(f, code);
 	assert_int_equal(verify(f, "alice", r.challenge, "x", &v), SMSOTP_BAD_CODE);
 	assert_int_equal(verify(f, "alice", r.challenge, code, &v), SMSOTP_OK);
 	for (i = 0; i < 4; i++) {
@@ -380,24 +307,24 @@ test_lockout(void **state)
 static void
 test_no_phone_and_bad_state(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r;
 	char name[SMSOTP_STATE_NAME_SIZE], *p;
 
 	assert_int_equal(begin(f, "mallory", &r), SMSOTP_NO_PHONE);
-	assert_int_equal(last_code(f, name), 0);
+	assert_int_equal(tu_engine_texts(f, name), 0);
 	/* garbage state: denied as LOCKED, nothing sent */
 	smsotp_state_name("alice", name);
 	p = tu_write(f->statedir, name, "garbage\n", 0660);
 	assert_int_equal(begin(f, "alice", &r), SMSOTP_LOCKED);
-	assert_int_equal(last_code(f, name), 0);
+	assert_int_equal(tu_engine_texts(f, name), 0);
 	free(p);
 }
 
 static void
 test_gateway_down(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r;
 	struct smsotp_txn txn;
 	struct smsotp_state st;
@@ -431,7 +358,7 @@ setup_escapes(void **state)
 static void
 test_outbox_escapes(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r;
 	char line[256];
 	FILE *fp;
@@ -454,7 +381,7 @@ test_outbox_escapes(void **state)
  * texts keep that apart.
  */
 static struct {
-	struct fx *f;
+	struct tu_engine_fx *f;
 	const char *user;
 	const char *slot;	/* an unknown name's slot file, else NULL */
 	char trace[2048];
@@ -474,7 +401,7 @@ struct look {
 static void
 look(struct look *k)
 {
-	struct fx *f = rec.f;
+	struct tu_engine_fx *f = rec.f;
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 	struct smsotp_global g;
@@ -514,7 +441,7 @@ look(struct look *k)
 	    sizeof(why)) == 1 ? smsotp_global_day(&g) : 0;
 	k->decoys = smsotp_limits_peek_decoys(&f->store, f->ctx.now, &g, why,
 	    sizeof(why)) == 1 ? smsotp_global_day(&g) : 0;
-	k->texts = last_code(f, code);
+	k->texts = tu_engine_texts(f, code);
 }
 
 static void
@@ -653,7 +580,7 @@ static const struct smsotp_sender rec_decoy = {
 static const struct smsotp_senders recording = { &rec_real, &rec_decoy };
 
 static void
-rec_start(struct fx *f, const char *user, int unknown, char *slot)
+rec_start(struct tu_engine_fx *f, const char *user, int unknown, char *slot)
 {
 	memset(&rec, 0, sizeof(rec));
 	rec.f = f;
@@ -668,7 +595,7 @@ rec_start(struct fx *f, const char *user, int unknown, char *slot)
 
 /* Two begins, a resend and a wrong code for user, recorded. */
 static void
-rec_login(struct fx *f, const char *user, int unknown)
+rec_login(struct tu_engine_fx *f, const char *user, int unknown)
 {
 	struct smsotp_reply r, v;
 	char slot[SMSOTP_STATE_NAME_SIZE];
@@ -707,7 +634,7 @@ setup_decoys(void **state)
 static void
 test_decoy_same_pipeline(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	static const char expect[] =
 	    /* begin */
 	    "count[locked chal=-1 fails=0 counted=1] "
@@ -743,7 +670,7 @@ test_decoy_same_pipeline(void **state)
 	assert_string_equal(rec.who, "DDDDDDDDDD");
 	assert_string_equal(rec.counters, "ddd");
 	assert_int_equal(rec.texts, 0);
-	assert_int_equal(last_code(f, real), 3);
+	assert_int_equal(tu_engine_texts(f, real), 3);
 }
 
 static int
@@ -762,7 +689,7 @@ setup_late_decoys(void **state)
 static void
 test_decoy_late_same_pipeline(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r;
 	char slot[SMSOTP_STATE_NAME_SIZE], code[16];
 
@@ -800,7 +727,7 @@ test_decoy_late_same_pipeline(void **state)
 	assert_string_equal(rec.who, "RDDD");
 	assert_string_equal(rec.counters, "d");
 	assert_int_equal(rec.texts, 0);
-	assert_int_equal(last_code(f, code), 1);
+	assert_int_equal(tu_engine_texts(f, code), 1);
 }
 
 int

@@ -24,9 +24,10 @@
 #include "core/decoy.h"
 #include "core/engine.h"
 #include "core/limits.h"
+#include "engine_fixture.h"
 #include "testutil.h"
 
-#define T0 1800000000LL
+#define T0 TU_T0
 
 /* --- the global file format and windows ---------------------------------- */
 
@@ -133,16 +134,6 @@ test_windows(void **state)
 
 /* --- fixture: config, state directory, engine context -------------------- */
 
-struct fx {
-	char *dir;
-	char *statedir;
-	char *outbox;
-	struct smsotp_conf conf;
-	struct smsotp_store store;
-	unsigned char key[SMSOTP_KEY_LEN];
-	struct smsotp_ctx ctx;
-};
-
 static int
 load_conf(const char *dir, const char *extra, struct smsotp_conf *c,
     struct smsotp_errs *e, const char *users, const char *outbox)
@@ -165,36 +156,14 @@ load_conf(const char *dir, const char *extra, struct smsotp_conf *c,
 static int
 make(void **state, const char *extra)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct smsotp_errs e;
-	char why[320], *users;
-	size_t i;
+	char text[2048];
 
-	assert_int_equal(smsotp_crypto_init(), 0);
-	f->dir = tu_tmpdir();
-	f->statedir = tu_path(f->dir, "state");
-	f->outbox = tu_path(f->dir, "outbox");
-	assert_int_equal(mkdir(f->statedir, 0770), 0);
-	users = tu_write(f->dir, "users", "alice +447700900123\n"
-	    "bob +447700900456\nzed +33612345678\n", 0644);
-	if (load_conf(f->dir, extra, &f->conf, &e, users, f->outbox) != 0) {
-		fprintf(stderr, "%s\n", e.msg[0]);
-		fail();
-	}
-	free(users);
-	assert_int_equal(smsotp_store_open_dir(f->statedir, geteuid(), &f->store,
-	    why, sizeof(why)), 0);
-	for (i = 0; i < sizeof(f->key); i++)
-		f->key[i] = (unsigned char)(i * 5 + 3);
-	f->ctx.conf = &f->conf;
-	f->ctx.store = &f->store;
-	f->ctx.key = f->key;
-	f->ctx.now = T0;
-	f->ctx.host = "bastion";
-	f->ctx.conf_owner = geteuid();
-	f->ctx.lock_wait_ms = 1000;
-	f->ctx.deadline = smsotp_mono() + 10;
-	*state = f;
+	snprintf(text, sizeof(text),
+	    "phones = { file = \"@USERS@\"; default_country = \"44\"; };\n"
+	    "gateways = ( { name = \"demo\"; type = \"outbox\"; "
+	    "path = \"@OUTBOX@\"; } );\n%s\n", extra != NULL ? extra : "");
+	*state = tu_engine_new("alice +447700900123\n"
+	    "bob +447700900456\nzed +33612345678\n", text);
 	return 0;
 }
 
@@ -216,20 +185,12 @@ setup_reveal(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	smsotp_store_close(&f->store);
-	smsotp_conf_free(&f->conf);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f->statedir);
-	free(f->outbox);
-	free(f);
+	tu_engine_free(*state);
 	return 0;
 }
 
 static int
-outbox_lines(struct fx *f)
+outbox_lines(struct tu_engine_fx *f)
 {
 	FILE *fp = fopen(f->outbox, "r");
 	char line[1024];
@@ -245,7 +206,7 @@ outbox_lines(struct fx *f)
 
 /* Files in the state directory whose name starts with "u-". */
 static int
-user_files(struct fx *f)
+user_files(struct tu_engine_fx *f)
 {
 	DIR *d = opendir(f->statedir);
 	struct dirent *e;
@@ -264,7 +225,7 @@ user_files(struct fx *f)
 static void
 test_conf(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_conf c;
 	struct smsotp_errs e;
 	char *users = tu_path(f->dir, "users");
@@ -307,7 +268,7 @@ test_conf(void **state)
 static void
 test_countries(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 
 	assert_int_equal(smsotp_country_allowed(&f->conf, "+447700900123"), 1);
 	assert_int_equal(smsotp_country_allowed(&f->conf, "+15005550006"), 1);
@@ -322,7 +283,7 @@ test_countries(void **state)
 
 /* Plant content as the newest version of the global record (path returned). */
 static char *
-plant_global(const struct fx *f, const char *content)
+plant_global(const struct tu_engine_fx *f, const char *content)
 {
 	static int seq = 1000;
 	char dir[512], name[32];
@@ -338,7 +299,7 @@ plant_global(const struct fx *f, const char *content)
 static void
 test_take(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_global g;
 	char why[320], *path;
 	long retry;
@@ -391,7 +352,7 @@ test_take(void **state)
 static void
 test_crash_damage(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_global g;
 	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 	char why[320], *path;
@@ -421,7 +382,7 @@ test_crash_damage(void **state)
 static void
 test_sample(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_global g;
 	char why[320];
 	long retry;
@@ -460,7 +421,7 @@ test_sample(void **state)
 static void
 test_decoy_ids(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	char a[SMSOTP_CHALLENGE_HEXLEN + 1], b[SMSOTP_CHALLENGE_HEXLEN + 1];
 	char p1[SMSOTP_E164_SIZE], p2[SMSOTP_E164_SIZE], norm[SMSOTP_E164_SIZE];
 	const char *why;
@@ -517,7 +478,7 @@ step(char *out, size_t cap, const char *what, const struct smsotp_reply *r)
  * shared slot file, not in a file of its own.
  */
 static void
-transcript(struct fx *f, const char *user, int unknown, char *out, size_t cap)
+transcript(struct tu_engine_fx *f, const char *user, int unknown, char *out, size_t cap)
 {
 	struct smsotp_reply r;
 	char chal[SMSOTP_CHALLENGE_HEXLEN + 1];
@@ -551,7 +512,7 @@ transcript(struct fx *f, const char *user, int unknown, char *out, size_t cap)
 static void
 test_decoy_transcripts(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	char a[4096], m[4096], g[4096], slot[SMSOTP_STATE_NAME_SIZE], *p;
 	struct stat sb;
 	int sent;
@@ -577,7 +538,7 @@ test_decoy_transcripts(void **state)
 static void
 test_decoy_flows(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply r, v, real;
 
 	/* the same masked number each time for a user without one */
@@ -629,7 +590,7 @@ test_decoy_flows(void **state)
 static void
 test_reveal(void **state)
 {
-	struct fx *f = *state;
+	struct tu_engine_fx *f = *state;
 	struct smsotp_reply v;
 	int i;
 

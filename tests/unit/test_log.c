@@ -21,20 +21,6 @@
 #include "base/log.h"
 #include "testutil.h"
 
-static char *
-slurp(const char *path)
-{
-	static char buf[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
 
 static int
 lines(const char *s)
@@ -66,8 +52,8 @@ test_refused(void **state)
 	assert_int_equal(chmod(gw, 0660), 0);
 	assert_int_equal(smsotp_log_to(gw, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "0640"));
-	assert_string_equal(slurp(wide), "");
-	assert_string_equal(slurp(target), "");
+	assert_string_equal(tu_read(wide), "");
+	assert_string_equal(tu_read(target), "");
 	tu_rmrf(dir);
 	free(dir);
 	free(target);
@@ -81,7 +67,8 @@ test_refused(void **state)
 static void
 test_file(void **state)
 {
-	char *dir, *path, *text, why[256];
+	char *dir, *path, why[256];
+	const char *text;
 	struct stat st;
 
 	(void)state;
@@ -96,7 +83,7 @@ test_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0640);
 	assert_int_equal(st.st_uid, 0);
 	smsotp_log(LOG_WARNING, "user=%s: refused", "bob\nforged: line");
-	text = slurp(path);
+	text = tu_read(path);
 	assert_int_equal(lines(text), 3);
 	assert_non_null(strstr(text, "test_log["));
 	assert_non_null(strstr(text, "]: err: before the target 1\n"));

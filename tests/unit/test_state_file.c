@@ -90,20 +90,6 @@ put_alice(struct fx *f, uint32_t n)
 	smsotp_state_end(&txn);
 }
 
-static char *
-slurp(const char *path)
-{
-	static char buf[SMSOTP_STATE_MAX_SIZE + 1];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
 
 static mode_t
 mode_of(const char *path)
@@ -258,7 +244,7 @@ test_symlinks(void **state)
 		free(tp);
 		free(sp);
 	}
-	assert_string_equal(slurp(victim), "precious\n");
+	assert_string_equal(tu_read(victim), "precious\n");
 	assert_int_equal(mode_of(victim) & 07777, 0600);
 	assert_int_equal(lstat(ghost, &sb), -1);
 	free(victim);
@@ -496,7 +482,7 @@ test_foreach(void **state)
 	smsotp_state_name("dave", stolen);	/* alice's file under dave's name */
 	{
 		char *sp = fx_path(f, "");
-		free(tu_write(f->dir, stolen, slurp(sp), 0660));
+		free(tu_write(f->dir, stolen, tu_read(sp), 0660));
 		free(sp);
 	}
 	free(tu_write(f->dir, "u-0123", "x", 0660));

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,29 @@ tu_path(const char *dir, const char *name)
 		abort();
 	snprintf(p, n, "%s/%s", dir, name);
 	return p;
+}
+
+const char *
+tu_read(const char *path)
+{
+	static char buf[TU_READ_MAX + 1];
+	size_t n = 0;
+	ssize_t k;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "tu_read %s: %s\n", path, strerror(errno));
+		abort();
+	}
+	while ((k = read(fd, buf + n, TU_READ_MAX + 1 - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	if (k < 0 || n > TU_READ_MAX) {
+		fprintf(stderr, "tu_read %s: unreadable or too large\n", path);
+		abort();
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 char *

@@ -21,5 +21,12 @@ char *tu_write_bin(const char *dir, const char *name, const void *content,
     size_t len, mode_t mode);
 /* malloc'ed "dir/name". */
 char *tu_path(const char *dir, const char *name);
+/*
+ * The file at path (no symlink followed), NUL-terminated, in a static
+ * buffer of TU_READ_MAX bytes that the next call overwrites; aborts the
+ * test program when it cannot be read or does not fit.
+ */
+#define TU_READ_MAX 16384
+const char *tu_read(const char *path);
 
 #endif
