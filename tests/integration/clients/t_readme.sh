@@ -91,6 +91,7 @@ sshd -T	$SD/$SVC -T -f $SD/sshd_config
 systemctl reload ssh	kill -HUP \$(cat $SD/sshd.pid)
 /etc/pam.d/sudo-smsotp	/etc/pam.d/$SUDOSVC
 pam_service=sudo-smsotp	pam_service=$SUDOSVC
+/etc/sudoers.d/smsotp.new	$T/sudoers.d/smsotp.new
 /etc/sudoers.d/smsotp	$T/sudoers.d/smsotp
 smsotp-users	$GRP
 alice	$U
@@ -363,7 +364,7 @@ rc=$?
 check eval '[ $rc -eq 0 ] && id -nG $U | grep -qw "$GRP" &&
 	grep -A1 -x "@include common-auth" "/etc/pam.d/$SUDOSVC" | grep -qxF "auth required $so" &&
 	grep -q "^session *required *pam_limits.so" "/etc/pam.d/$SUDOSVC" &&
-	[ "$(stat -c %a "$T/sudoers.d/smsotp")" = 440 ]'
+	[ "$(stat -c %a "$T/sudoers.d/smsotp")" = 440 ] && [ ! -e "$T/sudoers.d/smsotp.new" ]'
 
 # the checked drop-in goes live with U's right to sudo (alice has it already)
 {
