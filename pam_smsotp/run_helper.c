@@ -206,7 +206,8 @@ build_request(const struct smsotp_request *req, char *buf, size_t *used)
 			code = "x";	/* an invalid code: one wrong try */
 		if (smsotp_msg_add(buf, REQ_CAP, used, "code", code) != 0)
 			goto out;
-	} else if (add_opt(buf, used, "service", req->service) != 0 ||
+	}
+	if (add_opt(buf, used, "service", req->service) != 0 ||
 	    add_opt(buf, used, "rhost", req->rhost) != 0 ||
 	    add_opt(buf, used, "tty", req->tty) != 0 ||
 	    (req->op == SMSOTP_OP_BEGIN && req->nullok &&

@@ -14,22 +14,46 @@
 #include <sodium.h>
 
 #include "base/log.h"
+#include "core/decoy.h"
 #include "core/sender.h"
 #include "base/wipe.h"
+
+/*
+ * A known user without a number is told so (nullok: the module skips the
+ * second factor; reveal_status): noted in the user's state, which nothing
+ * else would write.
+ */
+static void
+note_no_phone(struct smsotp_login *l)
+{
+	struct smsotp_reply ignored;
+
+	if (l->ctx->unknown_user ||
+	    smsotp_login_lock(l, &ignored) != SMSOTP_STEP_NEXT)
+		return;
+	if (l->ctx->nullok)
+		smsotp_login_note_commit(l, SMSOTP_DK_SKIPPED,
+		    SMSOTP_WHY_NULLOK);
+	else
+		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED,
+		    SMSOTP_WHY_NO_PHONE);
+	smsotp_login_unlock(l);
+}
 
 /* resolve: the number, and whether the login is a decoy from the start. */
 static enum smsotp_step
 resolve(struct smsotp_login *l, struct smsotp_reply *r)
 {
-	const char *why;
-	int rv;
+	int why, rv;
 
 	rv = smsotp_login_phone(l, &why);
 	if (rv != SMSOTP_OK) {
+		if (rv == SMSOTP_NO_PHONE)
+			note_no_phone(l);
 		smsotp_reply_init(r, rv);
 		return SMSOTP_STEP_REPLY;
 	}
-	if (why != NULL)
+	if (why != SMSOTP_WHY_NONE)
 		smsotp_login_decoy(l, why);
 	return SMSOTP_STEP_NEXT;
 }
@@ -47,6 +71,7 @@ again(struct smsotp_login *l, struct smsotp_reply *r)
 {
 	const struct smsotp_ctx *ctx = l->ctx;
 	const struct smsotp_challenge *c;
+	int64_t made;
 	int i;
 
 	if (ctx->bind == NULL)
@@ -66,6 +91,10 @@ again(struct smsotp_login *l, struct smsotp_reply *r)
 		r->again = 1;
 		smsotp_log(LOG_INFO, "user=%s: code already sent for this "
 		    "login: none sent", l->ulog);
+		/* the same check for a real challenge and a decoy one */
+		smsotp_login_note_commit(l, SMSOTP_DK_AGAIN,
+		    smsotp_decoy_id_check(ctx->key, l->user, c->id, &made) ?
+		    SMSOTP_WHY_DECOY_CHALLENGE : l->decoy);
 		return SMSOTP_STEP_REPLY;
 	}
 	return SMSOTP_STEP_NEXT;
@@ -97,16 +126,19 @@ check(struct smsotp_login *l, int *over, struct smsotp_reply *r)
 	unlock_expired(l);
 	*over = smsotp_login_over_send_limit(l, &limited);
 	locked = smsotp_login_locked(l, r);
-	if (l->decoy != NULL || (!locked && !*over))
+	if (l->decoy != SMSOTP_WHY_NONE || (!locked && !*over))
 		return SMSOTP_STEP_NEXT;
 	if (!locked)
 		*r = limited;
 	if (l->ctx->conf->reveal_status) {
 		smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", l->ulog,
 		    smsotp_status_name(r->status));
+		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED, locked ?
+		    SMSOTP_WHY_LOCKED : SMSOTP_WHY_SEND_LIMIT);
 		return SMSOTP_STEP_REPLY;
 	}
-	smsotp_login_decoy(l, locked ? "locked out" : "send limit reached");
+	smsotp_login_decoy(l, locked ? SMSOTP_WHY_LOCKED :
+	    SMSOTP_WHY_SEND_LIMIT);
 	return SMSOTP_STEP_NEXT;
 }
 
@@ -143,6 +175,8 @@ challenge(struct smsotp_login *l, int over, char code[SMSOTP_CODE_MAX + 1],
 	l->sender->make(l, c, code);
 	if (!over)
 		smsotp_login_record_send(l);
+	smsotp_login_note(l, &l->st, l->decoy != SMSOTP_WHY_NONE ?
+	    SMSOTP_DK_DECOY : SMSOTP_DK_SENT, l->decoy);
 	memcpy(id, c->id, SMSOTP_CHALLENGE_HEXLEN + 1);
 }
 
@@ -156,16 +190,19 @@ stateless(struct smsotp_login *l, char code[SMSOTP_CODE_MAX + 1],
 {
 	struct smsotp_challenge c;
 
-	smsotp_login_decoy(l, "corrupt state");
+	smsotp_login_decoy(l, SMSOTP_WHY_CORRUPT);
 	memset(&c, 0, sizeof(c));
 	l->sender->make(l, &c, code);
 	memcpy(id, c.id, SMSOTP_CHALLENGE_HEXLEN + 1);
 	smsotp_wipe(&c, sizeof(c));
 }
 
-/* Undo a reservation whose send failed: the challenge is useless. */
+/*
+ * Undo a reservation whose send failed (sent: its status): the challenge
+ * is useless, and its decision says why.
+ */
 static void
-unreserve(struct smsotp_login *l, const char *id)
+unreserve(struct smsotp_login *l, const char *id, int sent)
 {
 	struct smsotp_reply ignored;
 	int idx;
@@ -173,10 +210,12 @@ unreserve(struct smsotp_login *l, const char *id)
 	if (smsotp_login_lock(l, &ignored) != SMSOTP_STEP_NEXT)
 		return;
 	idx = smsotp_chal_find(&l->st, id);
-	if (idx != SMSOTP_NO_CHALLENGE) {
+	if (idx != SMSOTP_NO_CHALLENGE)
 		smsotp_chal_drop(&l->st, idx);
-		(void)smsotp_login_commit(l, &l->st, &ignored);
-	}
+	smsotp_login_amend(l, &l->st, SMSOTP_DK_SENT, SMSOTP_DK_SEND_FAILED,
+	    sent == SMSOTP_GATEWAY_DOWN ? SMSOTP_WHY_GATEWAY_DOWN :
+	    SMSOTP_WHY_ERROR);
+	(void)smsotp_login_commit(l, &l->st, &ignored);
 	smsotp_login_unlock(l);
 }
 
@@ -186,7 +225,7 @@ record(struct smsotp_login *l, int sent, const char *id,
     struct smsotp_reply *r)
 {
 	if (sent != SMSOTP_SENT) {
-		unreserve(l, id);
+		unreserve(l, id, sent);
 		smsotp_reply_init(r, sent);
 		return;
 	}
@@ -219,17 +258,22 @@ smsotp_begin_with(const struct smsotp_ctx *ctx,
 		goto out;
 	}
 	if (again(&l, r) != SMSOTP_STEP_NEXT ||
-	    check(&l, &over, r) != SMSOTP_STEP_NEXT ||
-	    smsotp_login_count(&l, 0, 1, r) != SMSOTP_STEP_NEXT)
+	    check(&l, &over, r) != SMSOTP_STEP_NEXT)
 		goto out;
+	if (smsotp_login_count(&l, 0, 1, r) != SMSOTP_STEP_NEXT) {
+		smsotp_login_note_commit(&l, SMSOTP_DK_REFUSED, r->status ==
+		    SMSOTP_RATE_LIMITED ? SMSOTP_WHY_GLOBAL_CAP :
+		    SMSOTP_WHY_ERROR);
+		goto out;
+	}
 	challenge(&l, over, code, id);
 	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	smsotp_login_unlock(&l);
 send:
-	if (l.decoy != NULL)
+	if (l.decoy != SMSOTP_WHY_NONE)
 		smsotp_log(LOG_NOTICE, "user=%s: %s: decoy prompt, no code "
-		    "sent", l.ulog, l.decoy);
+		    "sent", l.ulog, smsotp_why_text(l.decoy));
 	record(&l, l.sender->send(&l, service, code), id, r);
 out:
 	smsotp_secret_unlock(code, sizeof(code));

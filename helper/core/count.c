@@ -16,9 +16,9 @@ smsotp_login_count(struct smsotp_login *l, int cap_refuses, int as_decoy,
 	enum smsotp_step rv;
 
 	rv = l->sender->count(l, cap_refuses, &retry);
-	if (rv == SMSOTP_STEP_OVER && as_decoy && l->decoy == NULL &&
+	if (rv == SMSOTP_STEP_OVER && as_decoy && l->decoy == SMSOTP_WHY_NONE &&
 	    !l->ctx->conf->reveal_status) {
-		smsotp_login_decoy(l, "global send limit");
+		smsotp_login_decoy(l, SMSOTP_WHY_GLOBAL_CAP);
 		rv = l->sender->count(l, cap_refuses, &retry);
 	}
 	if (rv == SMSOTP_STEP_NEXT)

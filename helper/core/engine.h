@@ -36,6 +36,10 @@ struct smsotp_ctx {
 	int unknown_user;		/* the name is unknown to NSS: a decoy,
 					   its state in a slot (decoy.h) */
 	int privileged;			/* a root caller (gateway.h smsotp_gw_opts) */
+	const char *service;		/* the service, for the decisions
+					   noted (store/state.h), or NULL */
+	const char *rhost;		/* a privileged caller's PAM_RHOST,
+					   for the same, or NULL */
 	const unsigned char *bind;	/* begin: the PAM handle's binding
 					   (SMSOTP_BIND_LEN bytes), or NULL */
 };

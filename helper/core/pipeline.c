@@ -25,7 +25,7 @@ smsotp_login_init(struct smsotp_login *l, const struct smsotp_ctx *ctx,
 	l->user = user;
 	l->senders = senders;
 	l->sender = senders->real;
-	l->decoy = NULL;
+	l->decoy = SMSOTP_WHY_NONE;
 	l->slot[0] = '\0';
 	l->phone[0] = '\0';
 	l->held = 0;
@@ -45,7 +45,7 @@ smsotp_login_end(struct smsotp_login *l)
 }
 
 void
-smsotp_login_decoy(struct smsotp_login *l, const char *why)
+smsotp_login_decoy(struct smsotp_login *l, int why)
 {
 	l->sender = l->senders->decoy;
 	l->decoy = why;
@@ -94,12 +94,12 @@ log_country(const struct smsotp_login *l)
 }
 
 int
-smsotp_login_phone(struct smsotp_login *l, const char **decoy)
+smsotp_login_phone(struct smsotp_login *l, int *decoy)
 {
 	const struct smsotp_ctx *ctx = l->ctx;
 	int rv;
 
-	*decoy = NULL;
+	*decoy = SMSOTP_WHY_NONE;
 	/* for an unknown name too: the same cost */
 	rv = lookup_phone(l);
 	if (ctx->unknown_user && rv != SMSOTP_ERROR) {
@@ -112,7 +112,7 @@ smsotp_login_phone(struct smsotp_login *l, const char **decoy)
 			    l->ulog);
 			return SMSOTP_NO_PHONE;
 		}
-		*decoy = "unknown user";
+		*decoy = SMSOTP_WHY_UNKNOWN_USER;
 		smsotp_decoy_phone(ctx->key, l->user, ctx->conf, l->phone);
 		return SMSOTP_OK;
 	}
@@ -122,7 +122,7 @@ smsotp_login_phone(struct smsotp_login *l, const char **decoy)
 			    l->ulog);
 			return SMSOTP_NO_PHONE;
 		}
-		*decoy = "no phone number";
+		*decoy = SMSOTP_WHY_NO_PHONE;
 		smsotp_decoy_phone(ctx->key, l->user, ctx->conf, l->phone);
 		return SMSOTP_OK;
 	}
@@ -132,7 +132,7 @@ smsotp_login_phone(struct smsotp_login *l, const char **decoy)
 		log_country(l);
 		if (ctx->conf->reveal_status)
 			return SMSOTP_ERROR;
-		*decoy = "country not allowed";
+		*decoy = SMSOTP_WHY_COUNTRY;
 	}
 	return SMSOTP_OK;
 }
@@ -189,6 +189,42 @@ smsotp_login_commit(struct smsotp_login *l, const struct smsotp_state *st,
 	    l->ulog, why);
 	smsotp_reply_init(r, SMSOTP_ERROR);
 	return SMSOTP_STEP_REPLY;
+}
+
+void
+smsotp_login_note(struct smsotp_login *l, struct smsotp_state *st, int kind,
+    int why)
+{
+	smsotp_state_note(st, l->ctx->now, kind, why, l->ctx->service,
+	    l->ctx->rhost);
+}
+
+void
+smsotp_login_note_commit(struct smsotp_login *l, int kind, int why)
+{
+	char ewhy[320];
+
+	if (!l->held)
+		return;
+	smsotp_login_note(l, &l->st, kind, why);
+	if (smsotp_state_commit(&l->txn, &l->st, ewhy, sizeof(ewhy)) != 0)
+		smsotp_log(LOG_WARNING, "user=%s: cannot note the decision: "
+		    "%s", l->ulog, ewhy);
+}
+
+void
+smsotp_login_amend(struct smsotp_login *l, struct smsotp_state *st, int from,
+    int to, int why)
+{
+	struct smsotp_decision *d;
+
+	if (st->ndec == 0)
+		return;
+	d = &st->dec[st->ndec - 1];
+	if (d->kind != from || d->at != l->ctx->now)
+		return;
+	d->kind = to;
+	d->why = why;
 }
 
 void

@@ -56,7 +56,8 @@ struct smsotp_login {
 	const char *user;
 	const struct smsotp_senders *senders;	/* the pair to pick from */
 	const struct smsotp_sender *sender;	/* real, or the decoy */
-	const char *decoy;	/* why it is a decoy (logged); NULL: real */
+	int decoy;		/* why it is a decoy (enum smsotp_why, logged
+				   and noted); SMSOTP_WHY_NONE: real */
 	char slot[SMSOTP_STATE_NAME_SIZE];	/* unknown name's slot, or "" */
 	char ulog[80];		/* the name, sanitised for logs */
 	char phone[SMSOTP_E164_SIZE];	/* begin, resend: the number */
@@ -102,10 +103,33 @@ void smsotp_login_end(struct smsotp_login *l);
  * be a decoy: a name unknown to NSS, no number without nullok, a country
  * not allowed. DESIGN.md 6: nullok applies to known users without a phone.
  */
-int smsotp_login_phone(struct smsotp_login *l, const char **decoy);
+int smsotp_login_phone(struct smsotp_login *l, int *decoy);
 
-/* Turn l into a decoy (why is logged): its sender is the decoy from now. */
-void smsotp_login_decoy(struct smsotp_login *l, const char *why);
+/*
+ * Turn l into a decoy (why, an enum smsotp_why, is logged and noted): its
+ * sender is the decoy from now.
+ */
+void smsotp_login_decoy(struct smsotp_login *l, int why);
+
+/*
+ * Note what the request came to in st (l->st, or the state a pipeline
+ * writes instead; store/state.h: the decisions
+ * smsotpctl status shows), with the request's service and rhost. Notes
+ * ride on the writes a pipeline makes anyway; smsotp_login_note_commit
+ * writes one into l->st where none would be made (with the lock held; a
+ * failure is logged and changes no answer: the note is for the
+ * administrator).
+ */
+void smsotp_login_note(struct smsotp_login *l, struct smsotp_state *st,
+    int kind, int why);
+void smsotp_login_note_commit(struct smsotp_login *l, int kind, int why);
+/*
+ * The newest decision in st when it is of kind from and this request's
+ * (ctx->now): made kind to with why. For a send that failed after its
+ * decision was written.
+ */
+void smsotp_login_amend(struct smsotp_login *l, struct smsotp_state *st,
+    int from, int to, int why);
 
 /*
  * Lock and read the user's state (an unknown name's in its slot).

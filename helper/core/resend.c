@@ -23,8 +23,8 @@ resolve(struct smsotp_login *l, const char *challenge,
     struct smsotp_reply *r)
 {
 	const struct smsotp_ctx *ctx = l->ctx;
-	const char *why;
 	int64_t made;
+	int why;
 	int is_decoy, rv;
 
 	is_decoy = smsotp_decoy_id_check(ctx->key, l->user, challenge, &made);
@@ -38,10 +38,10 @@ resolve(struct smsotp_login *l, const char *challenge,
 	if (rv != SMSOTP_OK)
 		smsotp_decoy_phone(ctx->key, l->user, ctx->conf, l->phone);
 	if (is_decoy) {
-		smsotp_login_decoy(l, "decoy challenge");
+		smsotp_login_decoy(l, SMSOTP_WHY_DECOY_CHALLENGE);
 		return SMSOTP_STEP_NEXT;
 	}
-	if (why != NULL) {
+	if (why != SMSOTP_WHY_NONE) {
 		/* a real challenge whose number became unusable */
 		smsotp_reply_init(r, SMSOTP_EXPIRED);
 		return SMSOTP_STEP_REPLY;
@@ -63,9 +63,12 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
 
 	smsotp_login_prune(l);
 	*idx = smsotp_chal_find(&l->st, challenge);
-	if (!(l->decoy != NULL && *idx != SMSOTP_NO_CHALLENGE) &&
-	    smsotp_login_locked(l, r))
+	if (!(l->decoy != SMSOTP_WHY_NONE && *idx != SMSOTP_NO_CHALLENGE) &&
+	    smsotp_login_locked(l, r)) {
+		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED,
+		    SMSOTP_WHY_LOCKED);
 		return SMSOTP_STEP_REPLY;
+	}
 	if (*idx == SMSOTP_NO_CHALLENGE) {
 		smsotp_reply_init(r, SMSOTP_EXPIRED);
 		return SMSOTP_STEP_REPLY;
@@ -81,6 +84,8 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
 	if (smsotp_login_over_send_limit(l, r)) {
 		smsotp_log(LOG_NOTICE, "user=%s: resend refused: send limit",
 		    l->ulog);
+		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED,
+		    SMSOTP_WHY_SEND_LIMIT);
 		return SMSOTP_STEP_REPLY;
 	}
 	return SMSOTP_STEP_NEXT;
@@ -96,20 +101,35 @@ renew(struct smsotp_login *l, int idx, char code[SMSOTP_CODE_MAX + 1])
 	c->expires = l->ctx->now + l->ctx->conf->code_ttl;
 	c->last_sent = l->ctx->now;
 	smsotp_login_record_send(l);
+	smsotp_login_note(l, &l->st, l->decoy != SMSOTP_WHY_NONE ?
+	    SMSOTP_DK_DECOY : SMSOTP_DK_RESENT, l->decoy);
 }
 
-/* record: the answer to the send (a failed one leaves the old state). */
+/*
+ * record: the answer to the send. A failed one keeps the renewed
+ * challenge (its old code is dead either way) and says so in its decision.
+ */
 static void
 record(struct smsotp_login *l, int sent, const char *challenge,
     struct smsotp_reply *r)
 {
+	struct smsotp_reply ignored;
+
 	if (sent != SMSOTP_SENT) {
+		if (smsotp_login_lock(l, &ignored) == SMSOTP_STEP_NEXT) {
+			smsotp_login_amend(l, &l->st, SMSOTP_DK_RESENT,
+			    SMSOTP_DK_SEND_FAILED, sent ==
+			    SMSOTP_GATEWAY_DOWN ? SMSOTP_WHY_GATEWAY_DOWN :
+			    SMSOTP_WHY_ERROR);
+			(void)smsotp_login_commit(l, &l->st, &ignored);
+			smsotp_login_unlock(l);
+		}
 		smsotp_reply_init(r, sent);
 		return;
 	}
 	smsotp_reply_sent(l, challenge, r);
 	smsotp_log(LOG_INFO, "user=%s: code resent%s", l->ulog,
-	    l->decoy != NULL ? " (decoy: nothing sent)" : "");
+	    l->decoy != SMSOTP_WHY_NONE ? " (decoy: nothing sent)" : "");
 }
 
 int

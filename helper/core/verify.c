@@ -87,7 +87,7 @@ resolve(struct smsotp_login *l, const char *challenge)
 	int64_t made;
 
 	if (smsotp_decoy_id_check(l->ctx->key, l->user, challenge, &made))
-		smsotp_login_decoy(l, "decoy challenge");
+		smsotp_login_decoy(l, SMSOTP_WHY_DECOY_CHALLENGE);
 }
 
 /*
@@ -100,10 +100,12 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
     struct smsotp_reply *r)
 {
 	*idx = smsotp_chal_find(&l->st, challenge);
-	if (!(l->decoy != NULL && *idx != SMSOTP_NO_CHALLENGE) &&
+	if (!(l->decoy != SMSOTP_WHY_NONE && *idx != SMSOTP_NO_CHALLENGE) &&
 	    smsotp_login_locked(l, r)) {
 		smsotp_log(LOG_NOTICE, "user=%s: code refused: locked out",
 		    l->ulog);
+		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED,
+		    SMSOTP_WHY_LOCKED);
 		return SMSOTP_STEP_REPLY;
 	}
 	if (*idx != SMSOTP_NO_CHALLENGE &&
@@ -114,6 +116,7 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
 	    "expired challenge", l->ulog);
 	if (*idx != SMSOTP_NO_CHALLENGE) {
 		smsotp_login_prune(l);
+		smsotp_login_note(l, &l->st, SMSOTP_DK_EXPIRED, l->decoy);
 		(void)smsotp_login_commit(l, &l->st, r);
 	}
 	return SMSOTP_STEP_REPLY;
@@ -144,6 +147,7 @@ compare(struct smsotp_login *l, struct smsotp_state *ok, int idx,
 	smsotp_chal_drop(ok, idx);
 	ok->failures = 0;
 	ok->lockouts = 0;
+	smsotp_login_note(l, ok, SMSOTP_DK_ACCEPTED, SMSOTP_WHY_NONE);
 	smsotp_reply_init(r, SMSOTP_OK);
 	/* SECURITY: single use holds only if the state reached the disk. */
 	if (smsotp_login_commit(l, ok, r) == SMSOTP_STEP_NEXT)
@@ -175,6 +179,8 @@ smsotp_verify_with(const struct smsotp_ctx *ctx,
 	 */
 	ok = l.st;
 	count_failure(ctx, &l.st, idx, r);
+	smsotp_login_note(&l, &l.st, r->status == SMSOTP_LOCKED ?
+	    SMSOTP_DK_LOCKED_OUT : SMSOTP_DK_WRONG, l.decoy);
 	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	compare(&l, &ok, idx, challenge, code, codelen, r);

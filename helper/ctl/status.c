@@ -48,6 +48,93 @@ jstr(const char *s)
 	return j;
 }
 
+/* What a decision came to, in the words status prints. */
+static const char *const kind_texts[SMSOTP_DK_N] = {
+	[SMSOTP_DK_SENT] = "code sent",
+	[SMSOTP_DK_AGAIN] = "code already sent for this login, none sent",
+	[SMSOTP_DK_RESENT] = "code sent again",
+	[SMSOTP_DK_DECOY] = "prompt, no code sent",
+	[SMSOTP_DK_SEND_FAILED] = "send failed",
+	[SMSOTP_DK_REFUSED] = "refused",
+	[SMSOTP_DK_SKIPPED] = "skipped",
+	[SMSOTP_DK_ACCEPTED] = "code accepted",
+	[SMSOTP_DK_WRONG] = "wrong code",
+	[SMSOTP_DK_LOCKED_OUT] = "wrong code, locked out",
+	[SMSOTP_DK_EXPIRED] = "code for an expired challenge",
+};
+
+/* "kind: why" (or "kind" alone) into buf. */
+static void
+decision_text(const struct smsotp_decision *d, char *buf, size_t cap)
+{
+	const char *k = d->kind > 0 && d->kind < SMSOTP_DK_N ?
+	    kind_texts[d->kind] : "?";
+
+	if (d->why == SMSOTP_WHY_NONE)
+		(void)smsotp_fmt(buf, cap, "%s", k);
+	else
+		(void)smsotp_fmt(buf, cap, "%s: %s", k,
+		    smsotp_why_text(d->why));
+}
+
+static void
+decisions_text(const struct smsotp_state *st)
+{
+	char t[32], what[160], where[2 * 80 + 16];
+	char svc[80], rh[80];
+	int i;
+
+	printf("%-16s %s\n", "last decisions:", st->ndec == 0 ? "none" :
+	    "(oldest first)");
+	for (i = 0; i < st->ndec; i++) {
+		const struct smsotp_decision *d = &st->dec[i];
+
+		iso_time(d->at, t);
+		decision_text(d, what, sizeof(what));
+		smsotp_sanitize(svc, sizeof(svc), d->service,
+		    strlen(d->service));
+		smsotp_sanitize(rh, sizeof(rh), d->rhost, strlen(d->rhost));
+		(void)smsotp_fmt(where, sizeof(where), "%s%s%s%s",
+		    svc[0] != '\0' ? " service=" : "", svc,
+		    rh[0] != '\0' ? " rhost=" : "", rh);
+		printf("  %s %s%s\n", t, what, where);
+	}
+}
+
+static json_t *
+decisions_json(const struct smsotp_state *st)
+{
+	json_t *a = json_array(), *o;
+	char t[32], what[160];
+	int i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < st->ndec; i++) {
+		const struct smsotp_decision *d = &st->dec[i];
+
+		if ((o = json_object()) == NULL) {
+			json_decref(a);
+			return NULL;
+		}
+		iso_time(d->at, t);
+		decision_text(d, what, sizeof(what));
+		json_object_set_new(o, "time", json_integer(d->at));
+		json_object_set_new(o, "time_iso", jstr(t));
+		json_object_set_new(o, "decision",
+		    jstr(smsotp_decision_token(d->kind)));
+		json_object_set_new(o, "reason", d->why == SMSOTP_WHY_NONE ?
+		    json_null() : jstr(smsotp_why_token(d->why)));
+		json_object_set_new(o, "text", jstr(what));
+		json_object_set_new(o, "service", d->service[0] != '\0' ?
+		    jstr(d->service) : json_null());
+		json_object_set_new(o, "rhost", d->rhost[0] != '\0' ?
+		    jstr(d->rhost) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 /* What status shows, gathered once for both output forms. */
 struct status {
 	const char *user;
@@ -94,13 +181,17 @@ status_text(const struct status *s, const struct smsotp_state *st,
 	else
 		printf("%-16s %s (%s)\n", "backup codes:", s->backup_rv ==
 		    SMSOTP_ST_CORRUPT ? "CORRUPT" : "unreadable", s->backup_why);
+	if (!s->corrupt)
+		decisions_text(st);
 }
 
 /*
  * JSON keys (stable): user, phone, phone_error, state ("ok"|"corrupt"),
  * state_error, locked, locked_until, locked_until_iso, failures,
  * lockout_after, lockouts, live_codes, sends, sends_per_user, sends_window,
- * backup_codes_left, backup_codes_error. Unknown values are null.
+ * backup_codes_left, backup_codes_error, decisions (oldest first: time,
+ * time_iso, decision, reason, text, service, rhost). Unknown values are
+ * null.
  */
 static int
 status_json(const struct status *s, const struct smsotp_state *st,
@@ -144,6 +235,8 @@ status_json(const struct status *s, const struct smsotp_state *st,
 	    SMSOTP_ST_OK ? json_integer(s->backup_n) : json_null());
 	json_object_set_new(o, "backup_codes_error", s->backup_rv ==
 	    SMSOTP_ST_OK ? json_null() : jstr(s->backup_why));
+	json_object_set_new(o, "decisions", ok ? decisions_json(st) :
+	    json_null());
 	return smsotp_ctl_json_out(o);
 }
 

@@ -16,7 +16,8 @@ const struct smsotp_op_spec smsotp_ops[SMSOTP_OP_COUNT] = {
 	    NULL },
 	    { "op", "user", "challenge", NULL } },
 	[SMSOTP_OP_VERIFY] = { "verify",
-	    { "op", "user", "challenge", "code", "config", NULL },
+	    { "op", "user", "challenge", "code", "service", "rhost", "tty",
+	    "config", NULL },
 	    { "op", "user", "challenge", "code", NULL } },
 };
 

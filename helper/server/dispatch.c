@@ -306,6 +306,9 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	ctx.nullok = nullok;
 	ctx.unknown_user = canon == SMSOTP_PHONE_NONE;
 	ctx.privileged = who->privileged;
+	/* for the decisions noted: a claimed rhost is not one of them */
+	ctx.service = service;
+	ctx.rhost = who->privileged ? smsotp_msg_get(req, "rhost") : NULL;
 	/*
 	 * A begin that names its PAM handle: bound to it with what the login
 	 * is (an unprivileged caller's service is "login", its rhost and tty

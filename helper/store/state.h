@@ -17,6 +17,10 @@
  *   challenge <id> <hash hex> <created> <expires> <last_sent> <attempts> [<bind hex>]
  *   ... (0..SMSOTP_MAX_CHALLENGES challenge lines; bind: when the begin
  *   that made it named its PAM handle, core/code.h smsotp_handle_bind)
+ *   decision <time> <kind> <why> [service=<enc>] [rhost=<enc>]
+ *   ... (0..SMSOTP_MAX_DECISIONS, oldest first: what the last requests
+ *   came to and why, for smsotpctl status; kind and why are tokens of
+ *   the tables below, service and rhost percent-encoded as the user name)
  *   end <hex BLAKE2b-128 of every byte before this line>
  * Anything else (unknown record, bad number, missing "end", checksum
  * mismatch, trailing bytes, over SMSOTP_STATE_MAX_SIZE) is corrupt.
@@ -51,6 +55,62 @@ struct smsotp_challenge {
 	unsigned char bind[SMSOTP_STATE_BIND_LEN];
 };
 
+/*
+ * What a request came to (a decision's kind), and why. The tokens are the
+ * state format's (store/decision.c): add at the end, never renumber.
+ */
+enum smsotp_decision_kind {
+	SMSOTP_DK_SENT = 1,	/* begin: a code was sent */
+	SMSOTP_DK_AGAIN,	/* begin: this login's code was sent already */
+	SMSOTP_DK_RESENT,	/* resend: a new code for the same challenge */
+	SMSOTP_DK_DECOY,	/* a prompt, no code sent (why) */
+	SMSOTP_DK_SEND_FAILED,	/* a send that failed (why) */
+	SMSOTP_DK_REFUSED,	/* refused, and the caller told (why) */
+	SMSOTP_DK_SKIPPED,	/* no second factor asked (why: the rule) */
+	SMSOTP_DK_ACCEPTED,	/* the right code */
+	SMSOTP_DK_WRONG,	/* a wrong code */
+	SMSOTP_DK_LOCKED_OUT,	/* a wrong code that began a lockout */
+	SMSOTP_DK_EXPIRED,	/* a code for an expired challenge */
+	SMSOTP_DK_N
+};
+
+enum smsotp_why {
+	SMSOTP_WHY_NONE = 0,
+	SMSOTP_WHY_UNKNOWN_USER,	/* the name is unknown to NSS */
+	SMSOTP_WHY_NO_PHONE,		/* the user has no number */
+	SMSOTP_WHY_COUNTRY,		/* outside limits.allowed_countries */
+	SMSOTP_WHY_LOCKED,		/* locked out */
+	SMSOTP_WHY_SEND_LIMIT,		/* limits.sends_per_user */
+	SMSOTP_WHY_GLOBAL_CAP,		/* the global send caps */
+	SMSOTP_WHY_CORRUPT,		/* a corrupt state (never stored) */
+	SMSOTP_WHY_DECOY_CHALLENGE,	/* a code or resend for a decoy */
+	SMSOTP_WHY_GATEWAY_DOWN,	/* every gateway failed */
+	SMSOTP_WHY_ERROR,		/* a local fault or a refusal */
+	SMSOTP_WHY_NULLOK,		/* no number, and the module's nullok */
+	SMSOTP_WHY_N
+};
+
+#define SMSOTP_MAX_DECISIONS 8
+#define SMSOTP_DECISION_SERVICE_MAX 32	/* longer ones are cut */
+#define SMSOTP_DECISION_RHOST_MAX 64
+
+struct smsotp_decision {
+	int64_t at;
+	int kind;		/* enum smsotp_decision_kind */
+	int why;		/* enum smsotp_why */
+	char service[SMSOTP_DECISION_SERVICE_MAX + 1];	/* "" none */
+	char rhost[SMSOTP_DECISION_RHOST_MAX + 1];	/* "" none */
+};
+
+/* The format's token, or NULL when k is out of range. */
+const char *smsotp_decision_token(int kind);
+const char *smsotp_why_token(int why);
+/* The words for logs and smsotpctl status ("send limit reached"). */
+const char *smsotp_why_text(int why);
+/* The kind or why for a token of n bytes, or -1. */
+int smsotp_decision_lookup(const char *t, size_t n);
+int smsotp_why_lookup(const char *t, size_t n);
+
 struct smsotp_state {
 	char user[SMSOTP_USER_MAX + 1];
 	uint32_t failures;
@@ -60,7 +120,16 @@ struct smsotp_state {
 	int64_t sends[SMSOTP_MAX_SENDS];	/* oldest first */
 	int nchal;
 	struct smsotp_challenge chal[SMSOTP_MAX_CHALLENGES];
+	int ndec;
+	struct smsotp_decision dec[SMSOTP_MAX_DECISIONS];	/* oldest first */
 };
+
+/*
+ * Note a decision at time at in st (the oldest one goes when the list is
+ * full). service and rhost may be NULL; they are cut to their maximum.
+ */
+void smsotp_state_note(struct smsotp_state *st, int64_t at, int kind, int why,
+    const char *service, const char *rhost);
 
 /* Results: store.h's enum smsotp_store_result. */
 

@@ -27,11 +27,13 @@
 /* The records in the only order allowed. */
 enum rec {
 	R_HDR, R_USER, R_FAILURES, R_LOCKOUTS, R_LOCKED_UNTIL, R_SENDS,
-	R_CHALLENGE, R_NREC
+	R_CHALLENGE, R_DECISION, R_NREC
 };
+/* From R_CHALLENGE on, each record may be repeated or left out. */
+#define R_FIRST_LIST R_CHALLENGE
 static const char *const rec_names[R_NREC] = {
 	"smsotp-state", "user", "failures", "lockouts", "locked_until",
-	"sends", "challenge",
+	"sends", "challenge", "decision",
 };
 
 static int
@@ -52,15 +54,18 @@ uhex(unsigned char c)
 	return -1;
 }
 
-/* Canonical percent decoding of the user name into out (NUL-terminated). */
+/*
+ * Canonical percent decoding of a name (the user, a decision's service or
+ * rhost) of at most max bytes into out (NUL-terminated).
+ */
 static int
-decode_user(const char *t, size_t n, char out[SMSOTP_USER_MAX + 1])
+decode_name(const char *t, size_t n, char *out, size_t max)
 {
 	size_t i, o = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t[i];
-		if (o == SMSOTP_USER_MAX)
+		if (o == max)
 			return -1;
 		if (c == '%') {
 			int hi, lo;
@@ -143,6 +148,57 @@ parse_challenge(struct smsotp_cur *c, struct smsotp_challenge *ch, const char **
 	return 0;
 }
 
+/* An optional "key=<enc>" field of a decision into out. */
+static int
+parse_named(struct smsotp_cur *c, const char *key, char *out, size_t max)
+{
+	struct smsotp_cur save = *c;
+	size_t kl = strlen(key), n;
+	const char *t;
+
+	switch (smsotp_tok_next(c, &t, &n)) {
+	case 0:
+		return 0;
+	case 1:
+		break;
+	default:
+		return -1;
+	}
+	if (n <= kl || memcmp(t, key, kl) != 0) {
+		*c = save;	/* not this one: the next field's */
+		return 0;
+	}
+	return decode_name(t + kl, n - kl, out, max);
+}
+
+/* Parse the fields after "decision". */
+static int
+parse_decision(struct smsotp_cur *c, struct smsotp_decision *d,
+    const char **why)
+{
+	const char *t;
+	size_t n;
+	uint64_t v;
+
+	*why = "bad decision";
+	if (smsotp_tok_next(c, &t, &n) != 1 ||
+	    smsotp_parse_u64(t, n, INT64_MAX, &v) != 0)
+		return -1;
+	d->at = (int64_t)v;
+	if (smsotp_tok_next(c, &t, &n) != 1 ||
+	    (d->kind = smsotp_decision_lookup(t, n)) < 0)
+		return -1;
+	if (smsotp_tok_next(c, &t, &n) != 1 ||
+	    (d->why = smsotp_why_lookup(t, n)) < 0)
+		return -1;
+	if (parse_named(c, "service=", d->service,
+	    SMSOTP_DECISION_SERVICE_MAX) != 0 ||
+	    parse_named(c, "rhost=", d->rhost, SMSOTP_DECISION_RHOST_MAX) != 0)
+		return -1;
+	*why = "extra fields in decision";
+	return smsotp_tok_next(c, &t, &n) == 0 ? 0 : -1;
+}
+
 /* One record line [p, e) whose keyword is r; fills st. */
 static int
 parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **why)
@@ -160,7 +216,7 @@ parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **
 		break;
 	case R_USER:
 		*why = "bad user name";
-		if (smsotp_tok_next(c, &t, &n) != 1 || decode_user(t, n, st->user) != 0)
+		if (smsotp_tok_next(c, &t, &n) != 1 || decode_name(t, n, st->user, SMSOTP_USER_MAX) != 0)
 			return -1;
 		break;
 	case R_FAILURES:
@@ -207,6 +263,14 @@ parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **
 			}
 		}
 		st->nchal++;
+		return 0;
+	case R_DECISION:
+		*why = "too many decisions";
+		if (st->ndec == SMSOTP_MAX_DECISIONS)
+			return -1;
+		if (parse_decision(c, &st->dec[st->ndec], why) != 0)
+			return -1;
+		st->ndec++;
 		return 0;
 	default:
 		*why = "internal error";
@@ -276,17 +340,16 @@ smsotp_state_parse(const char *buf, size_t len, struct smsotp_state *st,
 			*why = "duplicate or misplaced record";
 			goto out;
 		}
-		if (r > next) {
+		if (r > next && !(next >= R_FIRST_LIST && r >= R_FIRST_LIST)) {
 			*why = "missing record";
 			goto out;
 		}
 		if (parse_record(r, &c, st, why) != 0)
 			goto out;
-		if (r < R_CHALLENGE)
-			next = r + 1;
+		next = r < R_FIRST_LIST ? r + 1 : r;
 		pos = (size_t)(nl - buf) + 1;
 	}
-	if (next != R_CHALLENGE) {
+	if (next < R_FIRST_LIST) {
 		*why = "missing record";
 		goto out;
 	}
@@ -306,8 +369,18 @@ state_valid(const struct smsotp_state *st)
 
 	if (ulen == 0 || ulen > SMSOTP_USER_MAX || st->locked_until < 0 ||
 	    st->nsends < 0 || st->nsends > SMSOTP_MAX_SENDS ||
-	    st->nchal < 0 || st->nchal > SMSOTP_MAX_CHALLENGES)
+	    st->nchal < 0 || st->nchal > SMSOTP_MAX_CHALLENGES ||
+	    st->ndec < 0 || st->ndec > SMSOTP_MAX_DECISIONS)
 		return 0;
+	for (i = 0; i < st->ndec; i++) {
+		const struct smsotp_decision *d = &st->dec[i];
+		if (d->at < 0 || smsotp_decision_token(d->kind) == NULL ||
+		    smsotp_why_token(d->why) == NULL ||
+		    strnlen(d->service, sizeof(d->service)) ==
+		    sizeof(d->service) ||
+		    strnlen(d->rhost, sizeof(d->rhost)) == sizeof(d->rhost))
+			return 0;
+	}
 	for (i = 0; i < st->nsends; i++)
 		if (st->sends[i] < 0)
 			return 0;
@@ -330,22 +403,42 @@ state_valid(const struct smsotp_state *st)
 	return 1;
 }
 
-/* The user name: plain characters as they are, others as %XX. */
+/* A name: plain characters as they are, others as %XX. */
 static void
-put_user(struct smsotp_recw *w, const char *user)
+put_name(struct smsotp_recw *w, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t i, n = strnlen(user, SMSOTP_USER_MAX + 1);
+	size_t i, n = strnlen(s, max);
 
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)user[i];
+		unsigned char c = (unsigned char)s[i];
 		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
 
 		if (plain_char(c))
-			smsotp_recw_put(w, &user[i], 1);
+			smsotp_recw_put(w, &s[i], 1);
 		else
 			smsotp_recw_put(w, e, 3);
 	}
+}
+
+static void
+put_decision(struct smsotp_recw *w, const struct smsotp_decision *d)
+{
+	smsotp_recw_str(w, "decision");
+	smsotp_recw_snum(w, (uint64_t)d->at);
+	smsotp_recw_str(w, " ");
+	smsotp_recw_str(w, smsotp_decision_token(d->kind));
+	smsotp_recw_str(w, " ");
+	smsotp_recw_str(w, smsotp_why_token(d->why));
+	if (d->service[0] != '\0') {
+		smsotp_recw_str(w, " service=");
+		put_name(w, d->service, SMSOTP_DECISION_SERVICE_MAX);
+	}
+	if (d->rhost[0] != '\0') {
+		smsotp_recw_str(w, " rhost=");
+		put_name(w, d->rhost, SMSOTP_DECISION_RHOST_MAX);
+	}
+	smsotp_recw_str(w, "\n");
 }
 
 int
@@ -361,7 +454,7 @@ smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
 		return smsotp_record_seal(&w, SMSOTP_STATE_MAX_SIZE, len);
 	}
 	smsotp_recw_str(&w, HDR_LINE "\nuser ");
-	put_user(&w, st->user);
+	put_name(&w, st->user, SMSOTP_USER_MAX + 1);
 	smsotp_recw_str(&w, "\nfailures ");
 	smsotp_recw_num(&w, st->failures);
 	smsotp_recw_str(&w, "\nlockouts ");
@@ -389,6 +482,8 @@ smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
 		}
 		smsotp_recw_str(&w, "\n");
 	}
+	for (i = 0; i < st->ndec; i++)
+		put_decision(&w, &st->dec[i]);
 	return smsotp_record_seal(&w, SMSOTP_STATE_MAX_SIZE, len);
 }
 

@@ -84,6 +84,17 @@ full_state(struct smsotp_state *st)
 		for (j = 0; j < SMSOTP_STATE_BIND_LEN; j++)
 			c->bind[j] = (unsigned char)(128 + i + j);
 	}
+	st->ndec = SMSOTP_MAX_DECISIONS;
+	for (i = 0; i < SMSOTP_MAX_DECISIONS; i++) {
+		struct smsotp_decision *d = &st->dec[i];
+		d->at = INT64_MAX - i;
+		d->kind = 1 + i % (SMSOTP_DK_N - 1);
+		d->why = (i * 5) % SMSOTP_WHY_N;
+		for (j = 0; j < SMSOTP_DECISION_SERVICE_MAX; j++)
+			d->service[j] = (char)(1 + (i * 31 + j * 7) % 255);
+		for (j = 0; j < SMSOTP_DECISION_RHOST_MAX; j++)
+			d->rhost[j] = (char)(1 + (i * 13 + j * 11) % 255);
+	}
 }
 
 void
@@ -110,6 +121,14 @@ assert_state_equal(const struct smsotp_state *a, const struct smsotp_state *b)
 		assert_int_equal(a->chal[i].bound, b->chal[i].bound);
 		assert_memory_equal(a->chal[i].bind, b->chal[i].bind,
 		    SMSOTP_STATE_BIND_LEN);
+	}
+	assert_int_equal(a->ndec, b->ndec);
+	for (i = 0; i < a->ndec; i++) {
+		assert_true(a->dec[i].at == b->dec[i].at);
+		assert_int_equal(a->dec[i].kind, b->dec[i].kind);
+		assert_int_equal(a->dec[i].why, b->dec[i].why);
+		assert_string_equal(a->dec[i].service, b->dec[i].service);
+		assert_string_equal(a->dec[i].rhost, b->dec[i].rhost);
 	}
 }
 

@@ -12,6 +12,7 @@
 #define B1  "ffeeddccbbaa99887766554433221100"
 #define CH1 "challenge " ID1 " " H1 " 1700000000 1700000300 1700000030 1\n"
 #define CH2 "challenge " ID2 " " H1 " 1700000000 1700000300 1700000030 0\n"
+#define DEC1 "decision 1700000000 sent - service=sshd\n"
 #define HEAD "smsotp-state 1\nuser alice\n"
 #define NUMS "failures 2\nlockouts 1\nlocked_until 1700000000\n"
 #define SENDS "sends 1700000000 1700000030\n"

@@ -89,6 +89,59 @@ test_format_exact(void **unused)
 	assert_int_equal(len, wlen);
 	assert_memory_equal(buf, want, len);
 	free(want);
+
+	/* decisions after the challenges, oldest first; names escaped */
+	smsotp_state_note(&st, 1700000000, SMSOTP_DK_SENT, SMSOTP_WHY_NONE,
+	    "sshd", "192.0.2.7");
+	smsotp_state_note(&st, 1700000031, SMSOTP_DK_DECOY,
+	    SMSOTP_WHY_SEND_LIMIT, "sudo smsotp", NULL);
+	smsotp_state_note(&st, 1700000032, SMSOTP_DK_SKIPPED,
+	    SMSOTP_WHY_NULLOK, NULL, "2001:db8::1");
+	assert_int_equal(smsotp_state_format(&st, buf, sizeof(buf), &len), 0);
+	want = seal("smsotp-state 1\nuser Bob%20Smith%40EXAMPLE.org\n"
+	    "failures 3\nlockouts 0\nlocked_until 0\n" SENDS CH1
+	    "decision 1700000000 sent - service=sshd rhost=192.0.2.7\n"
+	    "decision 1700000031 decoy send-limit service=sudo%20smsotp\n"
+	    "decision 1700000032 skipped nullok rhost=2001%3Adb8%3A%3A1\n",
+	    &wlen);
+	assert_int_equal(len, wlen);
+	assert_memory_equal(buf, want, len);
+	free(want);
+}
+
+/* Noting: the newest SMSOTP_MAX_DECISIONS kept, names cut to their size. */
+static void
+test_note(void **unused)
+{
+	struct smsotp_state st;
+	char longsvc[100];
+	int i;
+
+	(void)unused;
+	smsotp_state_init(&st, "alice");
+	memset(longsvc, 's', sizeof(longsvc) - 1);
+	longsvc[sizeof(longsvc) - 1] = '\0';
+	for (i = 0; i < SMSOTP_MAX_DECISIONS + 3; i++)
+		smsotp_state_note(&st, 100 + i, SMSOTP_DK_WRONG,
+		    SMSOTP_WHY_NONE, longsvc, "h");
+	assert_int_equal(st.ndec, SMSOTP_MAX_DECISIONS);
+	assert_true(st.dec[0].at == 103);
+	assert_true(st.dec[SMSOTP_MAX_DECISIONS - 1].at ==
+	    100 + SMSOTP_MAX_DECISIONS + 2);
+	assert_int_equal(strlen(st.dec[0].service),
+	    SMSOTP_DECISION_SERVICE_MAX);
+	assert_string_equal(st.dec[0].rhost, "h");
+	/* every token has its lookup, and nothing else does */
+	for (i = 1; i < SMSOTP_DK_N; i++)
+		assert_int_equal(smsotp_decision_lookup(
+		    smsotp_decision_token(i),
+		    strlen(smsotp_decision_token(i))), i);
+	for (i = 0; i < SMSOTP_WHY_N; i++)
+		assert_int_equal(smsotp_why_lookup(smsotp_why_token(i),
+		    strlen(smsotp_why_token(i))), i);
+	assert_null(smsotp_decision_token(0));
+	assert_null(smsotp_decision_token(SMSOTP_DK_N));
+	assert_int_equal(smsotp_decision_lookup("sen", 3), -1);
 }
 
 static void
@@ -131,6 +184,15 @@ test_format_refuses(void **unused)
 	REFUSE(st.chal[0].id[31] = '\0');
 	REFUSE(st.chal[0].id[32] = 'x');
 	REFUSE(memcpy(st.chal[1].id, ID1, sizeof(ID1)));	/* duplicate */
+	REFUSE(st.ndec = SMSOTP_MAX_DECISIONS + 1);
+	REFUSE(st.ndec = -1);
+	REFUSE((st.ndec = 1, st.dec[0].kind = 0));
+	REFUSE((st.ndec = 1, st.dec[0].kind = SMSOTP_DK_SENT,
+	    st.dec[0].why = SMSOTP_WHY_N));
+	REFUSE((st.ndec = 1, st.dec[0].kind = SMSOTP_DK_SENT,
+	    st.dec[0].at = -1));
+	REFUSE((st.ndec = 1, st.dec[0].kind = SMSOTP_DK_SENT,
+	    memset(st.dec[0].rhost, 'r', sizeof(st.dec[0].rhost))));
 #undef REFUSE
 	st = base;
 	assert_int_equal(smsotp_state_format(&st, buf, 50, &len), -1);
@@ -207,13 +269,30 @@ test_parse_valid_controls(void **unused)
 	assert_int_equal(st.chal[1].bind[0], 0xff);
 	assert_int_equal(st.chal[1].bind[15], 0x00);
 	free(t);
+	/* Decisions without challenges, and after them. */
+	t = seal(HEAD NUMS SENDS DEC1 "decision 1700000001 wrong-code -\n", &n);
+	assert_int_equal(smsotp_state_parse(t, n, &st, &why), 0);
+	assert_int_equal(st.nchal, 0);
+	assert_int_equal(st.ndec, 2);
+	assert_int_equal(st.dec[0].kind, SMSOTP_DK_SENT);
+	assert_string_equal(st.dec[0].service, "sshd");
+	assert_string_equal(st.dec[0].rhost, "");
+	assert_int_equal(st.dec[1].kind, SMSOTP_DK_WRONG);
+	assert_string_equal(st.dec[1].service, "");
+	free(t);
+	t = seal(VALID DEC1 "decision 5 decoy locked rhost=%3A%3A1\n", &n);
+	assert_int_equal(smsotp_state_parse(t, n, &st, &why), 0);
+	assert_int_equal(st.nchal, 1);
+	assert_int_equal(st.dec[1].why, SMSOTP_WHY_LOCKED);
+	assert_string_equal(st.dec[1].rhost, "::1");
+	free(t);
 }
 
 static void
 test_parse_rejects(void **unused)
 {
 	static char big[SMSOTP_STATE_MAX_SIZE + 200];
-	static char many_sends[2048], many_chal[4096];
+	static char many_sends[2048], many_chal[4096], many_dec[2048];
 	static const char nul_body[] = HEAD "failures 2\0\nlockouts 1\n"
 	    "locked_until 0\nsends\n";
 	const struct bad cases[] = {
@@ -278,6 +357,30 @@ test_parse_rejects(void **unused)
 		    "binding" },
 		{ "empty binding", HEAD NUMS SENDS "challenge " ID1 " "
 		    H1 " 1 2 3 0 \n", 0, 1, NULL },
+		{ "decision before challenge", HEAD NUMS SENDS DEC1 CH1, 0, 1,
+		    "misplaced" },
+		{ "decision unknown kind", HEAD NUMS SENDS
+		    "decision 1700000000 texted -\n", 0, 1, "decision" },
+		{ "decision unknown why", HEAD NUMS SENDS
+		    "decision 1700000000 decoy tired\n", 0, 1, "decision" },
+		{ "decision no why", HEAD NUMS SENDS
+		    "decision 1700000000 sent\n", 0, 1, "decision" },
+		{ "decision bad time", HEAD NUMS SENDS
+		    "decision 017 sent -\n", 0, 1, "decision" },
+		{ "decision empty service", HEAD NUMS SENDS
+		    "decision 1 sent - service=\n", 0, 1, "decision" },
+		{ "decision rhost before service", HEAD NUMS SENDS
+		    "decision 1 sent - rhost=h service=s\n", 0, 1, "extra" },
+		{ "decision unknown field", HEAD NUMS SENDS
+		    "decision 1 sent - tty=pts/0\n", 0, 1, "extra" },
+		{ "decision service not canonical", HEAD NUMS SENDS
+		    "decision 1 sent - service=%73shd\n", 0, 1, "decision" },
+		{ "decision service raw space", HEAD NUMS SENDS
+		    "decision 1 sent - service=a b\n", 0, 1, "extra" },
+		{ "decision service too long", HEAD NUMS SENDS
+		    "decision 1 sent - service=abcdefghijabcdefghijabcdefghijabc\n",
+		    0, 1, "decision" },
+		{ "too many decisions", many_dec, 0, 1, "too many decisions" },
 		{ "record extra field", HEAD "failures 2 3\nlockouts 1\n"
 		    "locked_until 0\n" SENDS, 0, 1, "extra" },
 		{ "double space", HEAD "failures  2\nlockouts 1\nlocked_until 0\n"
@@ -333,6 +436,10 @@ test_parse_rejects(void **unused)
 	for (k = 0; k <= SMSOTP_MAX_CHALLENGES; k++)
 		off += (size_t)snprintf(many_chal + off, sizeof(many_chal) - off,
 		    "challenge %032x " H1 " 1 2 3 0\n", k);
+	off = (size_t)snprintf(many_dec, sizeof(many_dec), VALID);
+	for (k = 0; k <= SMSOTP_MAX_DECISIONS; k++)
+		off += (size_t)snprintf(many_dec + off, sizeof(many_dec) - off,
+		    "decision %d sent -\n", k + 1);
 	off = (size_t)snprintf(long_user, sizeof(long_user), "smsotp-state 1\n"
 	    "user ");
 	memset(long_user + off, 'x', SMSOTP_USER_MAX + 1);
@@ -453,6 +560,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip_full),
 		cmocka_unit_test(test_format_exact),
 		cmocka_unit_test(test_format_refuses),
+		cmocka_unit_test(test_note),
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_parse_valid_controls),
 		cmocka_unit_test(test_parse_rejects),
