@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,8 @@ static struct early {			/* the lines before the target */
 	char text[LINE_MAX_BYTES];
 } early[EARLY_LINES];
 static int nearly;
+/* log_fd and early are shared by the resident service's threads */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char prio_names[][8] = {	/* arrays: no relocation */
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"
@@ -86,6 +89,7 @@ smsotp_log(int prio, const char *fmt, ...)
 	for (p = text; *p != '\0'; p++)	/* one line is one line */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
+	(void)pthread_mutex_lock(&log_mu);
 	if (log_fd < 0) {
 		syslog(prio, "%s", text);
 		if (nearly < EARLY_LINES) {	/* formatted only if a file comes */
@@ -98,6 +102,7 @@ smsotp_log(int prio, const char *fmt, ...)
 		n = format_line(line, sizeof(line), time(NULL), prio, text);
 		write_line(log_fd, line, n);
 	}
+	(void)pthread_mutex_unlock(&log_mu);
 	if (log_stderr)
 		fprintf(stderr, "%s: %s\n", log_ident, text);
 }
@@ -159,6 +164,7 @@ smsotp_log_to(const char *target, char *why, size_t whysz)
 	} else if ((fd = open_file(target, why, whysz)) < 0) {
 		return -1;
 	}
+	(void)pthread_mutex_lock(&log_mu);
 	if (log_fd >= 0)
 		(void)close(log_fd);
 	log_fd = fd;
@@ -170,5 +176,6 @@ smsotp_log_to(const char *target, char *why, size_t whysz)
 		write_line(log_fd, line, n);
 	}
 	nearly = 0;
+	(void)pthread_mutex_unlock(&log_mu);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,24 +48,23 @@ static struct {
 } lc;
 
 /*
- * Load libcurl and call curl_global_init, once per process (the helper and
- * smsotpctl are single-threaded). 0 when usable; a failure is remembered
- * and logged once, and every request then fails as a transport error.
+ * Load libcurl and call curl_global_init, once per process (pthread_once:
+ * the resident service's threads may race to the first send). A failure is
+ * remembered and logged once, and every request then fails as a transport
+ * error.
  */
-static int
-lc_load(void)
+static void
+lc_load_once(void)
 {
 	void *dl;
 	int bad = 0;
 
-	if (lc.state != 0)
-		return lc.state > 0 ? 0 : -1;
 	lc.state = -1;
 	dl = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL) {
 		smsotp_log(LOG_ERR, "cannot load " LIBCURL_SONAME
 		    ": HTTP gateways unavailable");
-		return -1;
+		return;
 	}
 #define SYM(f, n) (bad |= smsotp_dlsym_fn(dl, n, &lc.f, sizeof(lc.f)))
 	SYM(global_init, "curl_global_init");
@@ -80,15 +80,25 @@ lc_load(void)
 	if (bad) {
 		smsotp_log(LOG_ERR, LIBCURL_SONAME " lacks a needed function: "
 		    "HTTP gateways unavailable");
-		return -1;	/* dl stays loaded: harmless, the process is short */
+		return;		/* dl stays loaded: harmless */
 	}
 	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		smsotp_log(LOG_ERR, "libcurl failed to initialise: "
 		    "HTTP gateways unavailable");
-		return -1;
+		return;
 	}
 	lc.state = 1;
-	return 0;
+}
+
+/* 0 when libcurl is usable. */
+static int
+lc_load(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (pthread_once(&once, lc_load_once) != 0)
+		return -1;
+	return lc.state > 0 ? 0 : -1;
 }
 
 struct sink {

@@ -2,7 +2,9 @@
 /*
  * helper/gateways/outbox.c - the embedded "outbox" gateway for demos and
  * tests: appends "ISO-8601-UTC<TAB>+E164<TAB>text\n" to a local file (mode
- * 0600 when created), with newline, tab and backslash of the text escaped.
+ * 0600 when created; 0660 when its group is smsotp, as in the state
+ * directory, so that the exec'd helper and the resident service both can),
+ * with newline, tab and backslash of the text escaped.
  *
  * SECURITY: the file receives every code, so whoever owns it reads them
  * all. Before anything is written:
@@ -12,7 +14,8 @@
  *     bit for others, and a group write bit only for the smsotp group
  *     (the state directory is root:smsotp 2770);
  *   - the file, when it exists, is a single-link regular file owned by
- *     root or by the helper's real uid, not readable or writable by others.
+ *     root, the helper's real uid or the service user, not readable or
+ *     writable by others.
  * Otherwise the send is refused (a local failure, logged with the reason)
  * and nothing is written. The line goes out in one write(2) on an O_APPEND
  * descriptor, atomic for a regular file: no lock, so nothing can make a
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,11 +129,20 @@ group_gid(void)
 	return gr.gr_gid;
 }
 
-/* uid may own the outbox and its directory: root or the helper's caller. */
+/*
+ * uid may own the outbox and its directory: root, the helper's caller, or
+ * the resident service's user.
+ */
 static int
 owner_ok(uid_t uid)
 {
-	return uid == 0 || uid == getuid();
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (uid == 0 || uid == getuid())
+		return 1;
+	return getpwnam_r(SMSOTP_SERVICE_USER, &pw, buf, sizeof(buf), &res) ==
+	    0 && res != NULL && res->pw_uid == uid;
 }
 
 /*
@@ -243,10 +256,14 @@ outbox_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	}
 	if (!owner_ok(st.st_uid)) {
 		(void)smsotp_fmt(why, sizeof(why), "refused: owned by uid %lu, "
-		    "not root or uid %lu: %s", (unsigned long)st.st_uid,
-		    (unsigned long)getuid(), o->path);
+		    "not root, uid %lu or " SMSOTP_SERVICE_USER ": %s",
+		    (unsigned long)st.st_uid, (unsigned long)getuid(), o->path);
 		goto out;
 	}
+	/* the other transport's process appends too: the group may write */
+	if (st.st_uid == geteuid() && st.st_gid == group_gid() &&
+	    (st.st_mode & 07777) == 0600)
+		(void)fchmod(fd, 0660);
 	if (append(fd, line, strlen(line), why, sizeof(why)) != 0)
 		goto out;
 	if (fsync(fd) != 0) {

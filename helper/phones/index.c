@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,7 @@ static const char meta_key[] = "\0smsotp users index";
  * Cost: tinycdb is loaded (dlopen, fixed soname) when an index is first
  * opened or built, not linked: linked, its symbol binding cost every
  * helper run ~35,000 instructions (bench/README.md), verify included,
- * which never looks a user up. Once per process (the helper and smsotpctl
- * are single-threaded); a failure is remembered.
+ * which never looks a user up. Once per process; a failure is remembered.
  */
 #define LIBCDB_SONAME "libcdb.so.1"
 static struct {
@@ -53,20 +53,19 @@ static struct {
 	int (*make_finish)(struct cdb_make *);
 } cdbf;
 
-/* 0 when tinycdb is usable, else -1 (why: a constant string). */
-static int
-cdbf_load(const char **why)
+static const char *cdbf_why = "cannot load " LIBCDB_SONAME;
+
+/* Load tinycdb, once per process (pthread_once: threads may race). */
+static void
+cdbf_load_once(void)
 {
 	void *dl;
 	int bad = 0;
 
-	*why = "cannot load " LIBCDB_SONAME;
-	if (cdbf.state != 0)
-		return cdbf.state > 0 ? 0 : -1;
 	cdbf.state = -1;
 	dl = dlopen(LIBCDB_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL)
-		return -1;
+		return;
 #define SYM(f, n) (bad |= smsotp_dlsym_fn(dl, n, &cdbf.f, sizeof(cdbf.f)))
 	SYM(init, "cdb_init");
 	SYM(free, "cdb_free");
@@ -78,11 +77,23 @@ cdbf_load(const char **why)
 	SYM(make_finish, "cdb_make_finish");
 #undef SYM
 	if (bad) {
-		*why = LIBCDB_SONAME " lacks a needed function";
-		return -1;	/* dl stays loaded: harmless, the process is short */
+		cdbf_why = LIBCDB_SONAME " lacks a needed function";
+		return;		/* dl stays loaded: harmless */
 	}
 	cdbf.state = 1;
-	return 0;
+}
+
+/* 0 when tinycdb is usable, else -1 (why: a constant string). */
+static int
+cdbf_load(const char **why)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	*why = "cannot load " LIBCDB_SONAME;
+	if (pthread_once(&once, cdbf_load_once) != 0)
+		return -1;
+	*why = cdbf_why;
+	return cdbf.state > 0 ? 0 : -1;
 }
 
 int

@@ -335,3 +335,22 @@ out:
 	if (conf.path != NULL)
 		smsotp_conf_free(&conf);
 }
+
+int
+smsotp_serve(struct smsotp_transport *t)
+{
+	struct smsotp_inbound in;
+	struct smsotp_reply r;
+	int n, last = SMSOTP_ERROR;
+
+	while ((n = t->ops->next(t, &in)) != 0) {
+		memset(&r, 0, sizeof(r));
+		r.status = SMSOTP_ERROR;
+		if (n > 0)
+			smsotp_dispatch(&in, &r);
+		last = r.status;
+		if (t->ops->reply(t, &in, &r) != 0)
+			return SMSOTP_ERROR;
+	}
+	return last;
+}

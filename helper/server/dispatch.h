@@ -13,4 +13,11 @@
  */
 void smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r);
 
+/*
+ * Dispatch and answer every request t brings (ERROR for one that cannot
+ * be served), until it has no more or a reply cannot be sent. The last
+ * reply's status (ERROR when a reply failed). t stays open.
+ */
+int smsotp_serve(struct smsotp_transport *t);
+
 #endif

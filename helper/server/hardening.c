@@ -28,29 +28,33 @@
 
 extern char **environ;
 
+/* Close every fd above stdio but keep (-1: none). */
 static void
-close_from_3(void)
+close_from_3(int keep)
 {
 	DIR *d;
 	struct dirent *e;
 	int dfd;
 
 #ifdef HAVE_CLOSE_RANGE
-	if (close_range(3, ~0U, 0) == 0)
+	if (keep < 0 && close_range(3, ~0U, 0) == 0)
+		return;
+	if (keep == 3 && close_range(4, ~0U, 0) == 0)
 		return;
 #endif
 	d = opendir("/proc/self/fd");
 	if (d == NULL) {
 		long max = sysconf(_SC_OPEN_MAX), fd;
 		for (fd = 3; fd < (max > 0 ? max : 65536); fd++)
-			(void)close((int)fd);
+			if (fd != keep)
+				(void)close((int)fd);
 		return;
 	}
 	dfd = dirfd(d);
 	while ((e = readdir(d)) != NULL) {
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
-		if (*end == '\0' && fd > 2 && fd != dfd)
+		if (*end == '\0' && fd > 2 && fd != dfd && fd != keep)
 			(void)close((int)fd);
 	}
 	closedir(d);
@@ -58,6 +62,12 @@ close_from_3(void)
 
 int
 smsotp_harden(void)
+{
+	return smsotp_harden_keep(-1);
+}
+
+int
+smsotp_harden_keep(int keep)
 {
 	static char *empty_env[] = { NULL };
 	struct rlimit rl = { 0, 0 };
@@ -80,7 +90,7 @@ smsotp_harden(void)
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	environ = empty_env;
-	close_from_3();
+	close_from_3(keep);
 	umask(077);
 
 	memset(&sa, 0, sizeof(sa));

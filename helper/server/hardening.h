@@ -14,6 +14,8 @@
  * (server/transport.h).
  */
 int smsotp_harden(void);
+/* The same, keeping the fd keep open (the inherited listening socket). */
+int smsotp_harden_keep(int keep);
 
 /*
  * Check that the resource limits inherited from the caller let a request

@@ -7,8 +7,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,41 +27,6 @@ struct pipe_tr {
 	int limits_ok;
 };
 
-/*
- * Read all of stdin until EOF into buf (cap bytes: a request that fills
- * it is too long), by deadline.
- * 0, or -1 (unreadable, too long, or the deadline passed).
- */
-static int
-read_request(struct pipe_tr *p, size_t cap, double deadline)
-{
-	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-	double left;
-	ssize_t n;
-	int r;
-
-	for (;;) {
-		left = deadline - smsotp_mono();
-		if (left <= 0)
-			return -1;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;	/* the deadline is checked above */
-		n = read(STDIN_FILENO, p->buf + p->len, cap - p->len);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		p->len += (size_t)n;
-		if (p->len == cap)
-			return -1;	/* too long */
-	}
-}
-
 static int
 pipe_next(struct smsotp_transport *t, struct smsotp_inbound *in)
 {
@@ -80,7 +43,8 @@ pipe_next(struct smsotp_transport *t, struct smsotp_inbound *in)
 	in->started = arrived;
 	if (!p->limits_ok)
 		return -1;	/* logged by smsotp_rlimits_ok */
-	if (read_request(p, SMSOTP_PROTO_MAX_MSG + 1, in->deadline) != 0) {
+	if (smsotp_read_request(STDIN_FILENO, p->buf, SMSOTP_PROTO_MAX_MSG + 1,
+	    &p->len, in->deadline, 0) != 0) {
 		smsotp_log(LOG_ERR, "unreadable, oversized or late request: "
 		    "refused");
 		return -1;

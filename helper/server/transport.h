@@ -4,8 +4,9 @@
  * it (DESIGN.md section 3). The dispatcher (server/dispatch.h) sees only
  * this face: a request with its caller's identity and its deadline, and a
  * reply. The pipe transport (server/pipe.c: one request on stdin, one
- * reply on stdout, a process per request) is today's; a resident service
- * on a socket fills the same three operations.
+ * reply on stdout, a process per request) and the socket transport of the
+ * resident service (server/socket.c: one request per connection) fill
+ * the same three operations.
  *
  * Everything a request needs travels in struct smsotp_inbound: nothing
  * static or process-wide is inherited by the next request.
@@ -57,6 +58,26 @@ struct smsotp_transport {
  * arrival. 0, or -1 (nothing opened).
  */
 int smsotp_transport_pipe(struct smsotp_transport *t, double budget_s);
+
+/*
+ * The socket transport for one accepted connection fd (a Unix stream
+ * socket): its caller from SO_PEERCRED (uid 0 is privileged), one request
+ * ended by a blank line (or EOF) within idle_s of the accept, its reply,
+ * and then no more; close closes fd. budget_s: the request's deadline from
+ * its arrival. 0, or -1 (fd is closed).
+ */
+int smsotp_transport_conn(struct smsotp_transport *t, int fd, double idle_s,
+    double budget_s);
+
+/*
+ * Read a request from fd into buf (cap bytes: a request that fills it is
+ * too long) by deadline (smsotp_mono() time): until EOF, or with
+ * blank_ends until the blank line that ends a socket request (*len then
+ * leaves it out; anything after it is refused). 0, or -1 (unreadable,
+ * too long, late, or an EOF before the blank line).
+ */
+int smsotp_read_request(int fd, char *buf, size_t cap, size_t *len,
+    double deadline, int blank_ends) __attribute__((warn_unused_result));
 
 /*
  * The reply's wire form (proto/ops.h smsotp_replies: exactly the keys of
