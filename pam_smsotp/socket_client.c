@@ -253,7 +253,7 @@ smsotp_socket_request_at(pam_handle_t *pamh, int debug, const char *path,
 	struct timespec deadline;
 	char *rq = NULL, *rp = NULL;
 	size_t rqlen = 0, rplen = 0, plen = strlen(path);
-	const char *why = NULL, *opname = "?";
+	const char *why = NULL, *pre = "", *opname = "?";
 	enum smsotp_sock_result rv = SMSOTP_SOCK_ERROR;
 	int fd = -1, err = 0;
 
@@ -317,8 +317,10 @@ smsotp_socket_request_at(pam_handle_t *pamh, int debug, const char *path,
 	if (rplen == 0)
 		goto out;
 	if (smsotp_helper_reply_parse(rp, rplen, SMSOTP_REPLY_NO_EXIT, rep,
-	    &why) != 0)
+	    &why) != 0) {
+		pre = "malformed reply: ";
 		goto out;
+	}
 	if (debug)
 		pam_syslog(pamh, LOG_DEBUG, "socket %s op=%s replied %s", path,
 		    opname, smsotp_status_name(rep->status));
@@ -329,9 +331,9 @@ out:
 	} else if (rv != SMSOTP_SOCK_OK && why != NULL) {
 		errno = err;
 		pam_syslog(pamh, LOG_ERR, err != 0 ?
-		    "service request failed (op=%s, socket %s): %s: %m" :
-		    "service request failed (op=%s, socket %s): %s",
-		    opname, path, why);
+		    "service request failed (op=%s, socket %s): %s%s: %m" :
+		    "service request failed (op=%s, socket %s): %s%s",
+		    opname, path, pre, why);
 	}
 	if (fd >= 0)
 		close(fd);

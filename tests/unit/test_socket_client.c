@@ -267,7 +267,7 @@ test_malformed_reply(void **state)
 	assert_int_equal(ask(f, &verify_req, &rep, &why),
 	    SMSOTP_SOCK_NO_ANSWER);
 	assert_int_equal(rep.status, 0);
-	assert_true(tu_pamlog_has(LOG_ERR, "unexpected key"));
+	assert_true(tu_pamlog_has(LOG_ERR, "malformed reply: unexpected key"));
 }
 
 static void
