@@ -3,9 +3,9 @@
  * test_socket_client.c - the module's socket client (pam_smsotp/
  * socket_client.c) against a tiny server in a forked child on a socket in
  * a scratch directory: a good reply is taken; a malformed one, a server
- * that closes without answering or never answers are errors after the
- * request was sent; no socket or nobody listening is "unavailable"; a
- * file that is not a socket, a socket or server of an untrusted uid, and
+ * that closes before or without answering, or never answers, are errors
+ * once the request was sent; no socket or nobody listening is
+ * "unavailable"; a file that is not a socket, a socket or server of an untrusted uid, and
  * a full backlog refuse before a byte is sent. The request ends with the
  * one empty line. Linked with -Wl,--wrap=pam_syslog (pamlog.c).
  */
@@ -45,6 +45,7 @@ enum server_mode {
 	REPLY,		/* read the request, write the reply, close */
 	CLOSE_AFTER,	/* read the request, close without a reply */
 	NEVER,		/* read the request, then nothing until killed */
+	AT_ONCE,	/* close before reading anything */
 };
 
 struct fx {
@@ -121,6 +122,11 @@ serve(int lfd, int seen_w, enum server_mode mode, const char *reply)
 
 	if (c < 0)
 		_exit(1);
+	if (mode == AT_ONCE) {
+		close(seen_w);
+		close(c);
+		_exit(0);
+	}
 	while (len < sizeof(buf) &&
 	    !(len >= 2 && buf[len - 2] == '\n' && buf[len - 1] == '\n')) {
 		n = read(c, buf + len, sizeof(buf) - len);
@@ -295,6 +301,23 @@ test_closed_without_answer(void **state)
 	    SMSOTP_SOCK_NO_ANSWER);
 	assert_null(why);
 	assert_true(tu_pamlog_has(LOG_ERR, "closed without a reply"));
+}
+
+/*
+ * Closed before the request was read: a write may meet EPIPE, which must
+ * not raise SIGPIPE (it would kill this process, and a PAM host).
+ */
+static void
+test_closed_at_once(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_helper_reply rep;
+	const char *why;
+
+	start_server(f, AT_ONCE, NULL);
+	assert_int_equal(ask(f, &verify_req, &rep, &why),
+	    SMSOTP_SOCK_NO_ANSWER);
+	assert_true(tu_pamlog_has(LOG_ERR, "service request failed"));
 }
 
 static void
@@ -499,6 +522,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_status, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_closed_without_answer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_closed_at_once, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_never_answers, setup,
 		    teardown),
