@@ -76,6 +76,15 @@ parse_one(pam_handle_t *pamh, const char *arg, struct smsotp_args *a)
 			a->failmode_safe = 1;
 		else
 			goto bad;
+	} else if (has_value(arg, "transport", &v)) {
+		if (strcmp(v, "auto") == 0)
+			a->transport = SMSOTP_TRANSPORT_AUTO;
+		else if (strcmp(v, "socket") == 0)
+			a->transport = SMSOTP_TRANSPORT_SOCKET;
+		else if (strcmp(v, "exec") == 0)
+			a->transport = SMSOTP_TRANSPORT_EXEC;
+		else
+			goto bad;
 	} else if (has_value(arg, "max_prompts", &v)) {
 		if (smsotp_parse_long(v, 1, SMSOTP_MAX_PROMPTS_LIMIT, &n) != 0)
 			goto bad;
@@ -123,6 +132,7 @@ smsotp_args_parse(pam_handle_t *pamh, int argc, const char **argv,
 	a->prompt = SMSOTP_DEFAULT_PROMPT;
 	a->prompt_again = SMSOTP_DEFAULT_PROMPT_AGAIN;
 	a->config = NULL;
+	a->transport = SMSOTP_TRANSPORT_AUTO;
 	for (i = 0; i < argc; i++) {
 		if (argv[i] == NULL || parse_one(pamh, argv[i], a) != 0)
 			return -1;

@@ -16,6 +16,13 @@
 /* Longest prompt= template accepted (the expanded text must fit too). */
 #define SMSOTP_PROMPT_MAX 256
 
+/* How requests reach the privileged side (transport=). */
+enum smsotp_transport {
+	SMSOTP_TRANSPORT_AUTO = 0,	/* the service's socket, else exec */
+	SMSOTP_TRANSPORT_SOCKET,	/* the service's socket only */
+	SMSOTP_TRANSPORT_EXEC,		/* exec smsotp-helper only */
+};
+
 struct smsotp_args {
 	int debug;		/* debug: log each step at LOG_DEBUG */
 	int nullok;		/* nullok: NO_PHONE -> PAM_IGNORE */
@@ -25,6 +32,7 @@ struct smsotp_args {
 	const char *prompt;	/* prompt=TEXT, points into argv */
 	const char *prompt_again;	/* the default's, or prompt= when given */
 	const char *config;	/* config=PATH when honoured (root), else NULL */
+	enum smsotp_transport transport;	/* transport=auto|socket|exec */
 };
 
 /*

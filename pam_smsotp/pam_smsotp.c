@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pam_smsotp.c - PAM glue: arguments, conversation, helper runs, verdicts. */
+/* pam_smsotp.c - PAM glue: arguments, conversation, requests, verdicts. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "pending.h"
 #include "proto/proto.h"
 #include "run_helper.h"
+#include "transport_choice.h"
 #include "base/wipe.h"
 
 /* Resend requests per authentication. */
@@ -117,7 +118,7 @@ expand_prompt(const char *tmpl, const char *masked, char *out, size_t size)
 	return rv;
 }
 
-/* One helper run; records the status for the log. 0, or -1 helper failed. */
+/* One request (transport=); records the status. 0, or -1 helper failed. */
 static int
 ask(struct auth *au, enum smsotp_op op, const char *code,
     struct smsotp_helper_reply *rep)
@@ -128,7 +129,7 @@ ask(struct auth *au, enum smsotp_op op, const char *code,
 	au->req.challenge = au->challenge;
 	au->req.code = code;
 	au->asked_ok = clock_gettime(CLOCK_MONOTONIC, &au->asked) == 0;
-	r = smsotp_run_helper(au->pamh, au->args->debug, &au->req, rep);
+	r = smsotp_transport_request(au->pamh, au->args, &au->req, rep);
 	au->req.code = NULL;
 	au->status = r == 0 ? rep->status : -1;
 	au->verdict = r == 0 ? smsotp_status_name(rep->status) : "helper failed";

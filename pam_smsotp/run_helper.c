@@ -19,6 +19,7 @@
 #include <security/pam_ext.h>
 
 #include "proto/proto.h"
+#include "fdio.h"
 #include "run_helper.h"
 #include "start_helper.h"
 #include "base/wipe.h"
@@ -26,9 +27,6 @@
 #ifndef SMSOTP_HELPER_PATH
 #error "SMSOTP_HELPER_PATH must be defined by the build"
 #endif
-
-/* Requests are small: user, host names and a path, each on one line. */
-#define REQ_CAP (SMSOTP_PROTO_MAX_LINE * 8)
 
 static int
 challenge_ok(const char *s)
@@ -117,7 +115,7 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
 	if (st < 0)
 		goto out;
 	*why = "exit status does not match the reply";
-	if (exit_status != st)
+	if (exit_status != SMSOTP_REPLY_NO_EXIT && exit_status != st)
 		goto out;
 	rk = &smsotp_replies[st];
 	*why = "unexpected key for this status";
@@ -179,39 +177,45 @@ add_opt(char *buf, size_t *used, const char *key, const char *value)
 {
 	if (value == NULL || *value == '\0')
 		return 0;
-	return smsotp_msg_add(buf, REQ_CAP, used, key, value);
+	return smsotp_msg_add(buf, SMSOTP_REQUEST_CAP, used, key, value);
 }
 
-/* Build the request for req->op into buf. 0, or -1 when it cannot. */
 static int
-build_request(const struct smsotp_request *req, char *buf, size_t *used)
+add(char *buf, size_t *used, const char *key, const char *value)
+{
+	return smsotp_msg_add(buf, SMSOTP_REQUEST_CAP, used, key, value);
+}
+
+int
+smsotp_request_build(const struct smsotp_request *req, char *buf, size_t *used)
 {
 	const char *code = req->code;
 	int rv = -1;
 
 	*used = 0;
 	buf[0] = '\0';
-	if (req->user == NULL || *req->user == '\0' ||
+	if ((unsigned)req->op >= SMSOTP_OP_COUNT ||
+	    req->user == NULL || *req->user == '\0' ||
 	    (req->op != SMSOTP_OP_BEGIN && req->challenge == NULL) ||
 	    (req->op == SMSOTP_OP_VERIFY && code == NULL))
 		goto out;
-	if (smsotp_msg_add(buf, REQ_CAP, used, "op", smsotp_ops[req->op].name) != 0 ||
-	    smsotp_msg_add(buf, REQ_CAP, used, "user", req->user) != 0)
+	if (add(buf, used, "op", smsotp_ops[req->op].name) != 0 ||
+	    add(buf, used, "user", req->user) != 0)
 		goto out;
 	if (req->op != SMSOTP_OP_BEGIN &&
-	    smsotp_msg_add(buf, REQ_CAP, used, "challenge", req->challenge) != 0)
+	    add(buf, used, "challenge", req->challenge) != 0)
 		goto out;
 	if (req->op == SMSOTP_OP_VERIFY) {
 		if (strlen(code) > SMSOTP_TYPED_MAX)
 			code = "x";	/* an invalid code: one wrong try */
-		if (smsotp_msg_add(buf, REQ_CAP, used, "code", code) != 0)
+		if (add(buf, used, "code", code) != 0)
 			goto out;
 	}
 	if (add_opt(buf, used, "service", req->service) != 0 ||
 	    add_opt(buf, used, "rhost", req->rhost) != 0 ||
 	    add_opt(buf, used, "tty", req->tty) != 0 ||
 	    (req->op == SMSOTP_OP_BEGIN && req->nullok &&
-	    smsotp_msg_add(buf, REQ_CAP, used, "nullok", "1") != 0) ||
+	    add(buf, used, "nullok", "1") != 0) ||
 	    (req->op == SMSOTP_OP_BEGIN &&
 	    add_opt(buf, used, "handle", req->handle) != 0)) {
 		goto out;
@@ -246,74 +250,6 @@ write_all_nonblock(int fd, const char *buf, size_t len)
 	return len == 0 ? 0 : -1;
 }
 
-static long
-ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-/* Move *fd above stdio (a host may run with 0-2 closed). 0 or -1. */
-static int
-above_stdio(int *fd)
-{
-	int n;
-
-	if (*fd > STDERR_FILENO)
-		return 0;
-	n = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	if (n < 0)
-		return -1;
-	(void)close(*fd);
-	*fd = n;
-	return 0;
-}
-
-/* Read the reply until EOF, the size cap or the deadline. */
-static int
-read_reply(int fd, char *buf, size_t cap, size_t *len,
-    const struct timespec *deadline, const char **why)
-{
-	struct pollfd pfd;
-	ssize_t n;
-	long left;
-	int r;
-
-	*len = 0;
-	for (;;) {
-		left = ms_left(deadline);
-		*why = "timed out";
-		if (left <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		*why = "poll failed";
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			continue;	/* the deadline check above ends it */
-		n = read(fd, buf + *len, cap - *len);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		*why = "read failed";
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		*len += (size_t)n;
-		*why = "reply too long";
-		if (*len >= cap)
-			return -1;
-	}
-}
-
 /*
  * Wait until pid has exited or the deadline passed: a pidfd (Linux 5.3)
  * wakes us the moment it exits; without one, naps from 100 us up.
@@ -335,7 +271,7 @@ wait_exit(pid_t pid, const struct timespec *deadline)
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT)
 		    != 0 && errno != EINTR)
 			break;		/* not our child (any more): reap says */
-		if (si.si_pid == pid || (left = ms_left(deadline)) <= 0)
+		if (si.si_pid == pid || (left = smsotp_ms_left(deadline)) <= 0)
 			break;
 		if (fd >= 0) {
 			pfd.fd = fd;
@@ -398,18 +334,20 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 		goto out;
 	opname = smsotp_ops[req->op].name;
 	why = "out of memory";
-	rq = malloc(REQ_CAP);	/* build_request writes only rqlen + 1 bytes */
+	/* The build writes only rqlen + 1 bytes of rq. */
+	rq = malloc(SMSOTP_REQUEST_CAP);
 	rp = malloc(SMSOTP_PROTO_MAX_MSG + 1);
 	if (rq == NULL || rp == NULL)
 		goto out;
 	why = "request too large or incomplete";
-	if (build_request(req, rq, &rqlen) != 0)
+	if (smsotp_request_build(req, rq, &rqlen) != 0)
 		goto out;
 	why = "pipe failed";
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
 		goto out;
 	why = "pipe failed";
-	if (above_stdio(&in[0]) != 0 || above_stdio(&out[1]) != 0)
+	if (smsotp_fd_above_stdio(&in[0]) != 0 ||
+	    smsotp_fd_above_stdio(&out[1]) != 0)
 		goto out;
 	why = "request does not fit the pipe";
 	if (write_all_nonblock(in[1], rq, rqlen) != 0)
@@ -427,8 +365,7 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 	if (debug)
 		pam_syslog(pamh, LOG_DEBUG, "running %s op=%s",
 		    SMSOTP_HELPER_PATH, opname);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += SMSOTP_HELPER_TIMEOUT_MS / 1000;
+	smsotp_deadline_after(&deadline, SMSOTP_HELPER_TIMEOUT_MS);
 	why = "helper could not be run";
 	if ((errno = smsotp_start_helper(pamh, debug, in[0], out[1], &pid))
 	    != 0) {
@@ -440,8 +377,8 @@ smsotp_run_helper(pam_handle_t *pamh, int debug,
 	in[0] = -1;
 	close(out[1]);
 	out[1] = -1;
-	readerr = read_reply(out[0], rp, SMSOTP_PROTO_MAX_MSG + 1, &rplen,
-	    &deadline, &why);
+	readerr = smsotp_read_to_eof(out[0], rp, SMSOTP_PROTO_MAX_MSG + 1,
+	    &rplen, &deadline, &why);
 	close(out[0]);
 	out[0] = -1;
 	status = reap(pid, &deadline, readerr != 0);

@@ -20,6 +20,8 @@
  * helper/core/code.h; this bounds what a user may paste.)
  */
 #define SMSOTP_TYPED_MAX 128
+/* Requests are small: user, host names and a path, each on one line. */
+#define SMSOTP_REQUEST_CAP (SMSOTP_PROTO_MAX_LINE * 8)
 /* masked= is at most this many bytes (plus the NUL). */
 #define SMSOTP_HELPER_MASKED_MAX 63
 
@@ -59,6 +61,16 @@ struct smsotp_helper_reply {
 };
 
 /*
+ * Build the request lines for req (the same bytes on the pipe and on the
+ * socket) into buf, which has SMSOTP_REQUEST_CAP bytes; *used is their
+ * length, buf NUL-terminated. A typed code longer than SMSOTP_TYPED_MAX is
+ * sent as "x". 0, or -1 when req is incomplete or does not fit.
+ * SECURITY: buf then holds the typed code: the caller wipes it.
+ */
+int smsotp_request_build(const struct smsotp_request *req, char *buf,
+    size_t *used) __attribute__((warn_unused_result, nonnull));
+
+/*
  * Run the helper once for req. Returns 0 with *rep filled from a reply
  * that parsed, carried exactly the keys of its status with valid values,
  * and whose status equals the helper's exit status. Returns -1 ("helper
@@ -72,9 +84,17 @@ int smsotp_run_helper(pam_handle_t *pamh, int debug,
     __attribute__((warn_unused_result));
 
 /*
+ * exit_status for a reply that came without one (the service's socket):
+ * the reply's own status is the answer. Distinct from -1, which still
+ * never matches.
+ */
+#define SMSOTP_REPLY_NO_EXIT (-2)
+
+/*
  * Validate a reply buf[0..len) as received from a helper that exited with
- * exit_status (-1 when it did not exit normally). 0 and *rep filled, or
- * -1 with *why set to a static reason. Pure: exposed for tests and fuzzing.
+ * exit_status (-1 when it did not exit normally, SMSOTP_REPLY_NO_EXIT when
+ * there is no exit status to compare). 0 and *rep filled, or -1 with *why
+ * set to a static reason. Pure: exposed for tests and fuzzing.
  */
 int smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
     struct smsotp_helper_reply *rep, const char **why)
