@@ -2,8 +2,9 @@
 /*
  * helper/gateways/outbox.c - the embedded "outbox" gateway for demos and
  * tests: appends "ISO-8601-UTC<TAB>+E164<TAB>text\n" to a local file (mode
- * 0600 when created; 0660 when its group is smsotp, as in the state
- * directory, so that the exec'd helper and the resident service both can),
+ * 0600 when created; 0660 in a setgid directory of the smsotp group, as
+ * the state directory, so that the exec'd helper and the resident service
+ * both can),
  * with newline, tab and backslash of the text escaped.
  *
  * SECURITY: the file receives every code, so whoever owns it reads them
@@ -209,7 +210,7 @@ outbox_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 	const struct outbox *o = gw->priv;
 	char line[64 + 17 + 2 * SMSOTP_TEXT_MAX + 4];
 	char esc[2 * SMSOTP_TEXT_MAX + 1], stamp[32], why[320];
-	struct stat st;
+	struct stat st, dst;
 	struct tm tm;
 	time_t now = time(NULL);
 	int dfd = -1, fd = -1, c;
@@ -260,9 +261,14 @@ outbox_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		    (unsigned long)st.st_uid, (unsigned long)getuid(), o->path);
 		goto out;
 	}
-	/* the other transport's process appends too: the group may write */
-	if (st.st_uid == geteuid() && st.st_gid == group_gid() &&
-	    (st.st_mode & 07777) == 0600)
+	/*
+	 * In a directory of the smsotp group's (setgid, as the state
+	 * directory) the other transport's process appends too: the group
+	 * may write. Anywhere else the file stays the owner's alone.
+	 */
+	if (st.st_uid == geteuid() && (st.st_mode & 07777) == 0600 &&
+	    fstat(dfd, &dst) == 0 && (dst.st_mode & S_ISGID) &&
+	    dst.st_gid == group_gid() && st.st_gid == dst.st_gid)
 		(void)fchmod(fd, 0660);
 	if (append(fd, line, strlen(line), why, sizeof(why)) != 0)
 		goto out;

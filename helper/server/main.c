@@ -32,8 +32,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "smsotp-helper: this program is run by pam_smsotp.so, "
-	    "or as the service: smsotp-helper --listen [--socket PATH] "
-	    "[--max-requests N]; see smsotp-helper(8)\n");
+	    "not by hand, or as the service: smsotp-helper --listen "
+	    "[--socket PATH] [--max-requests N]; see smsotp-helper(8)\n");
 	return SMSOTP_ERROR;
 }
 

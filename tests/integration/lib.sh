@@ -30,7 +30,36 @@ npass=0
 nfail=0
 tid=""
 
+# SMSOTP_TRANSPORT: how the module reaches the privileged side in the
+# services below: "exec" (the default) or "socket", through the resident
+# service that start_service runs on the prefix's socket.
+TRANSPORT=${SMSOTP_TRANSPORT:-exec}
+SOCK=$P/var/run/pam_smsotp/socket
+svc_pid=""
+
+# start_service ARGS...: smsotp-helper --listen on $SOCK, started by
+# systemd-socket-activate as smsotp-helper.socket would start it
+start_service() {
+	rm -f "$SOCK"
+	mkdir -p "$(dirname "$SOCK")"
+	systemd-socket-activate -l "$SOCK" "$HELPER" --listen "$@" >"$T/svc.out" 2>&1 &
+	svc_pid=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	chmod 0666 "$SOCK"	# SocketMode=0666 in the unit
+}
+# stop_service: SIGTERM by PID; its exit status in $svc_rc
+stop_service() {
+	svc_rc=""
+	[ -n "$svc_pid" ] || return 0
+	kill -TERM "$svc_pid" 2>/dev/null
+	wait "$svc_pid"
+	svc_rc=$?
+	svc_pid=""
+	rm -f "$SOCK"
+}
+
 cleanup_lib() {
+	stop_service
 	rm -rf "$T"
 	# pam_wrapper leaves copies of service dirs behind when killed
 	find /tmp -maxdepth 1 -name 'pam.?' -user "$(id -u)" -exec rm -rf {} + 2>/dev/null
@@ -77,7 +106,7 @@ users() {
 service() {
 	local name=$1
 	shift
-	echo "auth required $SO $*" >"$SMSOTP_SVCDIR/$name"
+	echo "auth required $SO transport=$TRANSPORT $*" >"$SMSOTP_SVCDIR/$name"
 	echo "account required pam_permit.so" >>"$SMSOTP_SVCDIR/$name"
 }
 
@@ -109,3 +138,5 @@ prompt_has() { grep -q "^PROMPT: .*$1" "$T/last.out"; }
 # helper_req LINES: one raw request to the installed helper (as root);
 # prints the reply; exit status = the helper's.
 helper_req() { printf '%s\n' "$@" | "$HELPER"; }
+
+if [ "$TRANSPORT" = socket ]; then start_service; fi

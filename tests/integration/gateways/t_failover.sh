@@ -35,7 +35,8 @@ hole_pid=$!
 for _ in $(seq 100); do grep -q '^READY' "$T/hole.out" && break; sleep 0.05; done
 HOLE=$(awk '/^READY/ {print $2}' "$T/hole.out")
 printf '%s\n' "token-$$" >"$ETC/pam_smsotp.twilio"
-chmod 0600 "$ETC/pam_smsotp.twilio"
+chgrp smsotp "$ETC/pam_smsotp.twilio"
+chmod 0640 "$ETC/pam_smsotp.twilio"	# root:smsotp 0640: the service reads it too
 
 # failover_conf ROUTE: primary (dead) and backup (outbox), breaker 2/60/120
 failover_conf() {

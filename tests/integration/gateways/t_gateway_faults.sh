@@ -40,7 +40,7 @@ mock() {
 	for _ in $(seq 100); do grep -q '^READY' "$T/$name.out" && break; sleep 0.05; done
 	eval "PORT_$name=$(awk '/^READY/ {print $2}' "$T/$name.out")"
 }
-stop_mocks() { for p in $pids; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup_lib; }
+stop_mocks() { for p in $pids; do kill "$p" 2>/dev/null; done; wait $pids 2>/dev/null; cleanup_lib; }
 trap stop_mocks EXIT
 mock good good
 mock clean good --no-faults

@@ -11,7 +11,8 @@ TOKEN=test-auth-token-$$
 
 "$HERE/mkcerts.sh" "$T/certs"
 printf '%s\n' "$TOKEN" >"$ETC/pam_smsotp.twilio"
-chmod 0600 "$ETC/pam_smsotp.twilio"
+chgrp smsotp "$ETC/pam_smsotp.twilio"
+chmod 0640 "$ETC/pam_smsotp.twilio"	# root:smsotp 0640: the service reads it too
 
 pids=""
 # mock NAME CERT: start a mock; sets PORT_<NAME>; its log is $T/NAME.log
@@ -24,7 +25,7 @@ mock() {
 	for _ in $(seq 100); do grep -q '^READY' "$T/$1.out" && break; sleep 0.05; done
 	eval "PORT_$1=$(awk '/^READY/ {print $2}' "$T/$1.out")"
 }
-stop_mocks() { for p in $pids; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup_lib; }
+stop_mocks() { for p in $pids; do kill "$p" 2>/dev/null; done; wait $pids 2>/dev/null; cleanup_lib; }
 trap stop_mocks EXIT
 mock good good
 mock wrong wronghost

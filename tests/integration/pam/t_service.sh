@@ -11,32 +11,7 @@
 # binds the socket itself without systemd; SIGTERM stops it.
 . "$(dirname "$0")/../lib.sh"
 
-SOCK=$P/var/run/pam_smsotp/socket
 CLIENT="/usr/bin/python3 $HERE/sockclient.py"
-svc_pid=""
-cleanup_service() {
-	[ -n "$svc_pid" ] && { kill "$svc_pid" 2>/dev/null; wait "$svc_pid" 2>/dev/null; }
-	rm -f "$SOCK" "$T/own.sock"
-	cleanup_lib
-}
-trap cleanup_service EXIT
-
-# start_service ARGS...: the service on $SOCK, as smsotp-helper.socket would
-start_service() {
-	rm -f "$SOCK"
-	mkdir -p "$(dirname "$SOCK")"
-	systemd-socket-activate -l "$SOCK" "$HELPER" --listen "$@" >"$T/svc.out" 2>&1 &
-	svc_pid=$!
-	for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-	chmod 0666 "$SOCK"	# SocketMode=0666 in the unit
-}
-stop_service() {
-	kill -TERM "$svc_pid" 2>/dev/null
-	wait "$svc_pid"
-	svc_rc=$?
-	svc_pid=""
-	rm -f "$SOCK"
-}
 # req LINE...: one request as root; the reply in $T/last.out
 req() { $CLIENT "$SOCK" "$@" >"$T/last.out" 2>&1; }
 status_is() { head -n 1 "$T/last.out" | grep -qx "status=$1"; }
