@@ -10,7 +10,8 @@
 # must show 0 errors and nothing definitely or indirectly lost; a memcheck
 # error also makes the helper exit 99, which the module treats as a failed
 # helper (the login then fails). The checker itself is shown to catch a
-# leak and an uninitialised read in a small program first.
+# leak and an uninitialised read in a small program first. The resident
+# service runs under valgrind too, serving logins and odd clients.
 . "$(dirname "$0")/../lib.sh"
 
 VG=/usr/bin/valgrind
@@ -136,5 +137,29 @@ logs=$(ls "$T"/vg/helper.*.log 2>/dev/null)
 # shellcheck disable=SC2086
 check eval '! result_is "successfully authenticated" && grep -q "^RESULT: " "$T/last.out" &&
 	[ -n "$logs" ] && vg_clean $logs'
+
+tid=valgrind_resident_service
+# the service under valgrind on the prefix's socket (started as root, it
+# becomes _smsotp): logins through the module, bad, silent and parallel
+# requests, then SIGTERM; its one log must be clean and its exit status 0
+reset_state
+rm -f "$T"/vg/*
+rm -f "$SOCK"
+mkdir -p "$(dirname "$SOCK")"
+$VG $VGOPTS --log-file="$T/vg/service.log" "$REAL" --listen --socket "$SOCK" >"$T/vgsvc.out" 2>&1 &
+vgsvc=$!
+for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
+{ echo "auth required $SO transport=socket"; echo "account required pam_permit.so"; } >"$SMSOTP_SVCDIR/t-sock"
+login t-sock alice code
+r1=$(result_is "successfully authenticated" && echo y)
+login t-sock alice =000000 =12345
+/usr/bin/python3 "$HERE/sockclient.py" "$SOCK" op=begin user=alice evil=1 >/dev/null 2>&1
+/usr/bin/python3 "$HERE/sockclient.py" "$SOCK" --silent 2 --many 8 op=begin user=alice >"$T/many.out" 2>&1
+kill -TERM $vgsvc
+wait $vgsvc
+vrc=$?
+rm -f "$SOCK"
+grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost" "$T/vg/service.log" | sed 's/^==[0-9]*== */# service: /'
+check eval '[ "$r1" = y ] && [ $vrc -eq 0 ] && grep -qx "answered 8 of 8" "$T/many.out" && vg_clean "$T/vg/service.log"'
 
 finish
