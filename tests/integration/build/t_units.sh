@@ -6,7 +6,8 @@
 # helper), the sandbox's exposure is at most 2.0, they name the configured
 # helper, socket, state directory, user and group, "make install
 # DESTDIR=" puts them where configure said and "make uninstall" takes
-# them away, and systemd-sysusers reads the sysusers.d file.
+# them away, systemd-sysusers reads the sysusers.d file, and the service
+# run as the unit runs it makes no system call its filter forbids.
 . "$(dirname "$0")/../lib.sh"
 B=${SMSOTP_BUILDDIR:?SMSOTP_BUILDDIR must name the build directory}
 
@@ -143,5 +144,72 @@ tid=sysusers_matches_the_service
 # the user and group systemd-sysusers would create are the unit's
 check eval 'grep -qx "g smsotp -" "$SYSUSERS" &&
 	grep -qx "u _smsotp -:smsotp \"pam_smsotp resident service\" /nonexistent /usr/sbin/nologin" "$SYSUSERS"'
+
+# --- the system call filter, against what the service really calls ----------
+tid=service_syscalls_within_filter
+# The service as the unit runs it (User=_smsotp, Group=smsotp, the socket
+# as fd 3) under strace: a begin (state, outbox gateway) and a verify make
+# only system calls that the unit's SystemCallFilter= lines allow (as
+# systemd-analyze expands their groups). Under User= it never calls
+# setgroups/setresuid (they are for a start as root), and the groups the
+# unit removes hold them.
+users "alice +447700900123"
+write_conf
+reset_state
+SD=$T/svcsock
+mkdir -p "$SD"
+chown _smsotp "$SD"
+setpriv --reuid=_smsotp --regid=smsotp --clear-groups \
+	strace -f -qq -o "$SD/strace.out" systemd-socket-activate -l "$SD/socket" \
+	"$HELPER" --listen >"$T/svcrun.out" 2>&1 &
+st_pid=$!
+for _ in $(seq 100); do [ -S "$SD/socket" ] && break; sleep 0.05; done
+/usr/bin/python3 "$HERE/sockclient.py" "$SD/socket" op=begin user=alice service=sshd \
+	rhost=192.0.2.1 tty=ssh >"$T/begin.out" 2>&1
+/usr/bin/python3 "$HERE/sockclient.py" "$SD/socket" op=verify user=alice \
+	challenge="$(sed -n 's/^challenge=//p' "$T/begin.out")" code=000000 >"$T/verify.out" 2>&1
+svc=$(pgrep -P "$st_pid" | head -n 1)
+[ -n "$svc" ] && kill -TERM "$svc"
+wait "$st_pid"
+SERVICE="$SERVICE" /usr/bin/python3 - "$SD/strace.out" "$HELPER" >"$T/last.out" 2>&1 <<'PY'
+import os, re, subprocess, sys
+out = subprocess.run(["systemd-analyze", "syscall-filter"], capture_output=True,
+                     text=True, check=True).stdout
+groups, cur = {}, None
+for line in out.splitlines():
+    t = line.strip()
+    if not t or t.startswith("#"):
+        continue
+    if not line.startswith(" ") and t.startswith("@"):
+        cur = groups.setdefault(t, [])
+    elif cur is not None:
+        cur.append(t)
+def expand(names):
+    r = set()
+    for n in names:
+        r |= expand(groups[n]) if n.startswith("@") else {n}
+    return r
+allowed = set()
+for line in open(os.environ["SERVICE"]):
+    m = re.match(r"SystemCallFilter=(~?)(.*)", line.strip())
+    if m:
+        names = expand(m.group(2).split())
+        allowed = allowed - names if m.group(1) else allowed | names
+trace = open(sys.argv[1]).read().splitlines()
+start = [i for i, l in enumerate(trace) if 'execve("%s"' % sys.argv[2] in l]
+used = set()
+for l in trace[start[0] if start else len(trace):]:
+    m = re.match(r"^\d+\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]", l)
+    if m and m.group(1) not in ("exit", "resumed"):
+        used.add(m.group(1))
+bad = sorted(used - allowed)
+print("used:", " ".join(sorted(used)))
+print("outside the filter:", " ".join(bad) or "none")
+held = [c for c in ("setresuid", "setgroups", "fchown", "setrlimit") if c in allowed]
+print("removed calls still allowed:", " ".join(held) or "none")
+sys.exit(0 if start and len(used) > 20 and not bad and not held else 1)
+PY
+rc=$?
+check eval '[ $rc -eq 0 ] && grep -q "^status=SENT" "$T/begin.out" && grep -q "^status=" "$T/verify.out"'
 
 finish
