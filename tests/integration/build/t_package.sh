@@ -114,7 +114,7 @@ e=$(grep -n "deb-systemd-helper.* enable .*smsotp-helper.socket" "$T/postinst" |
 ucmd=$(sed -n '/adduser --system/,/_smsotp$/p' "$T/postinst" | tr -d '\\\n\t')
 check eval 'sh -n "$T/postinst" && [ -n "$g" ] && [ -n "$u" ] && [ -n "$e" ] && [ "$g" -lt "$u" ] && [ "$u" -lt "$e" ] &&
 	echo "$ucmd" | grep -q -- "--no-create-home --home /nonexistent *--ingroup smsotp --disabled-login .*_smsotp$" &&
-	! grep -q "smsotp-helper.service" "$T/postinst"'
+	! grep -q "^[^#]*deb-systemd-.*smsotp-helper.service" "$T/postinst"'
 
 tid=rpm_files_modes_scriptlets
 rpm -qlvp "$RPM" >"$T/last.out" 2>&1
@@ -125,7 +125,7 @@ check eval 'grep -q "^-rwxr-sr-x .* root *smsotp .* /usr/libexec/smsotp-helper$"
 	grep -q " /usr/lib64/security/pam_smsotp.so$" "$T/last.out" &&
 	rpm -qcp "$RPM" | grep -qx "$S_CONF" &&
 	grep -q "groupadd -r smsotp" "$T/last.out" && grep -q "smsotpctl init" "$T/last.out" &&
-	grep -q "useradd -r -g smsotp .*_smsotp" "$T/last.out" &&
+	grep -q "getent passwd _smsotp >/dev/null || useradd -r -g smsotp " "$T/last.out" &&
 	grep -q "^-rw-r--r-- .* /usr/lib/systemd/system/smsotp-helper.socket$" "$T/last.out" &&
 	grep -q "^-rw-r--r-- .* /usr/lib/systemd/system/smsotp-helper.service$" "$T/last.out" &&
 	grep -q "^-rw-r--r-- .* /usr/lib/sysusers.d/pam_smsotp.conf$" "$T/last.out" &&
