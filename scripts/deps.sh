@@ -25,6 +25,9 @@ if [ "${1:-build}" = test ]; then
 	# pkg: dpkg-buildpackage (debhelper, dpkg-dev), lintian, rpmbuild
 	# (t_package.sh, scripts/package.sh)
 	want="$want debhelper dpkg-dev lintian rpm"
+	# resident service: systemd-socket-activate (lib.sh), systemd-analyze
+	# and systemd-sysusers (t_units.sh); PID 1 need not be systemd
+	want="$want systemd"
 fi
 missing=""
 for p in $want; do

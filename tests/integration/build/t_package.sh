@@ -22,6 +22,9 @@ S_USERS=/etc/security/pam_smsotp.users
 S_KEY=/etc/security/pam_smsotp.key
 S_STATE=/var/lib/pam_smsotp
 S_OUTBOX=$S_STATE/outbox
+S_UNITS=/lib/systemd/system
+S_SYSUSERS=/usr/lib/sysusers.d/pam_smsotp.conf
+S_WANTS=/etc/systemd/system/sockets.target.wants/smsotp-helper.socket
 U1=smsotppkg1
 OUT=$T/pkgs
 
@@ -88,6 +91,31 @@ check eval 'grep -q " \.$S_SO$" "$T/last.out" && grep -q "^-rwxr-xr-x .* \.$S_HE
 	grep -q "/usr/share/doc/$PKG/README.Debian$" "$T/last.out" &&
 	dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles | grep -qx "$S_CONF"'
 
+tid=deb_units_system_paths
+# the units and the sysusers.d file, made with the system paths
+dpkg-deb -c "$DEB" >"$T/last.out" 2>&1
+dpkg-deb --fsys-tarfile "$DEB" | tar -xOf - ".$S_UNITS/smsotp-helper.service" >"$T/deb.service" 2>>"$T/last.out"
+dpkg-deb --fsys-tarfile "$DEB" | tar -xOf - ".$S_UNITS/smsotp-helper.socket" >"$T/deb.socket" 2>>"$T/last.out"
+check eval 'grep -q "^-rw-r--r-- .* \.$S_UNITS/smsotp-helper.socket$" "$T/last.out" &&
+	grep -q "^-rw-r--r-- .* \.$S_UNITS/smsotp-helper.service$" "$T/last.out" &&
+	grep -q "^-rw-r--r-- .* \.$S_SYSUSERS$" "$T/last.out" &&
+	grep -qx "ExecStart=$S_HELPER --listen" "$T/deb.service" &&
+	grep -qx "ReadWritePaths=-$S_STATE" "$T/deb.service" &&
+	grep -qx "ListenStream=/run/pam_smsotp/socket" "$T/deb.socket"'
+
+tid=deb_scripts_user_then_socket
+# postinst: the group, then the user, then (debhelper) the socket only;
+# the service gets no snippets of its own (it follows the socket)
+dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./postinst >"$T/postinst" 2>"$T/last.out"
+cat "$T/postinst" >>"$T/last.out"
+g=$(grep -n "addgroup --system" "$T/postinst" | head -n 1 | cut -d: -f1)
+u=$(grep -n "adduser --system" "$T/postinst" | head -n 1 | cut -d: -f1)
+e=$(grep -n "deb-systemd-helper.* enable .*smsotp-helper.socket" "$T/postinst" | head -n 1 | cut -d: -f1)
+ucmd=$(sed -n '/adduser --system/,/_smsotp$/p' "$T/postinst" | tr -d '\\\n\t')
+check eval 'sh -n "$T/postinst" && [ -n "$g" ] && [ -n "$u" ] && [ -n "$e" ] && [ "$g" -lt "$u" ] && [ "$u" -lt "$e" ] &&
+	echo "$ucmd" | grep -q -- "--no-create-home --home /nonexistent *--ingroup smsotp --disabled-login .*_smsotp$" &&
+	! grep -q "^[^#]*deb-systemd-.*smsotp-helper.service" "$T/postinst"'
+
 tid=rpm_files_modes_scriptlets
 rpm -qlvp "$RPM" >"$T/last.out" 2>&1
 rpm -qp --scripts "$RPM" >>"$T/last.out" 2>&1
@@ -96,7 +124,13 @@ check eval 'grep -q "^-rwxr-sr-x .* root *smsotp .* /usr/libexec/smsotp-helper$"
 	grep -q "^drwxrws--- .* root *smsotp .* $S_STATE$" "$T/last.out" &&
 	grep -q " /usr/lib64/security/pam_smsotp.so$" "$T/last.out" &&
 	rpm -qcp "$RPM" | grep -qx "$S_CONF" &&
-	grep -q "groupadd -r smsotp" "$T/last.out" && grep -q "smsotpctl init" "$T/last.out"'
+	grep -q "groupadd -r smsotp" "$T/last.out" && grep -q "smsotpctl init" "$T/last.out" &&
+	grep -q "getent passwd _smsotp >/dev/null || useradd -r -g smsotp " "$T/last.out" &&
+	grep -q "^-rw-r--r-- .* /usr/lib/systemd/system/smsotp-helper.socket$" "$T/last.out" &&
+	grep -q "^-rw-r--r-- .* /usr/lib/systemd/system/smsotp-helper.service$" "$T/last.out" &&
+	grep -q "^-rw-r--r-- .* /usr/lib/sysusers.d/pam_smsotp.conf$" "$T/last.out" &&
+	[ "$(sed -n "/^postinstall scriptlet/,/^preuninstall/p" "$T/last.out" | grep -c "smsotp-helper.socket")" -ge 1 ] &&
+	[ "$(sed -n "/^preuninstall scriptlet/,/^postuninstall/p" "$T/last.out" | grep -c "smsotp-helper.socket")" -ge 1 ]'
 
 # --- install -------------------------------------------------------------
 snapshot "$T/before"
@@ -114,6 +148,15 @@ check eval '[ "$(stat -c %U:%G:%a "$S_HELPER")" = root:smsotp:2755 ] &&
 	[ "$(stat -c %U:%G:%a:%s "$S_KEY")" = root:smsotp:640:32 ] &&
 	[ "$(stat -c %U:%G:%a "$S_STATE")" = root:smsotp:2770 ] &&
 	[ -f "$S_SO" ] && dpkg-statoverride --list "$S_HELPER" | grep -qx "root smsotp 2755 $S_HELPER"'
+
+tid=installed_service_user_and_socket
+# the service's user (made by the postinst unless it was there), its
+# socket enabled (a symbolic link, even without systemd running), and the
+# installed units verified at their system paths
+check eval 'getent passwd _smsotp >/dev/null && [ "$(id -gn _smsotp)" = smsotp ] &&
+	[ "$(readlink "$S_WANTS")" = "$S_UNITS/smsotp-helper.socket" ] &&
+	systemd-analyze verify "$S_UNITS/smsotp-helper.socket" "$S_UNITS/smsotp-helper.service" >"$T/last.out" 2>&1 &&
+	[ ! -s "$T/last.out" ]'
 
 tid=not_enabled_by_default
 check eval 'md5sum -c --quiet "$T/common.md5" && ! grep -q pam_smsotp /etc/pam.d/common-*'
@@ -179,13 +222,15 @@ check eval '[ ! -e "$S_SO" ] && ! result_is "$OK" && grep -q "^RESULT: " "$T/las
 
 tid=purge_leaves_only_what_policy_keeps
 snapshot "$T/after"
-# kept: the users file the admin wrote. The group smsotp stays too (it
-# is in /etc/group, not a path of its own).
+# kept: the users file the admin wrote. The group smsotp and the user
+# _smsotp stay too (they are in /etc/group and /etc/passwd, not paths of
+# their own); the socket's enablement goes.
 # (/etc/pam.d/smsotp-* are other test scripts' services, should one run
 # at the same time; the package installs nothing in /etc/pam.d.)
 diff "$T/before" "$T/after" | grep -v "^[<>] /etc/pam.d/smsotp-" >"$T/last.out"
 check eval '[ "$(grep "^[<>]" "$T/last.out")" = "> $S_USERS" ] && getent group smsotp >/dev/null &&
-	! dpkg-statoverride --list | grep -q smsotp && md5sum -c --quiet "$T/common.md5"'
+	! dpkg-statoverride --list | grep -q smsotp && md5sum -c --quiet "$T/common.md5" &&
+	[ ! -L "$S_WANTS" ] && [ ! -e "$S_UNITS/smsotp-helper.service" ]'
 sed 's/^/# left: /' "$T/last.out" | grep "^# left: [<>]"
 
 finish

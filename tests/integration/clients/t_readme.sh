@@ -78,6 +78,7 @@ cat >"$T/map" <<EOF
 --prefix=/usr	--prefix=$PFX
 --sysconfdir=/etc	--sysconfdir=$PFX/etc
 --localstatedir=/var	--localstatedir=$PFX/var
+--runstatedir=/run	--runstatedir=$PFX/run
 --with-pammoddir=/lib/x86_64-linux-gnu/security	--with-pammoddir=$PFX/lib/security
 required pam_smsotp.so	required $PFX/lib/security/pam_smsotp.so
 /etc/security/	$PFX/etc/security/
