@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/secfile.h"
+#include "base/stamps.h"
 #include "base/wipe.h"
 
 int
@@ -47,6 +48,7 @@ smsotp_secfile_check_fd(int fd, const char *path, uid_t owner, int flags,
 		    (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
+	smsotp_stamps_note(fd, path);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "phones/account.h"
 #include "proto/ops.h"
 #include "server/dispatch.h"
+#include "server/warm.h"
 #include "store/state.h"
 
 #define LOCK_WAIT_MS 3000
@@ -86,42 +87,48 @@ log_request(const struct smsotp_msg *req, const char *op, const char *ulog,
 	    who->privileged ? "" : " (unprivileged caller: claims unverified)");
 }
 
+/*
+ * The configuration (the service's kept one when it is the compiled-in
+ * path: *snap, else loaded into *conf), the key and the store. 0, or -1
+ * (logged).
+ */
 static int
 load_all(int privileged, const struct smsotp_msg *req, struct smsotp_conf *conf,
-    unsigned char key[SMSOTP_KEY_LEN], struct smsotp_store *store)
+    struct smsotp_snapshot **snap, unsigned char key[SMSOTP_KEY_LEN],
+    struct smsotp_store *store)
 {
-	struct smsotp_conf_opts opts = { 0 };
-	struct smsotp_errs errs;
 	const char *path = SMSOTP_CONF_PATH, *given = smsotp_msg_get(req, "config");
+	const struct smsotp_conf *c = conf;
 	char why[320];
-	int i;
+	int compiled_in = 1;
 
+	*snap = NULL;
 	if (given != NULL) {
 		if (!privileged)
 			smsotp_log(LOG_WARNING, "config= from an unprivileged "
 			    "caller ignored");
 		else if (given[0] != '/')
 			smsotp_log(LOG_WARNING, "config= must be absolute: ignored");
-		else
+		else {
 			path = given;
+			compiled_in = 0;
+		}
 	}
-	memset(&errs, 0, sizeof(errs));
-	if (smsotp_conf_load(path, &opts, conf, &errs) != 0) {
-		for (i = 0; i < errs.n && i < SMSOTP_MAX_ERRS; i++)
-			smsotp_log(LOG_ERR, "config: %s", errs.msg[i]);
-		smsotp_log(LOG_ERR, "configuration invalid (%d error%s): "
-		    "login denied; run 'smsotpctl check-config'", errs.n,
-		    errs.n == 1 ? "" : "s");
+	if (compiled_in && smsotp_warm_enabled()) {
+		if ((*snap = smsotp_warm_get()) == NULL)
+			return -1;
+		c = &(*snap)->conf;
+	} else if (smsotp_conf_load_logged(path, conf) != 0) {
 		return -1;
 	}
 	/* the log target is root's to open; an unprivileged caller's run
 	 * (a screen locker) keeps to syslog */
-	if (privileged && smsotp_log_to(conf->log, why, sizeof(why)) != 0)
+	if (privileged && smsotp_log_to(c->log, why, sizeof(why)) != 0)
 		smsotp_log(LOG_WARNING, "%s: lines stay on syslog", why);
-	if (smsotp_key_load(SMSOTP_KEY_PATH, 0, key, why, sizeof(why)) != 0) {
-		smsotp_log(LOG_ERR, "key: %s (run 'smsotpctl init')", why);
+	if (*snap != NULL)
+		memcpy(key, (*snap)->key, SMSOTP_KEY_LEN);
+	else if (smsotp_key_load_logged(key) != 0)
 		return -1;
-	}
 	if (smsotp_store_open_dir(SMSOTP_STATE_DIR, 0, store, why, sizeof(why)) != 0) {
 		smsotp_log(LOG_ERR, "state directory: %s (run 'smsotpctl init')",
 		    why);
@@ -220,6 +227,8 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	const struct smsotp_msg *req = &in->msg;
 	const struct smsotp_caller *who = &in->caller;
 	struct smsotp_conf conf;
+	struct smsotp_snapshot *snap = NULL;
+	const struct smsotp_conf *cp = &conf;
 	struct smsotp_store store = SMSOTP_STORE_NONE;
 	struct smsotp_ctx ctx;
 	struct op_args a;
@@ -276,9 +285,11 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	}
 	smsotp_secret_lock(key, sizeof(key));
 	locked_key = 1;
-	if (load_all(who->privileged, req, &conf, key, &store) != 0)
+	if (load_all(who->privileged, req, &conf, &snap, key, &store) != 0)
 		goto out;
 	loaded = 1;
+	if (snap != NULL)
+		cp = &snap->conf;
 	/* Cheap: libcurl is loaded only when an HTTP gateway sends. */
 	if (ops[op].sends && smsotp_http_global_init() != 0) {
 		smsotp_log(LOG_CRIT, "HTTP transport failed to initialise");
@@ -290,11 +301,11 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	pick_service(who->privileged, smsotp_msg_get(req, "service"), service,
 	    sizeof(service));
 	/* sends end by the configured deadline, and before the request's */
-	deadline = smsotp_mono() + conf.send_deadline;
+	deadline = smsotp_mono() + cp->send_deadline;
 	if (deadline > in->deadline)
 		deadline = in->deadline;
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.conf = &conf;
+	ctx.conf = cp;
 	ctx.store = &store;
 	ctx.key = key;
 	ctx.now = smsotp_now();
@@ -332,6 +343,7 @@ out:
 		smsotp_wipe(key, sizeof(key));
 	if (loaded)
 		smsotp_store_close(&store);
+	smsotp_warm_put(snap);
 	if (conf.path != NULL)
 		smsotp_conf_free(&conf);
 }

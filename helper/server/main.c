@@ -22,6 +22,7 @@
 #include "server/listen.h"
 #include "server/service.h"
 #include "server/transport.h"
+#include "server/warm.h"
 
 #define REQUEST_BUDGET_S 30	/* from a request's arrival; the module waits 40 s */
 #define REQUEST_IDLE_S 2	/* socket: for the request to arrive */
@@ -95,6 +96,7 @@ listen_mode(int argc, char **argv, int lfd)
 		smsotp_log(LOG_CRIT, "%s", why);
 		return 1;
 	}
+	smsotp_warm_enable();	/* the configuration and key stay parsed */
 	return smsotp_service_run(lfd, &o) == 0 ? 0 : 1;
 }
 

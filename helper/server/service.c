@@ -200,7 +200,7 @@ smsotp_service_run(int lfd, const struct smsotp_service_opts *o)
 
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
 			    si.ssi_signo == SIGHUP)
-				continue;	/* every request reads the files */
+				continue;	/* changed files are read again anyway */
 			smsotp_log(LOG_INFO, "signal %u: stopping",
 			    (unsigned)si.ssi_signo);
 			rv = 0;

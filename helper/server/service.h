@@ -15,7 +15,7 @@ struct smsotp_service_opts {
 
 /*
  * Accept on lfd (a listening socket, closed on return) until SIGTERM or
- * SIGINT (SIGHUP is ignored: every request reads the files), then wait
+ * SIGINT (SIGHUP is ignored: changed files are read again anyway), then wait
  * for the requests in flight. 0 after a signal, -1 on a fault (logged).
  */
 int smsotp_service_run(int lfd, const struct smsotp_service_opts *o);

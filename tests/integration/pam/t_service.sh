@@ -7,7 +7,8 @@
 # claims ignored); silent clients get ERROR after 2 s and are dropped,
 # without holding anyone up;
 # many requests at once are all answered; the bound on requests in flight
-# answers ERROR at once; the configuration on disk is what applies; it
+# answers ERROR at once; the configuration and key on disk are what
+# apply (kept parsed, read again when a file changes, even in place); it
 # binds the socket itself without systemd; SIGTERM stops it.
 . "$(dirname "$0")/../lib.sh"
 
@@ -107,7 +108,42 @@ r1=$(status_is SENT && tail -n 1 "$OUTBOX" | grep -q "is the NEW text" && echo y
 write_conf_raw 'this is { not a config'
 req op=begin user=bob service=sshd
 check eval '[ "$r1" = y ] && status_is ERROR'
-write_conf 'limits = { sends_per_user = 64; resend_cooldown = 0; };'
+write_conf 'limits = { sends_per_user = 64; global_sends_per_minute = 1000; global_sends_per_day = 10000; resend_cooldown = 0; };'
+
+# inplace FILE OLD NEW: OLD becomes NEW (same length) in FILE, same inode
+inplace() {
+	/usr/bin/python3 - "$@" <<'EOF'
+import sys
+p, old, new = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+assert len(old) == len(new)
+with open(p, "r+b") as f:
+    d = f.read(); assert old in d; f.seek(0); f.write(d.replace(old, new, 1))
+EOF
+}
+tid=service_config_edited_in_place_same_size_applies
+sed -i 's/is the NEW text/is your %{service} login code/' "$CONF"
+req op=begin user=bob service=sshd
+r1=$(status_is SENT && tail -n 1 "$OUTBOX" | grep -q "is your sshd login code" && echo y)
+ino=$(stat -c %i:%s "$CONF")
+inplace "$CONF" "login code" "LOGIN CODE"
+req op=begin user=bob service=sshd
+check eval '[ "$r1" = y ] && [ "$(stat -c %i:%s "$CONF")" = "$ino" ] && status_is SENT &&
+	tail -n 1 "$OUTBOX" | grep -q "is your sshd LOGIN CODE"'
+
+tid=service_key_change_applies
+req op=begin user=bob service=sshd
+chal=$(sed -n 's/^challenge=//p' "$T/last.out")
+c=$(code)
+cp -p "$ETC/pam_smsotp.key" "$T/key.orig"
+head -c 32 /dev/urandom >"$T/key.new"
+cat "$T/key.new" >"$ETC/pam_smsotp.key"	# the same file, a new key
+req op=verify user=bob "challenge=$chal" "code=$c"
+r1=$(status_is BAD_CODE && echo y)
+cat "$T/key.orig" >"$ETC/pam_smsotp.key"
+req op=begin user=bob service=sshd
+chal=$(sed -n 's/^challenge=//p' "$T/last.out")
+req op=verify user=bob "challenge=$chal" "code=$(code)"
+check eval '[ "$r1" = y ] && status_is OK'
 
 tid=service_sigterm_stops_it
 stop_service
@@ -136,7 +172,7 @@ check eval '[ "$r1" = y ] && [ "$ms" -lt 500 ] && head -n 1 "$T/slow.out" | grep
 stop_service
 
 tid=service_binds_its_own_socket_without_systemd
-write_conf 'limits = { sends_per_user = 64; resend_cooldown = 0; };'
+write_conf 'limits = { sends_per_user = 64; global_sends_per_minute = 1000; global_sends_per_day = 10000; resend_cooldown = 0; };'
 "$HELPER" --listen --socket "$T/own.sock" >"$T/own.out" 2>&1 &
 own=$!
 for _ in $(seq 100); do [ -S "$T/own.sock" ] && break; sleep 0.05; done
