@@ -78,6 +78,7 @@ test_changes(void **unused)
 	assert_int_equal(chmod(p, 0640), 0);
 	assert_int_equal(smsotp_stamps_same(&st), 0);
 	smsotp_stamps_free(&st);
+	free(p);
 	/* removed */
 	noted(&st, dir, "abcdef\n", &p);
 	assert_int_equal(unlink(p), 0);
