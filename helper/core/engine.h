@@ -36,6 +36,9 @@ struct smsotp_ctx {
 	int unknown_user;		/* the name is unknown to NSS: a decoy,
 					   its state in a slot (decoy.h) */
 	int privileged;			/* a root caller (gateway.h smsotp_gw_opts) */
+	int resident;			/* served by the resident service, not
+					   an exec'd helper: the decoys' timing
+					   samples of each are apart (decoy.h) */
 	const char *service;		/* the service, for the decisions
 					   noted (store/state.h), or NULL */
 	const char *rhost;		/* a privileged caller's PAM_RHOST,

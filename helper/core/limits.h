@@ -19,7 +19,8 @@
  *   sendus <us> ...               durations of recent real sends in
  *                                 microseconds, oldest
  *                                 first (at most SMSOTP_GLOBAL_SAMPLES), for
- *                                 the decoy's timing (decoy.h)
+ *                                 the decoy's timing (decoy.h); the lowest
+ *                                 bit says the way in (SMSOTP_SAMPLE_TAG)
  *   end <hex BLAKE2b-128 of every byte before this line>
  * SECURITY: a corrupt record stops every send (fail closed, logged) until
  * `smsotpctl global reset`; one damaged by a crash before this boot counts
@@ -78,6 +79,14 @@ int smsotp_global_over(const struct smsotp_global *g, int per_minute,
     int per_day, int64_t now, long *retry_after, const char **which);
 /* Count one send in the newest buckets (after advance). */
 void smsotp_global_count(struct smsotp_global *g);
+/*
+ * A sample's lowest bit: 1 when the resident service took it, 0 an exec'd
+ * helper (a microsecond either way is below any clock's noise). Their
+ * begins take different times, so a decoy draws from its own kind.
+ */
+#define SMSOTP_SAMPLE_TAG(us, resident) (((us) & ~1L) | ((resident) ? 1 : 0))
+#define SMSOTP_SAMPLE_RESIDENT(us) ((int)((us) & 1))
+
 /* Remember the duration of one real send (microseconds, capped). */
 void smsotp_global_note_us(struct smsotp_global *g, long us);
 /*

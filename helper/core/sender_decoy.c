@@ -88,10 +88,32 @@ wait_like(double started, double deadline, long us)
 }
 
 /*
+ * A sample drawn at random from g, one the same way in (the resident
+ * service, or an exec'd helper: their begins take different times) took
+ * when there is one, else any.
+ */
+static long
+draw_sample(const struct smsotp_global *g, int resident)
+{
+	uint32_t i, n = 0, k;
+
+	for (i = 0; i < (uint32_t)g->nus; i++)
+		n += SMSOTP_SAMPLE_RESIDENT(g->us[i]) == resident;
+	if (n == 0)
+		return (long)g->us[randombytes_uniform((uint32_t)g->nus)];
+	k = randombytes_uniform(n);
+	for (i = 0; i < (uint32_t)g->nus; i++)
+		if (SMSOTP_SAMPLE_RESIDENT(g->us[i]) == resident && k-- == 0)
+			break;
+	return (long)g->us[i];
+}
+
+/*
  * Nothing is sent: the request waits until as long after its start as
  * one of the recent real begins took to the end of its send (drawn at
- * random from the global record's samples), so that its answer time
- * follows the real distribution whatever the lookups before it cost.
+ * random from the global record's samples of the same way in), so that
+ * its answer time follows the real distribution whatever the lookups
+ * before it cost.
  */
 static int
 decoy_send(struct smsotp_login *l, const char *service, const char *code)
@@ -105,7 +127,7 @@ decoy_send(struct smsotp_login *l, const char *service, const char *code)
 	if (smsotp_limits_peek(ctx->store, ctx->now, &g, why,
 	    sizeof(why)) == 1 && g.nus > 0)
 		wait_like(ctx->started, ctx->deadline,
-		    (long)g.us[randombytes_uniform((uint32_t)g.nus)]);
+		    draw_sample(&g, ctx->resident));
 	return SMSOTP_SENT;
 }
 

@@ -111,10 +111,14 @@ real_send(struct smsotp_login *l, const char *service, const char *code)
 	const struct smsotp_ctx *ctx = l->ctx;
 	int rv;
 
+	long us;
+
 	rv = send_code(ctx, l->user, service, l->phone, code);
-	if (rv == SMSOTP_SENT && l->sample)
+	if (rv == SMSOTP_SENT && l->sample) {
+		us = (long)((smsotp_mono() - ctx->started) * 1e6);
 		smsotp_limits_note_send(ctx->store, ctx->now,
-		    (long)((smsotp_mono() - ctx->started) * 1e6), ctx->lock_wait_ms);
+		    SMSOTP_SAMPLE_TAG(us, ctx->resident), ctx->lock_wait_ms);
+	}
 	return rv;
 }
 

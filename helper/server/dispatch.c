@@ -317,6 +317,7 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	ctx.nullok = nullok;
 	ctx.unknown_user = canon == SMSOTP_PHONE_NONE;
 	ctx.privileged = who->privileged;
+	ctx.resident = smsotp_warm_enabled();
 	/* for the decisions noted: a claimed rhost is not one of them */
 	ctx.service = service;
 	ctx.rhost = who->privileged ? smsotp_msg_get(req, "rhost") : NULL;

@@ -606,6 +606,40 @@ test_reveal(void **state)
 	assert_int_equal(outbox_lines(f), 3);
 }
 
+/*
+ * A decoy waits like the real begins of its own way in: with many slow
+ * samples of the resident service and one quick one of an exec'd helper,
+ * an exec'd helper's decoy takes the quick one's time.
+ */
+static void
+test_decoy_samples_per_way_in(void **state)
+{
+	struct tu_engine_fx *f = *state;
+	struct smsotp_reply r;
+	double t0;
+	int i;
+
+	for (i = 0; i < SMSOTP_GLOBAL_SAMPLES - 1; i++)
+		smsotp_limits_note_send(&f->store, f->ctx.now,
+		    SMSOTP_SAMPLE_TAG(400000L, 1), 1000);	/* 0.4 s */
+	smsotp_limits_note_send(&f->store, f->ctx.now,
+	    SMSOTP_SAMPLE_TAG(2000L, 0), 1000);		/* 2 ms */
+	f->ctx.unknown_user = 1;
+	for (i = 0; i < 4; i++) {
+		f->ctx.resident = 0;
+		f->ctx.started = t0 = smsotp_mono();
+		assert_int_equal(smsotp_begin(&f->ctx, "ghost", "sshd", &r),
+		    SMSOTP_SENT);
+		assert_true(smsotp_mono() - t0 < 0.2);
+	}
+	f->ctx.resident = 1;
+	f->ctx.started = t0 = smsotp_mono();
+	assert_int_equal(smsotp_begin(&f->ctx, "ghost", "sshd", &r),
+	    SMSOTP_SENT);
+	assert_true(smsotp_mono() - t0 >= 0.39);
+	assert_int_equal(outbox_lines(f), 0);
+}
+
 int
 main(void)
 {
@@ -619,6 +653,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crash_damage, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_samples_per_way_in,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_transcripts,
 		    setup_transcript, teardown),
