@@ -18,8 +18,8 @@
 
 #include <security/pam_ext.h>
 
+#include "proto/fdio.h"
 #include "proto/proto.h"
-#include "fdio.h"
 #include "run_helper.h"
 #include "start_helper.h"
 #include "base/wipe.h"

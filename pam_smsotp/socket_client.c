@@ -17,8 +17,8 @@
 
 #include <security/pam_ext.h>
 
+#include "proto/fdio.h"
 #include "proto/proto.h"
-#include "fdio.h"
 #include "run_helper.h"
 #include "socket_client.h"
 #include "base/wipe.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "proto/fdio.h"
 #include "server/transport.h"
 
 /* The blank line that ends a socket request: buf ends with "\n\n". */
@@ -20,28 +21,27 @@ ends_blank(const char *buf, size_t len)
 	return len >= 2 && buf[len - 1] == '\n' && buf[len - 2] == '\n';
 }
 
+/* The smsotp_mono() time t as a CLOCK_MONOTONIC deadline. */
+static void
+to_timespec(double t, struct timespec *d)
+{
+	double left = t - smsotp_mono();
+
+	smsotp_deadline_after(d, left > 0 ? (long)(left * 1000) + 1 : 0);
+}
+
 int
 smsotp_read_request(int fd, char *buf, size_t cap, size_t *len,
     double deadline, int blank_ends)
 {
-	struct pollfd pfd;
-	double left;
+	struct timespec d;
 	ssize_t n;
-	int r;
 
 	*len = 0;
+	to_timespec(deadline, &d);
 	for (;;) {
-		left = deadline - smsotp_mono();
-		if (left <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;	/* the deadline is checked above */
+		if (smsotp_poll_until(fd, POLLIN, &d) != 1)
+			return -1;	/* late, or poll failed */
 		n = read(fd, buf + *len, cap - *len);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fdio.c - poll, read and fd placement under one monotonic deadline. */
+/* fdio.c - poll, read and fd placement under one monotonic deadline
+ * (fdio.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -8,7 +9,7 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "fdio.h"
+#include "proto/fdio.h"
 
 void
 smsotp_deadline_after(struct timespec *d, long ms)

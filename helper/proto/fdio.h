@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fdio.h - descriptor I/O under one deadline, shared by the helper's pipe
- * (run_helper.c) and the service's socket (socket_client.c). Deadlines are
+ * fdio.h - descriptor I/O under one deadline, shared by both sides: the
+ * module's pipe to the helper and socket to the service (run_helper.c,
+ * socket_client.c) and the helper's reading of a request
+ * (server/read_request.c). Deadlines are
  * CLOCK_MONOTONIC: a clock step cannot stretch or cut them.
  */
 #ifndef SMSOTP_FDIO_H
