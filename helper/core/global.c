@@ -185,9 +185,9 @@ smsotp_limits_take(struct smsotp_store *store,
 	return SMSOTP_LIM_OK;
 }
 
-void
-smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long us,
-    int wait_ms)
+static void
+note_in(struct smsotp_store *store, const char *name, int64_t now, long us,
+    int wait_ms, const char *what)
 {
 	struct upd u;
 	char why[320];
@@ -197,10 +197,25 @@ smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long us,
 	u.now = now;
 	u.us = us;
 	why[0] = '\0';
-	if (smsotp_store_swap(store, SMSOTP_GLOBAL_NAME, GLOBAL_CAP, note_fn,
-	    &u, deadline_of(wait_ms), why, sizeof(why)) != SMSOTP_ST_OK)
-		smsotp_log(LOG_WARNING, "global limits: send time not "
-		    "recorded: %s", u.why[0] != '\0' ? u.why : why);
+	if (smsotp_store_swap(store, name, GLOBAL_CAP, note_fn, &u,
+	    deadline_of(wait_ms), why, sizeof(why)) != SMSOTP_ST_OK)
+		smsotp_log(LOG_WARNING, "%s: %s time not recorded: %s",
+		    strcmp(name, SMSOTP_GLOBAL_NAME) == 0 ? "global limits" :
+		    "decoy counts", what, u.why[0] != '\0' ? u.why : why);
+}
+
+void
+smsotp_limits_note_send(struct smsotp_store *store, int64_t now, long us,
+    int wait_ms)
+{
+	note_in(store, SMSOTP_GLOBAL_NAME, now, us, wait_ms, "send");
+}
+
+void
+smsotp_limits_note_decoy(struct smsotp_store *store, int64_t now, long us,
+    int wait_ms)
+{
+	note_in(store, SMSOTP_DECOYS_NAME, now, us, wait_ms, "wait");
 }
 
 /* The counts of record name, advanced to now: as smsotp_limits_peek. */
@@ -243,7 +258,8 @@ smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
 }
 
 int
-smsotp_limits_count_decoy(struct smsotp_store *store, int64_t now, int wait_ms)
+smsotp_limits_count_decoy(struct smsotp_store *store, int64_t now, int wait_ms,
+    int *sample)
 {
 	struct upd u;
 	char why[320];
@@ -252,9 +268,14 @@ smsotp_limits_count_decoy(struct smsotp_store *store, int64_t now, int wait_ms)
 	u.store = store;
 	u.now = now;
 	why[0] = '\0';
+	if (sample != NULL)
+		*sample = 0;
 	if (smsotp_store_swap(store, SMSOTP_DECOYS_NAME, GLOBAL_CAP, take_fn, &u,
-	    deadline_of(wait_ms), why, sizeof(why)) == SMSOTP_ST_OK)
+	    deadline_of(wait_ms), why, sizeof(why)) == SMSOTP_ST_OK) {
+		if (sample != NULL)
+			*sample = u.sample;
 		return 0;
+	}
 	smsotp_log(LOG_WARNING, "decoy counts: %s", u.why[0] != '\0' ? u.why :
 	    why);
 	return -1;

@@ -136,6 +136,15 @@ void smsotp_limits_note_send(struct smsotp_store *store, int64_t now,
     long us, int wait_ms);
 
 /*
+ * The decoy's twin of smsotp_limits_note_send: its wait noted in the
+ * "decoys" record, as often as a real send notes its time (the *sample
+ * of smsotp_limits_count_decoy), so that the write which follows a noted
+ * real send has its like after a decoy's wait. Best effort, logged.
+ */
+void smsotp_limits_note_decoy(struct smsotp_store *store, int64_t now,
+    long us, int wait_ms);
+
+/*
  * Read the global file without the lock (the file is replaced by rename).
  * 1 with *g filled (advanced to now), 0 when there is none (*g fresh),
  * SMSOTP_ST_CORRUPT when it does not parse, SMSOTP_ST_ERROR when it is
@@ -151,10 +160,11 @@ int smsotp_limits_reset(struct smsotp_store *store, int wait_ms, char *why,
 /*
  * Count one decoy prompt in the "decoys" record (same format, no caps):
  * what `smsotpctl global` shows as decoys, and the same work a real send's
- * count does, so that a decoy takes as long. 0, or -1 (logged).
+ * count does, so that a decoy takes as long. *sample (may be NULL): as
+ * smsotp_limits_take's, from the decoys' own samples. 0, or -1 (logged).
  */
 int smsotp_limits_count_decoy(struct smsotp_store *store, int64_t now,
-    int wait_ms);
+    int wait_ms, int *sample);
 /* The decoy counts, as smsotp_limits_peek. */
 int smsotp_limits_peek_decoys(struct smsotp_store *store, int64_t now,
     struct smsotp_global *g, char *why, size_t whysz);

@@ -51,7 +51,7 @@ decoy_count(struct smsotp_login *l, int cap_refuses, long *retry)
 	    retry, &which))
 		return SMSOTP_STEP_OVER;
 	(void)smsotp_limits_count_decoy(ctx->store, ctx->now,
-	    ctx->lock_wait_ms);
+	    ctx->lock_wait_ms, &l->sample);
 	return SMSOTP_STEP_NEXT;
 }
 
@@ -113,7 +113,9 @@ draw_sample(const struct smsotp_global *g, int resident)
  * one of the recent real begins took to the end of its send (drawn at
  * random from the global record's samples of the same way in), so that
  * its answer time follows the real distribution whatever the lookups
- * before it cost.
+ * before it cost. A real send whose time is noted writes once more after
+ * it; a decoy does the same write as often (smsotp_limits_note_decoy),
+ * or a slow disk would make the real answers the later ones.
  */
 static int
 decoy_send(struct smsotp_login *l, const char *service, const char *code)
@@ -128,6 +130,10 @@ decoy_send(struct smsotp_login *l, const char *service, const char *code)
 	    sizeof(why)) == 1 && g.nus > 0)
 		wait_like(ctx->started, ctx->deadline,
 		    draw_sample(&g, ctx->resident));
+	if (l->sample)
+		smsotp_limits_note_decoy(ctx->store, ctx->now,
+		    SMSOTP_SAMPLE_TAG((long)((smsotp_mono() - ctx->started) *
+		    1e6), ctx->resident), ctx->lock_wait_ms);
 	return SMSOTP_SENT;
 }
 

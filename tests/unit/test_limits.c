@@ -640,6 +640,43 @@ test_decoy_samples_per_way_in(void **state)
 	assert_int_equal(outbox_lines(f), 0);
 }
 
+/*
+ * A real send whose time is noted writes the global record once more after
+ * the send; a decoy's wait is followed by the same write as often: into
+ * the decoys' record, every time while it holds fewer samples than it
+ * keeps, and never into the real one.
+ */
+static void
+test_decoy_notes_its_wait(void **state)
+{
+	struct tu_engine_fx *f = *state;
+	struct smsotp_global g, d;
+	struct smsotp_reply r;
+	char why[320];
+	int i;
+
+	smsotp_limits_note_send(&f->store, f->ctx.now, SMSOTP_SAMPLE_TAG(2000L,
+	    0), 1000);
+	f->ctx.unknown_user = 1;
+	f->ctx.resident = 0;
+	for (i = 0; i < 3; i++) {
+		f->ctx.started = smsotp_mono();
+		assert_int_equal(smsotp_begin(&f->ctx, "ghost", "sshd", &r),
+		    SMSOTP_SENT);
+	}
+	assert_int_equal(smsotp_limits_peek_decoys(&f->store, f->ctx.now, &d,
+	    why, sizeof(why)), 1);
+	assert_int_equal(d.nus, 3);
+	for (i = 0; i < d.nus; i++) {
+		assert_int_equal(SMSOTP_SAMPLE_RESIDENT(d.us[i]), 0);
+		assert_true(d.us[i] >= 2000);	/* it waited like the real one */
+	}
+	assert_int_equal(smsotp_limits_peek(&f->store, f->ctx.now, &g, why,
+	    sizeof(why)), 1);
+	assert_int_equal(g.nus, 1);
+	assert_int_equal(outbox_lines(f), 0);
+}
+
 int
 main(void)
 {
@@ -655,6 +692,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_decoy_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_samples_per_way_in,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_notes_its_wait, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_transcripts,
 		    setup_transcript, teardown),
