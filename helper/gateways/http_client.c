@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * helper/gateways/http_client.c - one hardened libcurl request per call,
- * and the shared HTTP gateway settings. libcurl is loaded (dlopen) on the
+ * helper/gateways/http_client.c - one hardened libcurl request per call, on
+ * a handle the gateway keeps (its pool). libcurl is loaded (dlopen) on the
  * first request only: helper runs that send nothing over HTTP never pay
  * for loading it and its TLS stack.
  */
@@ -25,6 +25,13 @@
 #include "base/wipe.h"
 
 #define MIN_LEFT 0.05		/* refuse to start with less than 50 ms left */
+#define POOL_IDLE 4		/* handles a gateway keeps idle */
+/*
+ * How long a kept connection and a parsed CA store are used (s): a CA
+ * file replaced on disk applies within this, as a changed configuration
+ * does in the resident service.
+ */
+#define KEEP_SECONDS 60L
 
 /*
  * SECURITY: libcurl by soname only, never a path from configuration or
@@ -42,6 +49,7 @@ static struct {
 	CURLcode (*easy_perform)(CURL *);
 	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
 	void (*easy_cleanup)(CURL *);
+	void (*easy_reset)(CURL *);
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
@@ -73,6 +81,7 @@ lc_load_once(void)
 	SYM(easy_perform, "curl_easy_perform");
 	SYM(easy_getinfo, "curl_easy_getinfo");
 	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_reset, "curl_easy_reset");
 	SYM(easy_strerror, "curl_easy_strerror");
 	SYM(slist_append, "curl_slist_append");
 	SYM(slist_free_all, "curl_slist_free_all");
@@ -99,6 +108,75 @@ lc_load(void)
 	if (pthread_once(&once, lc_load_once) != 0)
 		return -1;
 	return lc.state > 0 ? 0 : -1;
+}
+
+struct smsotp_http_pool {
+	pthread_mutex_t mu;
+	int n;
+	CURL *idle[POOL_IDLE];
+};
+
+struct smsotp_http_pool *
+smsotp_http_pool_new(void)
+{
+	struct smsotp_http_pool *p = calloc(1, sizeof(*p));
+
+	if (p != NULL && pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+void
+smsotp_http_pool_free(struct smsotp_http_pool *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		lc.easy_cleanup(p->idle[i]);	/* only libcurl's filled it */
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* A kept handle of p when one is idle, else a new one (NULL: OOM). */
+static CURL *
+handle_take(struct smsotp_http_pool *p)
+{
+	CURL *h = NULL;
+
+	if (p != NULL) {
+		pthread_mutex_lock(&p->mu);
+		if (p->n > 0)
+			h = p->idle[--p->n];
+		pthread_mutex_unlock(&p->mu);
+	}
+	return h != NULL ? h : lc.easy_init();
+}
+
+/*
+ * Back to p, its options dropped (SECURITY: the credentials and body of
+ * the request are not kept), its connections and CA store kept; freed
+ * when p is full or there is none.
+ */
+static void
+handle_give(struct smsotp_http_pool *p, CURL *h)
+{
+	if (h == NULL)
+		return;
+	lc.easy_reset(h);
+	if (p != NULL) {
+		pthread_mutex_lock(&p->mu);
+		if (p->n < POOL_IDLE) {
+			p->idle[p->n++] = h;
+			h = NULL;
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (h != NULL)
+		lc.easy_cleanup(h);
 }
 
 struct sink {
@@ -247,6 +325,16 @@ free_headers(struct curl_slist *list)
 		lc.slist_free_all(list);
 }
 
+/* Whether libcurl was built with a default CA bundle file. */
+static int
+default_bundle(CURL *h)
+{
+	char *path = NULL;
+
+	return lc.easy_getinfo(h, CURLINFO_CAINFO, &path) == CURLE_OK &&
+	    path != NULL && path[0] != '\0';
+}
+
 /* All options; nonzero on the first one libcurl refuses. */
 static CURLcode
 setup(CURL *h, const struct smsotp_http_opts *opts,
@@ -258,6 +346,13 @@ setup(CURL *h, const struct smsotp_http_opts *opts,
 #define SET(opt, val) do { \
 		if (rc == CURLE_OK) \
 			rc = lc.easy_setopt(h, opt, val); \
+	} while (0)
+	/* a speed-up only: a libcurl that lacks it works without */
+#define OPTIONAL(opt, val) do { \
+		if (rc == CURLE_OK) \
+			rc = lc.easy_setopt(h, opt, val); \
+		if (rc == CURLE_UNKNOWN_OPTION || rc == CURLE_NOT_BUILT_IN) \
+			rc = CURLE_OK; \
 	} while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -272,6 +367,17 @@ setup(CURL *h, const struct smsotp_http_opts *opts,
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (opts->ca_file != NULL)
 		SET(CURLOPT_CAINFO, opts->ca_file);
+	/*
+	 * The bundle file alone, never a hashed directory besides it: the
+	 * CA store is parsed once per kept handle and cached only then
+	 * (Debian's libcurl has a default CAPATH, which turns the cache off;
+	 * update-ca-certificates writes every CA it knows into the bundle).
+	 * The system's CAs so only where libcurl has a default bundle file.
+	 */
+	if (opts->ca_file != NULL || default_bundle(h))
+		SET(CURLOPT_CAPATH, (char *)NULL);
+	OPTIONAL(CURLOPT_CA_CACHE_TIMEOUT, KEEP_SECONDS);
+	OPTIONAL(CURLOPT_MAXAGE_CONN, KEEP_SECONDS);
 	if (opts->pinned_public_key != NULL)
 		SET(CURLOPT_PINNEDPUBLICKEY, opts->pinned_public_key);
 	/*
@@ -314,6 +420,7 @@ setup(CURL *h, const struct smsotp_http_opts *opts,
 		SET(CURLOPT_HTTPGET, 1L);
 	}
 	SET(CURLOPT_HTTPHEADER, hdrs);
+#undef OPTIONAL
 #undef SET
 	return rc;
 }
@@ -362,7 +469,7 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
 			free_headers(hdrs);
 		hdrs = t;
 	}
-	h = lc.easy_init();
+	h = handle_take(opts->pool);
 	if (hdrs == NULL || h == NULL) {
 		set_error(resp, "out of memory");
 		goto out;
@@ -406,8 +513,7 @@ smsotp_http_do(const struct smsotp_http_opts *opts,
 	k.buf = NULL;
 	rv = 0;
 out:
-	if (h != NULL)
-		lc.easy_cleanup(h);
+	handle_give(opts->pool, h);
 	free_headers(hdrs);
 	if (k.buf != NULL) {
 		smsotp_wipe(k.buf, k.cap);
@@ -455,142 +561,6 @@ smsotp_http_form_escape(const char *s)
 	}
 	out[o] = '\0';
 	return out;
-}
-
-/* --- shared transport settings ------------------------------------------ */
-
-static int
-loopback_host(const char *h, size_t n)
-{
-	return (n == 9 && strncmp(h, "127.0.0.1", n) == 0) ||
-	    (n == 5 && strncmp(h, "[::1]", n) == 0) ||
-	    (n == 9 && strncasecmp(h, "localhost", n) == 0);
-}
-
-/*
- * Check url: scheme, then a host[:port] without user info, then an
- * optional path; no spaces, controls, query or fragment. Sets *plain for
- * http:// and *loopback when the host is a loopback name. NULL when fine,
- * else why.
- */
-static const char *
-check_url(const char *url, int *plain, int *loopback)
-{
-	const char *a, *p, *hend;
-	size_t i;
-
-	*plain = 0;
-	*loopback = 0;
-	if (strncmp(url, "https://", 8) == 0) {
-		a = url + 8;
-	} else if (strncmp(url, "http://", 7) == 0) {
-		a = url + 7;
-		*plain = 1;
-	} else {
-		return "must start with https://";
-	}
-	for (i = 0; url[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)url[i];
-		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '\\')
-			return "must not contain spaces, controls, '?' or '#'";
-	}
-	p = a + strcspn(a, "/");
-	if (memchr(a, '@', (size_t)(p - a)) != NULL)
-		return "must not contain user info (credentials go in their own settings)";
-	if (*a == '[') {
-		hend = memchr(a, ']', (size_t)(p - a));
-		if (hend == NULL)
-			return "has a bad IPv6 host";
-		hend++;
-	} else {
-		hend = a + strcspn(a, ":/");
-	}
-	if (hend == a || (hend == a + 2 && *a == '['))
-		return "has no host";
-	if (hend < p) {
-		const char *q = hend;
-		if (*q != ':' || q + 1 == p)
-			return "has a bad port";
-		for (q++; q < p; q++)
-			if (*q < '0' || *q > '9')
-				return "has a bad port";
-	}
-	*loopback = loopback_host(a, (size_t)(hend - a));
-	return NULL;
-}
-
-void
-smsotp_http_settings_free(struct smsotp_http_settings *st)
-{
-	if (st == NULL)
-		return;
-	free(st->base_url);
-	free(st->ca_file);
-	free(st->pinned_public_key);
-	free(st->proxy);
-	memset(st, 0, sizeof(*st));
-}
-
-int
-smsotp_http_configure(struct smsotp_cfgctx *ctx, const config_setting_t *s,
-    struct smsotp_http_settings *out)
-{
-	const config_setting_t *bs = config_setting_get_member(s, "base_url");
-	const char *why;
-	int ct = 0, to = 0, insecure = 0, plain, loopback, bad = 0;
-	size_t n;
-
-	bad |= smsotp_cfg_str(ctx, s, "base_url", out->base_url == NULL,
-	    &out->base_url) != 0;
-	bad |= smsotp_cfg_int(ctx, s, SMSOTP_SET_HTTPS_CONNECT_TIMEOUT, &ct) != 0;
-	bad |= smsotp_cfg_int(ctx, s, SMSOTP_SET_HTTPS_TIMEOUT, &to) != 0;
-	bad |= smsotp_cfg_file(ctx, s, "ca_file", 0, 0, &out->ca_file) != 0;
-	bad |= smsotp_cfg_str(ctx, s, "pinned_public_key", 0,
-	    &out->pinned_public_key) != 0;
-	bad |= smsotp_cfg_str(ctx, s, "proxy", 0, &out->proxy) != 0;
-	bad |= smsotp_cfg_bool(ctx, s, SMSOTP_SET_HTTPS_INSECURE_HTTP,
-	    &insecure) != 0;
-	if (out->pinned_public_key != NULL &&
-	    (strncmp(out->pinned_public_key, "sha256//", 8) != 0 ||
-	    out->pinned_public_key[8] == '\0')) {
-		smsotp_cfg_error(ctx, config_setting_get_member(s,
-		    "pinned_public_key"), "'pinned_public_key' must be "
-		    "\"sha256//BASE64\" (see CURLOPT_PINNEDPUBLICKEY)");
-		bad = 1;
-	}
-	if (out->proxy != NULL && out->proxy[0] == '\0') {
-		smsotp_cfg_error(ctx, config_setting_get_member(s, "proxy"),
-		    "'proxy' must not be empty (leave it out for no proxy)");
-		bad = 1;
-	}
-	if (out->base_url != NULL) {
-		n = strlen(out->base_url);
-		while (n > 0 && out->base_url[n - 1] == '/')
-			out->base_url[--n] = '\0';
-		why = check_url(out->base_url, &plain, &loopback);
-		if (why == NULL && plain && !insecure)
-			why = "must start with https:// (http:// needs "
-			    "'insecure_http = true', loopback hosts only)";
-		if (why == NULL && insecure && !(plain && loopback))
-			why = "'insecure_http = true' is only allowed for an "
-			    "http:// URL on 127.0.0.1, [::1] or localhost";
-		if (why != NULL) {
-			smsotp_cfg_error(ctx, bs != NULL ? bs : s,
-			    "'base_url' %s", why);
-			bad = 1;
-		}
-	}
-	if (bad) {
-		smsotp_http_settings_free(out);
-		return -1;
-	}
-	out->opts.ca_file = out->ca_file;
-	out->opts.pinned_public_key = out->pinned_public_key;
-	out->opts.proxy = out->proxy;
-	out->opts.connect_timeout = ct;
-	out->opts.timeout = to;
-	out->opts.insecure_http = insecure;
-	return 0;
 }
 
 /* SECURITY: parsed replies may hold the text (and so the code): wipe. */

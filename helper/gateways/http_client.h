@@ -26,7 +26,23 @@ struct smsotp_http_opts {
 	long connect_timeout;		/* seconds, > 0 */
 	long timeout;			/* seconds, > 0 */
 	int insecure_http;		/* allow http:// (loopback Kannel) */
+	struct smsotp_http_pool *pool;	/* NULL: a new handle per request */
 };
+
+/*
+ * The libcurl handles a gateway keeps between its requests (one per
+ * request in flight, up to a few kept idle): a kept handle keeps its
+ * connection to the provider alive and its parsed CA store, so a warm
+ * send in the resident service needs neither a TCP nor a TLS handshake
+ * nor a CA bundle parse. Every option, the pin and the deadlines among
+ * them, is set anew on every request (libcurl reuses a connection only
+ * for the same TLS settings, pin included), and a kept handle holds no
+ * option of the last request (reset when it comes back). Thread safe;
+ * freed with the gateway's settings.
+ */
+struct smsotp_http_pool;
+struct smsotp_http_pool *smsotp_http_pool_new(void);
+void smsotp_http_pool_free(struct smsotp_http_pool *pool);
 
 struct smsotp_http_req {
 	const char *method;		/* "GET" or "POST" */

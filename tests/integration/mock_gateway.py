@@ -4,17 +4,20 @@
 
 Usage:
   mock_gateway.py --port P --cert C --key K --log FILE [--http] [--no-faults]
+                  [--keep-alive]
                   [--twilio-token T] [--vonage-key K] [--vonage-secret S]
                   [--generic-token T] [--kannel-user U] [--kannel-pass P]
 
 Serves on 127.0.0.1:P (P = 0 picks a free port), HTTPS with certificate C
 and key K unless --http is given (plain HTTP, for insecure_http tests).
+Replies close their connection unless --keep-alive is given.
 When listening it prints "READY <port>" on stdout and flushes. Each request
 is appended to FILE as one JSON line, written before the reply is sent:
   {"method", "path", "query", "args": {query parameters}, "headers":
    {name: value, ...} (Authorization included), "body": raw text, "form":
    {field: value} (form bodies), "json": value (JSON bodies), "api",
-   "t": time.time() when the request was read (bench/run's send path)}
+   "t": time.time() when the request was read (bench/run's send path),
+   "conn": the number of the connection it came on, from 1}
 Stops on SIGTERM or SIGINT. Standard library only; run with /usr/bin/python3.
 
 APIs (ROUTES):
@@ -104,6 +107,9 @@ class Config:
     kannel_pass = "foobar"
     faults = True
     tls = None  # ssl.SSLContext, or None for plain HTTP
+    keep_alive = False  # replies without "Connection: close"
+    conns = 0  # connections accepted so far (each request logs its own)
+    conns_lock = threading.Lock()
 
 
 def log_request(entry):
@@ -366,6 +372,9 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 60  # per connection: a stuck client cannot pin a thread
 
     def setup(self):
+        with Config.conns_lock:
+            Config.conns += 1
+            self.conn = Config.conns
         # TLS handshake here, in the connection's own thread, so that a
         # slow or failing client never blocks the accept loop.
         if Config.tls is not None:
@@ -383,7 +392,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
+            if not Config.keep_alive:
+                self.send_header("Connection", "close")
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.end_headers()
@@ -391,7 +401,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except QUIET_ERRORS as e:
             raise Gone() from e
-        self.close_connection = True
+        self.close_connection = not Config.keep_alive
 
     def send_json(self, status, obj, headers=None):
         self.send_raw(status, json.dumps(obj).encode(), "application/json",
@@ -448,6 +458,7 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k: v for k, v in self.headers.items()},
             "body": text,
             "t": time.time(),
+            "conn": self.conn,
         }
         self.args = dict(urllib.parse.parse_qsl(url.query,
                                                 keep_blank_values=True))
@@ -510,6 +521,8 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--http", action="store_true",
                     help="plain HTTP instead of HTTPS")
+    ap.add_argument("--keep-alive", action="store_true",
+                    help="keep connections open between requests")
     ap.add_argument("--no-faults", action="store_true",
                     help="no common faults: every API just works")
     for opt in ("twilio_token", "vonage_key", "vonage_secret",
@@ -520,6 +533,7 @@ def main():
 
     Config.log_path = args.log
     Config.faults = not args.no_faults
+    Config.keep_alive = args.keep_alive
     for opt in ("twilio_token", "vonage_key", "vonage_secret",
                 "generic_token", "kannel_user", "kannel_pass"):
         setattr(Config, opt, getattr(args, opt))

@@ -15,12 +15,12 @@ chgrp smsotp "$ETC/pam_smsotp.twilio"
 chmod 0640 "$ETC/pam_smsotp.twilio"	# root:smsotp 0640: the service reads it too
 
 pids=""
-# mock NAME CERT: start a mock; sets PORT_<NAME>; its log is $T/NAME.log
+# mock NAME CERT [ARG...]: start a mock; sets PORT_<NAME>; its log is $T/NAME.log
 mock() {
 	: >"$T/$1.log"
 	/usr/bin/python3 "$HERE/mock_gateway.py" --port 0 --cert "$T/certs/$2.pem" \
 		--key "$T/certs/$2.key" --log "$T/$1.log" --twilio-token "$TOKEN" \
-		>"$T/$1.out" 2>"$T/$1.err" &
+		"${@:3}" >"$T/$1.out" 2>"$T/$1.err" &
 	pids="$pids $!"
 	for _ in $(seq 100); do grep -q '^READY' "$T/$1.out" && break; sleep 0.05; done
 	eval "PORT_$1=$(awk '/^READY/ {print $2}' "$T/$1.out")"
@@ -28,6 +28,7 @@ mock() {
 stop_mocks() { for p in $pids; do kill "$p" 2>/dev/null; done; wait $pids 2>/dev/null; cleanup_lib; }
 trap stop_mocks EXIT
 mock good good
+mock keep good --keep-alive
 mock wrong wronghost
 mock self self
 
@@ -115,6 +116,23 @@ twilio_conf 1
 service smsotp-safe failmode=safe
 SMSOTP_CODE_CMD=false login smsotp-safe alice
 check result_is "Permission denied"
+
+# The resident service keeps the gateway's connection (and its TLS session
+# and CA store) between sends; an exec'd helper cannot, and opens one per
+# send. Three logins of three users to a mock that keeps connections open.
+tid=twilio_warm_connection_${TRANSPORT:-exec}
+reset_state
+users "alice +447700900123" "bob +447700900456" "carol +447700900789"
+twilio_conf "$PORT_keep"
+for u in alice bob carol; do
+	SMSOTP_CODE_CMD=$(code_cmd keep) login smsotp "$u" code
+	result_is "$OK" || break
+done
+conns=$(/usr/bin/python3 -c 'import json,sys; print(len({json.loads(l)["conn"] for l in open(sys.argv[1])}))' "$T/keep.log")
+want=3
+[ "${TRANSPORT:-exec}" = socket ] && want=1
+tid="$tid ($(wc -l <"$T/keep.log") sends on $conns connections)"
+check eval 'result_is "$OK" && [ "$(wc -l <"$T/keep.log")" -eq 3 ] && [ "$conns" -eq "$want" ]'
 
 tid=twilio_no_secret_in_state_or_logs
 check eval '! grep -rqs "$TOKEN" "$STATE" "$SYSLOG"'
