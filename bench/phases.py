@@ -129,7 +129,7 @@ def setup_services(b):
     """The pam_wrapper service dir of the login section."""
     lines = b.refs.lines()
     lines["permit"] = "auth required pam_permit.so"
-    lines["smsotp"] = "auth required %s" % b.prefix.so
+    lines["smsotp"] = "auth required %s transport=exec" % b.prefix.so
     b.svc = os.path.join(b.work, "svc")
     service_dir(b.svc, lines)
 

@@ -33,6 +33,7 @@ if sys.argv[2]:
 assert "error" not in r, r.get("error")
 need = {
     "login": ["ga_share", "smsotp_breakdown", "ratios", "modules"],
+    "service": ["kinds", "ratios"],
     "helper": ["begin", "verify", "null_programs", "estimate_without_libcurl"],
     "send_path": ["one_cert", "system_bundle"],
     "memory": ["helper_vmhwm_kb", "helper_peak_kb", "pamtester_vmhwm_kb"],
@@ -48,6 +49,12 @@ for m in ("permit", "ga", "oath", "smsotp"):
     v = r["login"]["modules"][m]
     assert v["instructions"] > 0 and v["wall_ms_median"] > 0, (m, v)
     assert v["failures"] == 0, (m, v)
+for k in ("permit", "ga", "smsotp_exec", "smsotp_socket"):
+    v = r["service"]["kinds"][k]
+    assert v["instructions"] > 0 and v["wall_ms_median"] > 0, (k, v)
+    assert v["failures"] == 0, (k, v)
+assert r["service"]["kinds"]["smsotp_socket"]["instructions_service"] > 0
+assert r["service"]["service_exit"] == 0, r["service"]
 for op in ("begin", "verify"):
     assert r["helper"][op]["instructions"]["total"] > 0, op
 assert all(x["failures"] == 0 for x in r["load"]["distinct"]), r["load"]
@@ -55,7 +62,8 @@ assert all(x["checks"]["limits_hold"] for x in r["load"]["one_user"])
 for t in ("code_check_le_2x_ga_share", "whole_le_4x_ga_share",
           "wall_le_1_5x_ga", "load_n32_ge_300_per_s_p99_lt_50ms",
           "one_user_limits_hold", "many_users_le_1_2x_ten",
-          "helper_peak_rss_le_6_mib"):
+          "helper_peak_rss_le_6_mib", "service_whole_le_2x_ga_share",
+          "service_wall_le_1_2x_ga"):
     assert t in r["targets"], "target %s missing" % t
 PY
 
@@ -66,7 +74,7 @@ tid=bench_restores_prefix
 left=$(find /etc/pam.d -maxdepth 1 -name 'smsotpbench-*' | wc -l)
 check eval '[ "$(stat -c %a "$HELPER")" = "$mode_before" ] &&
 	[ ! -e "$CONF" ] && [ ! -e "$USERS" ] &&
-	[ "$left" -eq 0 ] &&
+	[ "$left" -eq 0 ] && [ ! -e "$P/var/run/pam_smsotp/socket" ] &&
 	[ "$(find "$STATE" -maxdepth 1 -name "u-*" | wc -l)" -eq 0 ]'
 
 [ $had_conf = 1 ] && cp -p "$T/conf.orig" "$CONF"
