@@ -21,6 +21,7 @@ import time
 
 from benchlib import (Accounts, BASE_ENV, BenchError, med, ms, pct, ratio,
                       user_name, users_lines)
+from phases_service import Service
 
 PAMD = "/etc/pam.d"
 CONTEND_USER = "bcontend"
@@ -188,10 +189,32 @@ def section_load(b):
             r = run_load(b, names[:n], CONTEND_USER, dur)
             r["checks"] = contention_checks(b, r, 0, 64, 8)
             res["one_user"].append(r)
+        res.update(socket_load(b, ref_n, dur))
     finally:
         svc.remove()
         accounts.close()
         b.prefix.reset_state()
+    return res
+
+
+def socket_load(b, n, dur):
+    """The same loads at n workers through the resident service
+    (transport=socket): distinct users, then all on one user."""
+    ssvc = PamdServices("sock")
+    b.cleanups.append(ssvc.remove)
+    names = ssvc.make(n, "auth required %s transport=socket" % b.prefix.so)
+    res = {}
+    service = Service(b)
+    try:
+        b.prefix.reset_state()
+        res["distinct_socket"] = run_load(b, names, None, dur)
+        b.prefix.reset_state()
+        r = run_load(b, names, CONTEND_USER, dur)
+        r["checks"] = contention_checks(b, r, 0, 64, 8)
+        res["one_user_socket"] = r
+    finally:
+        res["service_exit"] = service.stop()
+        ssvc.remove()
     return res
 
 

@@ -37,7 +37,8 @@ need = {
     "helper": ["begin", "verify", "null_programs", "estimate_without_libcurl"],
     "send_path": ["one_cert", "system_bundle"],
     "memory": ["helper_vmhwm_kb", "helper_peak_kb", "pamtester_vmhwm_kb"],
-    "load": ["distinct", "one_user", "permit_reference"],
+    "load": ["distinct", "one_user", "permit_reference", "distinct_socket",
+             "one_user_socket"],
     "scale": ["ten_users", "many_users", "instructions_ratio"],
     "targets": [], "meta": ["loadavg_start"],
 }
@@ -59,11 +60,15 @@ for op in ("begin", "verify"):
     assert r["helper"][op]["instructions"]["total"] > 0, op
 assert all(x["failures"] == 0 for x in r["load"]["distinct"]), r["load"]
 assert all(x["checks"]["limits_hold"] for x in r["load"]["one_user"])
+assert r["load"]["distinct_socket"]["failures"] == 0, r["load"]
+assert r["load"]["one_user_socket"]["checks"]["limits_hold"], r["load"]
+assert r["load"]["service_exit"] == 0, r["load"]
 for t in ("code_check_le_2x_ga_share", "whole_le_4x_ga_share",
           "wall_le_1_5x_ga", "load_n32_ge_300_per_s_p99_lt_50ms",
           "one_user_limits_hold", "many_users_le_1_2x_ten",
           "helper_peak_rss_le_6_mib", "service_whole_le_2x_ga_share",
-          "service_wall_le_1_2x_ga"):
+          "service_wall_le_1_2x_ga", "service_one_user_limits_hold",
+          "service_load_ge_0_8x_permit_p99_le_1_5x"):
     assert t in r["targets"], "target %s missing" % t
 PY
 
