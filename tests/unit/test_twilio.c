@@ -369,7 +369,7 @@ test_plain_http(void **state)
 {
 	const struct lines insecure = { .extra = "insecure_http = true;" };
 	struct smsotp_gw_result res;
-	struct smsotp_http_opts opts = { NULL, NULL, NULL, 2, 2, 0 };
+	struct smsotp_http_opts opts = { .connect_timeout = 2, .timeout = 2 };
 	struct smsotp_http_req req = { "GET", NULL, NULL, NULL, 0, NULL, NULL };
 	struct smsotp_http_resp resp;
 	const struct mockgw *m = &mockgw.m[MOCKGW_PLAIN];
