@@ -130,6 +130,9 @@ def setup_services(b):
     lines = b.refs.lines()
     lines["permit"] = "auth required pam_permit.so"
     lines["smsotp"] = "auth required %s transport=exec" % b.prefix.so
+    # the service section's: the two transports under their own names
+    lines["smsotp_exec"] = lines["smsotp"]
+    lines["smsotp_socket"] = "auth required %s transport=socket" % b.prefix.so
     b.svc = os.path.join(b.work, "svc")
     service_dir(b.svc, lines)
 

@@ -3,7 +3,8 @@
 resident service (transport=socket) side by side with the exec'd helper
 (transport=exec), pam_google_authenticator and pam_permit, in one run.
 
-Wall time: --runs logins each, the four interleaved. Instructions: the
+Wall time: --runs logins each, the four interleaved, in the login
+section's service dir (phases.setup_services names the two transports). Instructions: the
 login's pamtester (the module's side) under callgrind, plus the service's
 instructions for that login's requests: two service instances under
 callgrind, one serving a warm-up login, the other the warm-up and the
@@ -18,11 +19,13 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import (PAMTESTER, BenchError, callgrind_argv, cg_files, login,
-                      med, ms, pct, ratio, service_dir, user_name,
-                      wrapper_env)
+from benchlib import BenchError, callgrind_argv, cg_files, med, ms, pct, \
+    ratio, user_name
+from phases import cg_login, one_login
 
 KINDS = ("permit", "ga", "smsotp_exec", "smsotp_socket")
+MODULE = {"permit": "permit", "ga": "ga", "smsotp_exec": "smsotp",
+          "smsotp_socket": "smsotp"}
 
 
 def socket_path(b):
@@ -66,29 +69,14 @@ class Service:
         return self.p.returncode
 
 
-def one(b, kind, user, argv_prefix=()):
-    module = {"smsotp_exec": "smsotp", "smsotp_socket": "smsotp"}.get(
-        kind, kind)
-    pre = b.refs.prepare(module)
-    if module == "ga":
-        answer = (lambda c=pre: c)
-    elif module == "smsotp":
-        answer = b.code_source(kind)
-    else:
-        answer = None
-    argv = list(argv_prefix) + [PAMTESTER, kind, user, "authenticate"]
-    return login(argv, wrapper_env(b.svcsock), answer, 300.0)
+def one(b, kind, user):
+    """One login of kind (KINDS) in the login section's service dir."""
+    return one_login(b, MODULE[kind], user, timeout=300.0, service=kind)
 
 
 def cg_pamtester(b, kind, user):
-    d = b.tmpdir("cg-%s" % kind)
-    r = one(b, kind, user, callgrind_argv(d) + [
-        "--dump-before=execve", "--zero-before=__spawni_child",
-        "--zero-before=exec_helper*"])
-    if not r["ok"]:
-        raise BenchError("callgrind login %s failed: %r" % (kind,
-                                                          r["out"][-300:]))
-    return sum(t for _, _, t, _ in cg_files(d))
+    """Instructions of one login of kind: pamtester and what it starts."""
+    return cg_login(b, MODULE[kind], user, service=kind)["total"]
 
 
 def cg_service(b, logins):
@@ -120,13 +108,6 @@ def section_service(b):
     if subprocess.run(["getent", "passwd", "_smsotp"],
                       stdout=subprocess.DEVNULL).returncode != 0:
         raise BenchError("no user _smsotp: the service needs it (README)")
-    lines = b.refs.lines()
-    lines = {"permit": "auth required pam_permit.so", "ga": lines["ga"],
-             "smsotp_exec": "auth required %s transport=exec" % b.prefix.so,
-             "smsotp_socket": "auth required %s transport=socket" %
-             b.prefix.so}
-    b.svcsock = os.path.join(b.work, "svc-service")
-    service_dir(b.svcsock, lines)
     walls = {k: [] for k in KINDS}
     fails = {k: 0 for k in KINDS}
     svc = Service(b)
