@@ -52,28 +52,43 @@ same_time(const struct timespec *a, const struct timespec *b)
 }
 
 int
-smsotp_stamps_same(const struct smsotp_stamps *st)
+smsotp_stamp_fd(int fd, struct smsotp_stamp *s)
+{
+	struct stat sb;
+
+	memset(s, 0, sizeof(*s));
+	if (fstat(fd, &sb) != 0)
+		return -1;
+	fill(s, &sb);
+	return 0;
+}
+
+int
+smsotp_stamp_still(const struct smsotp_stamp *s, const char *path)
 {
 	struct smsotp_stamp now;
 	struct stat sb;
+
+	/* a link where the file was is a change too: lstat */
+	if (lstat(path, &sb) != 0)
+		return 0;
+	fill(&now, &sb);
+	return now.dev == s->dev && now.ino == s->ino &&
+	    now.size == s->size && now.mode == s->mode &&
+	    now.uid == s->uid && now.gid == s->gid &&
+	    same_time(&now.mtim, &s->mtim) && same_time(&now.ctim, &s->ctim);
+}
+
+int
+smsotp_stamps_same(const struct smsotp_stamps *st)
+{
 	int i;
 
 	if (st->overflow)
 		return 0;
-	for (i = 0; i < st->n; i++) {
-		const struct smsotp_stamp *s = &st->s[i];
-
-		/* a link where the file was is a change too: lstat */
-		if (lstat(s->path, &sb) != 0)
+	for (i = 0; i < st->n; i++)
+		if (!smsotp_stamp_still(&st->s[i], st->s[i].path))
 			return 0;
-		fill(&now, &sb);
-		if (now.dev != s->dev || now.ino != s->ino ||
-		    now.size != s->size || now.mode != s->mode ||
-		    now.uid != s->uid || now.gid != s->gid ||
-		    !same_time(&now.mtim, &s->mtim) ||
-		    !same_time(&now.ctim, &s->ctim))
-			return 0;
-	}
 	return 1;
 }
 

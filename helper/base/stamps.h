@@ -37,6 +37,10 @@ struct smsotp_stamps {
 void smsotp_stamps_watch(struct smsotp_stamps *st);
 /* Note the open file fd at path, when this thread watches (secfile.c). */
 void smsotp_stamps_note(int fd, const char *path);
+/* The stamp of the open file fd (its path member left NULL): 0, or -1. */
+int smsotp_stamp_fd(int fd, struct smsotp_stamp *s);
+/* 1 when path (lstat) is still the file stamp s describes. */
+int smsotp_stamp_still(const struct smsotp_stamp *s, const char *path);
 /* 1 when each noted path (lstat) is still the file that was read. */
 int smsotp_stamps_same(const struct smsotp_stamps *st);
 void smsotp_stamps_free(struct smsotp_stamps *st);

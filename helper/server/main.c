@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "phones/account_files.h"
 #include "proto/proto.h"
 #include "server/dispatch.h"
 #include "server/hardening.h"
@@ -97,6 +98,7 @@ listen_mode(int argc, char **argv, int lfd)
 		return 1;
 	}
 	smsotp_warm_enable();	/* the configuration and key stay parsed */
+	smsotp_account_files_enable();	/* and /etc/passwd */
 	return smsotp_service_run(lfd, &o) == 0 ? 0 : 1;
 }
 

@@ -9,7 +9,8 @@
 # many requests at once are all answered; the bound on requests in flight
 # answers ERROR at once; the configuration and key on disk are what
 # apply (kept parsed, read again when a file changes, even in place); it
-# binds the socket itself without systemd; SIGTERM stops it.
+# binds the socket itself without systemd; SIGTERM stops it; an account
+# added or removed (it keeps /etc/passwd parsed) applies to the next request.
 . "$(dirname "$0")/../lib.sh"
 
 CLIENT="/usr/bin/python3 $HERE/sockclient.py"
@@ -20,7 +21,7 @@ code() { sh -c "$SMSOTP_CODE_CMD"; }
 mark() { logmark=$(wc -l <"$SYSLOG" 2>/dev/null || echo 0); }
 logged() { tail -n +$((logmark + 1)) "$SYSLOG" | grep -q -- "$1"; }
 
-lines=("alice +447700900123" "bob +447700900456")
+lines=("alice +447700900123" "bob +447700900456" "smsotpacct +447700900789")
 for i in $(seq -w 1 30); do lines+=("u$i +4477009001$i"); done
 users "${lines[@]}"
 write_conf 'limits = { sends_per_user = 64; global_sends_per_minute = 1000; global_sends_per_day = 10000; resend_cooldown = 0; };'
@@ -148,6 +149,26 @@ check eval '[ "$r1" = y ] && status_is OK'
 tid=service_sigterm_stops_it
 stop_service
 check eval '[ "$svc_rc" -eq 0 ]'
+
+# The service keeps /etc/passwd parsed: an account removed or added is
+# what the next request sees (a name NSS does not know gets a decoy).
+tid=service_account_changes_apply
+userdel smsotpacct >/dev/null 2>&1
+useradd --system --no-create-home --shell /usr/sbin/nologin smsotpacct
+start_service
+n0=$(outbox_lines)
+req op=begin user=smsotpacct service=sshd
+r1=$(status_is SENT && [ "$(outbox_lines)" -eq $((n0 + 1)) ] && echo y)
+userdel smsotpacct
+req op=begin user=smsotpacct service=sshd
+r2=$(status_is SENT && [ "$(outbox_lines)" -eq $((n0 + 1)) ] && echo y)
+useradd --system --no-create-home --shell /usr/sbin/nologin smsotpacct
+req op=begin user=smsotpacct service=sshd
+r3=$(status_is SENT && [ "$(outbox_lines)" -eq $((n0 + 2)) ] && echo y)
+userdel smsotpacct
+stop_service
+echo "there=$r1 removed=$r2 added=$r3" >>"$T/last.out"
+check eval '[ "$r1" = y ] && [ "$r2" = y ] && [ "$r3" = y ]'
 
 # a slow gateway for bob: the bound on requests in flight
 write_conf_raw "phones = { file = \"$USERS\"; default_country = \"44\"; };
