@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <security/pam_ext.h>
+#include <security/pam_modules.h>
 
 #include "proto/fdio.h"
 #include "proto/proto.h"
@@ -32,6 +33,8 @@
 
 /* getpwnam_r's buffer grows up to this (a user with huge GECOS). */
 #define PW_BUF_MAX (1024 * 1024)
+/* The pam_set_data name of the trusted uids (trust_of). */
+#define TRUST_DATA "pam_smsotp_socket_trust"
 /* Room for "neither NAME nor NAME" in a log line. */
 #define WHO_MAX 256
 
@@ -350,14 +353,48 @@ out:
 	return rv;
 }
 
+static void
+trust_free(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/*
+ * The uids trusted to serve the socket, looked up once per PAM handle:
+ * the begin and the verify of one login (and sshd's retries in one
+ * connection) ask NSS once, not at every request.
+ */
+static const struct smsotp_sock_trust *
+trust_of(pam_handle_t *pamh, int debug, struct smsotp_sock_trust *local)
+{
+	const void *kept = NULL;
+	struct smsotp_sock_trust *t;
+
+	if (pam_get_data(pamh, TRUST_DATA, &kept) == PAM_SUCCESS &&
+	    kept != NULL)
+		return kept;
+	smsotp_sock_trust_default(pamh, debug, local);
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return local;
+	*t = *local;
+	if (pam_set_data(pamh, TRUST_DATA, t, trust_free) != PAM_SUCCESS) {
+		free(t);
+		return local;
+	}
+	return t;
+}
+
 enum smsotp_sock_result
 smsotp_socket_request(pam_handle_t *pamh, int debug,
     const struct smsotp_request *req, struct smsotp_helper_reply *rep,
     const char **unavail_why)
 {
-	struct smsotp_sock_trust t;
+	struct smsotp_sock_trust local;
 
-	smsotp_sock_trust_default(pamh, debug, &t);
-	return smsotp_socket_request_at(pamh, debug, SMSOTP_SOCKET_PATH, &t,
-	    SMSOTP_HELPER_TIMEOUT_MS, req, rep, unavail_why);
+	return smsotp_socket_request_at(pamh, debug, SMSOTP_SOCKET_PATH,
+	    trust_of(pamh, debug, &local), SMSOTP_HELPER_TIMEOUT_MS, req, rep,
+	    unavail_why);
 }

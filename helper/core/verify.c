@@ -6,8 +6,10 @@
  *   resolve -> lock -> check -> count the attempt -> commit -> compare
  *   -> commit
  * The attempt is counted, durably, before the code is compared; a right
- * code writes the state again without the failure. Backup codes are
- * typed at the same prompt (the sender's compare, under the same lock).
+ * code writes the state again without the failure. In the resident
+ * service, where no caller can stop or kill a request, the code is
+ * compared first and the state written once. Backup codes are typed at
+ * the same prompt (the sender's compare, under the same lock).
  */
 #include "config.h"
 
@@ -126,22 +128,25 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
  * compare: the sender checks the code (and backup codes) against ok, the
  * state as it was before the attempt was counted into l->st. A right code
  * ends the challenge and the user's failures, written again; a wrong one
- * stays counted (r as count_failure made it).
+ * stays counted (r as count_failure made it), and is written now unless
+ * it was before the compare (counted).
  */
 static void
 compare(struct smsotp_login *l, struct smsotp_state *ok, int idx,
-    const char *challenge, const char *code, size_t codelen,
+    const char *challenge, const char *code, size_t codelen, int counted,
     struct smsotp_reply *r)
 {
-	switch (l->sender->check(l, challenge, code, codelen,
-	    ok->chal[idx].hash)) {
-	case SMSOTP_STEP_MATCH:
-		break;
-	case SMSOTP_STEP_NEXT:
-		log_failure(l->ctx, &l->st, r, l->ulog);
-		return;
-	default:
-		smsotp_reply_init(r, SMSOTP_ERROR);
+	enum smsotp_step s = l->sender->check(l, challenge, code, codelen,
+	    ok->chal[idx].hash);
+
+	if (s != SMSOTP_STEP_MATCH) {
+		if (!counted && smsotp_login_commit(l, &l->st, r) !=
+		    SMSOTP_STEP_NEXT)
+			return;
+		if (s == SMSOTP_STEP_NEXT)
+			log_failure(l->ctx, &l->st, r, l->ulog);
+		else
+			smsotp_reply_init(r, SMSOTP_ERROR);
 		return;
 	}
 	smsotp_chal_drop(ok, idx);
@@ -171,19 +176,23 @@ smsotp_verify_with(const struct smsotp_ctx *ctx,
 	    check(&l, challenge, &idx, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	/*
-	 * SECURITY: the attempt is counted, durably, before the code is
-	 * compared: a caller that kills the helper (or lets a resource limit
-	 * do it) once it guesses the answer from timing or file sizes has
-	 * spent the attempt all the same. A right code then writes the state
-	 * again, without the failure.
+	 * SECURITY: the exec'd helper counts the attempt, durably, before
+	 * the code is compared: a caller that kills the helper (or lets a
+	 * resource limit do it) once it guesses the answer from timing or
+	 * file sizes has spent the attempt all the same. A right code then
+	 * writes the state again, without the failure. The resident
+	 * service's request runs in a process the caller cannot signal or
+	 * limit, and goes on when the caller hangs up: it compares first and
+	 * writes once, the attempt counted or the code used.
 	 */
 	ok = l.st;
 	count_failure(ctx, &l.st, idx, r);
 	smsotp_login_note(&l, &l.st, r->status == SMSOTP_LOCKED ?
 	    SMSOTP_DK_LOCKED_OUT : SMSOTP_DK_WRONG, l.decoy);
-	if (smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
+	if (!ctx->resident &&
+	    smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
 		goto out;
-	compare(&l, &ok, idx, challenge, code, codelen, r);
+	compare(&l, &ok, idx, challenge, code, codelen, !ctx->resident, r);
 out:
 	smsotp_login_end(&l);
 	smsotp_wipe(&ok, sizeof(ok));

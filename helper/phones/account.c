@@ -23,7 +23,7 @@
 
 static pthread_mutex_t miss_mu = PTHREAD_MUTEX_INITIALIZER;
 static long miss_us[MISS_SAMPLES];	/* under miss_mu */
-static unsigned miss_n, miss_next;
+static unsigned miss_n, miss_next, miss_hits;
 
 /*
  * SECURITY: NSS answers a name it does not know more slowly than one it
@@ -55,32 +55,56 @@ miss_note(double started)
 	(void)pthread_mutex_unlock(&miss_mu);
 }
 
+static void
+real_miss(char *buf, size_t sz)
+{
+	struct passwd pwd, *pw = NULL;
+	double t0 = smsotp_mono();
+
+	(void)getpwnam_r("smsotp-no-such-user", &pwd, buf, sz, &pw);
+	explicit_bzero(buf, sz);
+	miss_note(t0);
+}
+
+/*
+ * The map was read anew (the request that reads it is slow whether the
+ * name is in it or not): the samples of the old file go, and as many new
+ * ones as a hit needs are taken now.
+ */
+static void
+misses_anew(char *buf, size_t sz)
+{
+	int i;
+
+	if (pthread_mutex_lock(&miss_mu) != 0)
+		return;
+	miss_n = miss_next = miss_hits = 0;
+	(void)pthread_mutex_unlock(&miss_mu);
+	for (i = 0; i < MISS_SAMPLES / 2; i++)
+		real_miss(buf, sz);
+}
+
 /*
  * SECURITY: a name the kept map answers costs no NSS lookup, one it does
  * not know costs NSS's whole walk (the files scan, then the sources
  * after files). A hit waits as long as one of the recent NSS misses took
- * (drawn at random), and one hit in MISS_FRESH, or any while there are
- * too few samples, makes a real miss instead, to keep them current.
+ * (drawn at random); one hit in MISS_FRESH, or any while there are too
+ * few samples, makes a real miss instead, to keep them current (a
+ * machine under load answers misses more slowly).
  */
 static void
 like_a_miss(char *buf, size_t sz)
 {
-	struct passwd pwd, *pw = NULL;
 	struct timespec ts;
-	double t0;
 	long us = -1;
 
 	if (pthread_mutex_lock(&miss_mu) == 0) {
-		if (miss_n >= MISS_SAMPLES / 2 &&
-		    randombytes_uniform(MISS_FRESH) != 0)
+		if (miss_n >= MISS_SAMPLES / 2 && miss_hits++ % MISS_FRESH != 0)
 			us = miss_us[randombytes_uniform(miss_n)];
 		(void)pthread_mutex_unlock(&miss_mu);
 	}
 	if (us < 0) {
-		t0 = smsotp_mono();
-		(void)getpwnam_r("smsotp-no-such-user", &pwd, buf, sz, &pw);
-		explicit_bzero(buf, sz);
-		miss_note(t0);
+		real_miss(buf, sz);
 		return;
 	}
 	ts.tv_sec = us / 1000000;
@@ -99,11 +123,11 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 	size_t n;
 	enum smsotp_phone_result rv = SMSOTP_PHONE_ERROR;
 	double t0 = smsotp_mono();
-	int e, kept;
+	int e, kept, fresh = 0;
 
 	if (sz < 1024)
 		sz = 1024;
-	kept = smsotp_account_files_find(given, out, outsz, uid);
+	kept = smsotp_account_files_find(given, out, outsz, uid, &fresh);
 	if (kept == 1 && !smsotp_user_ok(out))
 		kept = -1;	/* NSS answers, and refuses it below */
 	for (;;) {
@@ -112,6 +136,8 @@ smsotp_user_canon(const char *given, char *out, size_t outsz, uid_t *uid,
 			(void)smsotp_fmt(why, whysz, "out of memory");
 			return SMSOTP_PHONE_ERROR;
 		}
+		if (fresh)
+			misses_anew(buf, (size_t)sz);
 		if (kept == 1) {
 			like_a_miss(buf, (size_t)sz);
 			free(buf);

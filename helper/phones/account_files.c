@@ -268,17 +268,19 @@ map_current(const struct map *m, const char *pwpath, const char *nspath)
 
 int
 smsotp_account_files_find_at(const char *passwd, const char *nsswitch,
-    const char *name, char *out, size_t outsz, uid_t *uid)
+    const char *name, char *out, size_t outsz, uid_t *uid, int *fresh)
 {
 	struct entry key, *e;
 	size_t n;
 	int rv = -1;
 
+	*fresh = 0;
 	if (pthread_mutex_lock(&map_mu) != 0)
 		return -1;
 	if (!map_current(cur, passwd, nsswitch)) {
 		map_free(cur);
 		cur = map_read(passwd, nsswitch);
+		*fresh = cur != NULL && cur->files_first;
 	}
 	if (cur == NULL || !cur->files_first)
 		goto out;
@@ -303,10 +305,11 @@ out:
 
 int
 smsotp_account_files_find(const char *name, char *out, size_t outsz,
-    uid_t *uid)
+    uid_t *uid, int *fresh)
 {
+	*fresh = 0;
 	if (!enabled)
 		return -1;
 	return smsotp_account_files_find_at("/etc/passwd", "/etc/nsswitch.conf",
-	    name, out, outsz, uid);
+	    name, out, outsz, uid, fresh);
 }

@@ -35,13 +35,15 @@ int smsotp_account_files_enabled(void);
  *    0  files has no such name: ask NSS;
  *   -1  the map does not apply (not enabled, nsswitch.conf not
  *       "files" first, a file unreadable, out of memory): ask NSS.
+ * *fresh = 1 when this call read the files anew into a map that applies.
  */
 int smsotp_account_files_find(const char *name, char *out, size_t outsz,
-    uid_t *uid) SMSOTP_WUR;
+    uid_t *uid, int *fresh) SMSOTP_WUR;
 
 /* The same, with other files and no enabling: for the tests. */
 int smsotp_account_files_find_at(const char *passwd, const char *nsswitch,
-    const char *name, char *out, size_t outsz, uid_t *uid) SMSOTP_WUR;
+    const char *name, char *out, size_t outsz, uid_t *uid, int *fresh)
+    SMSOTP_WUR;
 
 /* 1 when the passwd line of the nsswitch.conf text s puts files first. */
 int smsotp_nsswitch_files_first(const char *s);

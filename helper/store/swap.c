@@ -325,27 +325,40 @@ publish(int dfd, const char *tmp, uint64_t seq, char *why, size_t whysz)
 	return rv;
 }
 
+static int
+by_seq(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Remove superseded versions: not among the newest SMSOTP_SWAP_KEEP, and
  * older than OLD_AGE_S, so that a name is never free again while an
  * update that read its predecessor may still check its own win (won()).
+ * Oldest first, up to the first one too young: a version is written
+ * after its predecessor was read, so the later ones are younger still (a
+ * rare exception waits for a later update), and an update under a steady
+ * load stats one version that stays, not every one of the last seconds.
  */
 static void
-remove_old(int dfd, uint64_t newest, const uint64_t *old, int nold)
+remove_old(int dfd, uint64_t newest, uint64_t *old, int nold)
 {
 	struct stat sb;
 	char vname[24];
 	time_t now = time(NULL);
 	int i;
 
-	for (i = 0; i < nold; i++) {
-		if (old[i] + SMSOTP_SWAP_KEEP > newest)
-			continue;
+	qsort(old, (size_t)nold, sizeof(*old), by_seq);
+	for (i = 0; i < nold && old[i] + SMSOTP_SWAP_KEEP <= newest; i++) {
 		(void)smsotp_fmt(vname, sizeof(vname), "%llu",
 		    (unsigned long long)old[i]);
-		if (fstatat(dfd, vname, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    sb.st_mtime < now - OLD_AGE_S)
-			(void)unlinkat(dfd, vname, 0);
+		if (fstatat(dfd, vname, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;	/* another winner removed it */
+		if (sb.st_mtime >= now - OLD_AGE_S)
+			break;
+		(void)unlinkat(dfd, vname, 0);
 	}
 }
 

@@ -60,17 +60,21 @@ test_nsswitch(void **unused)
 	"bob:x:1002:1002::/home/bob:/bin/sh\n" \
 	"alice:x:2001:2001::/home/alice2:/bin/sh\n"
 
+static int last_fresh;	/* find's: the files were read anew */
+
 static int
 find(const char *dir, const char *name, uid_t *uid)
 {
 	char *pw = tu_path(dir, "passwd"), *ns = tu_path(dir, "nsswitch.conf");
 	char out[64];
-	int rv;
+	int rv, fresh;
 
 	*uid = (uid_t)-1;
-	rv = smsotp_account_files_find_at(pw, ns, name, out, sizeof(out), uid);
+	rv = smsotp_account_files_find_at(pw, ns, name, out, sizeof(out), uid,
+	    &fresh);
 	if (rv == 1)
 		assert_string_equal(out, name);
+	last_fresh = fresh;
 	free(pw);
 	free(ns);
 	return rv;
@@ -81,6 +85,7 @@ test_map(void **unused)
 {
 	char *dir = tu_tmpdir(), *pw, *ns, out[4];
 	uid_t uid;
+	int fresh;
 
 	(void)unused;
 	free(tu_write(dir, "passwd", PW_TEXT, 0644));
@@ -99,7 +104,8 @@ test_map(void **unused)
 	pw = tu_path(dir, "passwd");
 	ns = tu_path(dir, "nsswitch.conf");
 	assert_int_equal(smsotp_account_files_find_at(pw, ns, "alice", out,
-	    sizeof(out), &uid), -1);
+	    sizeof(out), &uid, &fresh), -1);
+	assert_int_equal(fresh, 0);	/* the map was read before */
 	free(pw);
 	free(ns);
 	tu_rmrf(dir);
@@ -148,7 +154,9 @@ test_changes(void **unused)
 	/* an account removed */
 	replace(dir, "passwd", "bob:x:1002:1002::/home/bob:/bin/sh\n");
 	assert_int_equal(find(dir, "alice", &uid), 0);
+	assert_int_equal(last_fresh, 1);
 	assert_int_equal(find(dir, "bob", &uid), 1);
+	assert_int_equal(last_fresh, 0);
 	/* edited in place, the same size, within the same second */
 	pw = tu_path(dir, "passwd");
 	f = fopen(pw, "r+");
@@ -162,6 +170,7 @@ test_changes(void **unused)
 	/* nsswitch.conf changed: the map no longer applies */
 	replace(dir, "nsswitch.conf", "passwd: ldap files\n");
 	assert_int_equal(find(dir, "bob", &uid), -1);
+	assert_int_equal(last_fresh, 0);	/* no map applies */
 	replace(dir, "nsswitch.conf", "passwd: files ldap\n");
 	assert_int_equal(find(dir, "bob", &uid), 1);
 	tu_rmrf(dir);
@@ -174,7 +183,7 @@ test_agrees_with_nss(void **unused)
 {
 	struct passwd *e, pwd, *pw;
 	char out[256], buf[4096];
-	int checked = 0, rv;
+	int checked = 0, rv, fresh;
 	uid_t uid;
 	FILE *f;
 
@@ -188,7 +197,7 @@ test_agrees_with_nss(void **unused)
 			continue;
 		strcpy(name, e->pw_name);
 		rv = smsotp_account_files_find_at("/etc/passwd",
-		    "/etc/nsswitch.conf", name, out, sizeof(out), &uid);
+		    "/etc/nsswitch.conf", name, out, sizeof(out), &uid, &fresh);
 		if (rv == -1)
 			continue;	/* not files first here */
 		pw = NULL;

@@ -673,6 +673,49 @@ test_decoy_same_pipeline(void **state)
 	assert_int_equal(tu_engine_texts(f, real), 3);
 }
 
+/*
+ * In the resident service no caller can stop a request between the count
+ * and the compare: the code is compared before anything is written (the
+ * check sees no failure on disk), and the one write that follows counts
+ * a wrong code, for a real user and for a decoy alike, or uses a right
+ * one.
+ */
+static void
+test_resident_compares_then_writes_once(void **state)
+{
+	struct tu_engine_fx *f = *state;
+	struct smsotp_reply r, v;
+	struct look k;
+	const char *end;
+	char real[sizeof(rec.trace)], code[16], slot[SMSOTP_STATE_NAME_SIZE];
+
+	f->ctx.resident = 1;
+	rec_login(f, "alice", 0);
+	end = strstr(rec.trace, "check[");
+	assert_non_null(end);
+	assert_string_equal(end, "check[locked chal=2 fails=0 counted=0] ");
+	look(&k);
+	assert_int_equal(k.fails, 1);
+	memcpy(real, rec.trace, sizeof(real));
+	rec_login(f, "mallory", 0);
+	assert_string_equal(rec.trace, real);
+	look(&k);
+	assert_int_equal(k.fails, 1);
+
+	/* a right code: accepted, used, the failure gone */
+	rec_start(f, "alice", 0, slot);
+	f->ctx.now = T0 + 40;
+	assert_int_equal(smsotp_begin_with(&f->ctx, &recording, "alice",
+	    "sshd", &r), SMSOTP_SENT);
+	(void)tu_engine_texts(f, code);
+	assert_int_equal(smsotp_verify_with(&f->ctx, &recording, "alice",
+	    r.challenge, code, strlen(code), &v), SMSOTP_OK);
+	look(&k);
+	assert_int_equal(k.fails, 0);
+	assert_int_equal(smsotp_verify_with(&f->ctx, &recording, "alice",
+	    r.challenge, code, strlen(code), &v), SMSOTP_EXPIRED);
+}
+
 static int
 setup_late_decoys(void **state)
 {
@@ -748,6 +791,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_escapes, setup_escapes, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_same_pipeline,
 		    setup_decoys, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resident_compares_then_writes_once, setup_decoys,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_decoy_late_same_pipeline,
 		    setup_late_decoys, teardown),
 	};
