@@ -18,6 +18,16 @@
  * removed by the winners (the newest SMSOTP_SWAP_KEEP stay), temporary
  * files of killed updaters after a minute.
  *
+ * Within one process (the resident service's threads) the updates of a
+ * record take turns on a mutex of the process instead: none of its
+ * threads can be stopped by a caller, and 32 threads racing one rename
+ * would spend their time losing it. Between processes and hosts the
+ * compare-and-swap stays the only rule. A process also remembers the
+ * newest version it saw (swap_turn.c): while that one is fresh and has
+ * no successor it is the newest (newest_fast), and the directory, which
+ * holds a few seconds of versions under load, is listed only by one
+ * update in 16 (which removes the old ones) and after a lost race.
+ *
  * Versions are written without fsync (store.h SMSOTP_PUT_COUNTER): a
  * crash may lose the last updates or leave the newest version damaged, and
  * the caller decides what a damaged version means (core/global.c: written
@@ -33,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -48,6 +59,8 @@
 #define MAX_OLD     64		/* old versions removed per update, at most */
 #define OLD_AGE_S   2		/* a superseded version stays this long */
 #define HDR_LEN     39		/* "swap " + 16 hex + " " + 16 hex + "\n" */
+#define FRESH_S     1		/* a version this young has no removed successor */
+#define FAST_WIN_S  0.25	/* a fast round is won without a listing within */
 
 
 /* "<name>.d" opened (created on first use), checked. fd or -1 (why). */
@@ -119,10 +132,27 @@ parse_seq(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Put v into old[], the MAX_OLD smallest sequence numbers, ascending. */
+static void
+keep_oldest(uint64_t *old, int *nold, uint64_t v)
+{
+	int i;
+
+	if (*nold == MAX_OLD) {
+		if (v >= old[MAX_OLD - 1])
+			return;
+		(*nold)--;
+	}
+	for (i = *nold; i > 0 && old[i - 1] > v; i--)
+		old[i] = old[i - 1];
+	old[i] = v;
+	(*nold)++;
+}
+
 /*
- * Scan the directory: the newest sequence number (0: none), the others
- * (up to MAX_OLD) into old[]; temporary files of killed updaters that are
- * older than STALE_TMP_S are removed. 0 or -1 (why).
+ * Scan the directory: the newest sequence number (0: none), the oldest
+ * others (up to MAX_OLD, ascending) into old[]; temporary files of killed
+ * updaters that are older than STALE_TMP_S are removed. 0 or -1 (why).
  */
 static int
 scan(int dfd, uint64_t *newest, uint64_t *old, int *nold, char *why,
@@ -154,15 +184,67 @@ scan(int dfd, uint64_t *newest, uint64_t *old, int *nold, char *why,
 		if (parse_seq(e->d_name, &v) != 0)
 			continue;
 		if (v > *newest) {
-			if (*newest != 0 && *nold < MAX_OLD)
-				old[(*nold)++] = *newest;
+			if (*newest != 0)
+				keep_oldest(old, nold, *newest);
 			*newest = v;
-		} else if (*nold < MAX_OLD) {
-			old[(*nold)++] = v;
+		} else {
+			keep_oldest(old, nold, v);
 		}
 	}
 	closedir(d);
 	return 0;
+}
+
+static int
+absent(int dfd, uint64_t seq)
+{
+	char vname[24];
+	struct stat sb;
+
+	(void)smsotp_fmt(vname, sizeof(vname), "%llu", (unsigned long long)seq);
+	return fstatat(dfd, vname, &sb, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    errno == ENOENT;
+}
+
+/*
+ * The newest version without listing the directory: hint (the newest this
+ * process saw), when it is still there, at most FRESH_S seconds old, and
+ * hint + 1 is not there. A version is written after its predecessor was
+ * read, so every version after hint would be younger than hint, and
+ * removal takes only versions older than OLD_AGE_S: one after hint would
+ * still be there, hint + 1 first. 1 (*newest set), or 0: list it.
+ */
+static int
+newest_fast(int dfd, uint64_t hint, uint64_t *newest)
+{
+	char vname[24];
+	struct stat sb;
+
+	if (hint == 0)
+		return 0;
+	(void)smsotp_fmt(vname, sizeof(vname), "%llu", (unsigned long long)hint);
+	if (fstatat(dfd, vname, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(sb.st_mode) || sb.st_mtime < time(NULL) - FRESH_S ||
+	    !absent(dfd, hint + 1))
+		return 0;
+	*newest = hint;
+	return 1;
+}
+
+/*
+ * After a fast round (newest_fast) that read version seq, written at
+ * mtime, and published seq + 1: 1 when it won without a listing. The
+ * round must still be young, by both clocks (an updater that was stopped
+ * lists), and the version it read still there: then no one had taken
+ * seq + 1 before, nothing after it can have been removed yet, and when
+ * seq + 2 is not there, seq + 1 is the newest.
+ */
+static int
+fast_won(int dfd, uint64_t seq, double t_fast, time_t mtime)
+{
+	return smsotp_mono() - t_fast < FAST_WIN_S &&
+	    time(NULL) - mtime <= FRESH_S && !absent(dfd, seq) &&
+	    absent(dfd, seq + 2);
 }
 
 /*
@@ -245,8 +327,12 @@ smsotp_dir_swap_read(struct smsotp_store *store, const char *name,
 	if (dfd < 0)
 		return SMSOTP_ST_ERROR;
 	for (tries = 0; tries < 100; tries++) {
-		if (scan(dfd, &newest, old, &nold, why, whysz) != 0)
-			break;
+		if (tries > 0 || !newest_fast(dfd, smsotp_swap_hint(dfd, name, 0),
+		    &newest)) {
+			if (scan(dfd, &newest, old, &nold, why, whysz) != 0)
+				break;
+			smsotp_swap_hint_set(dfd, name, newest);
+		}
 		rv = read_version(dfd, newest, buf, cap, len, cur, hdr, why,
 		    whysz);
 		if (rv != SMSOTP_ST_BUSY)
@@ -325,14 +411,6 @@ publish(int dfd, const char *tmp, uint64_t seq, char *why, size_t whysz)
 	return rv;
 }
 
-static int
-by_seq(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Remove superseded versions: not among the newest SMSOTP_SWAP_KEEP, and
  * older than OLD_AGE_S, so that a name is never free again while an
@@ -343,14 +421,13 @@ by_seq(const void *a, const void *b)
  * load stats one version that stays, not every one of the last seconds.
  */
 static void
-remove_old(int dfd, uint64_t newest, uint64_t *old, int nold)
+remove_old(int dfd, uint64_t newest, const uint64_t *old, int nold)
 {
 	struct stat sb;
 	char vname[24];
 	time_t now = time(NULL);
 	int i;
 
-	qsort(old, (size_t)nold, sizeof(*old), by_seq);
 	for (i = 0; i < nold && old[i] + SMSOTP_SWAP_KEEP <= newest; i++) {
 		(void)smsotp_fmt(vname, sizeof(vname), "%llu",
 		    (unsigned long long)old[i]);
@@ -410,20 +487,36 @@ smsotp_dir_swap(struct smsotp_store *store, const char *name, size_t cap,
 {
 	struct smsotp_swap_cur cur;
 	uint64_t newest, old[MAX_OLD];
+	pthread_mutex_t *turn;
 	char *buf = NULL, tmp[48], hdr[HDR_LEN + 1], mine[HDR_LEN + 1];
 	size_t len;
-	int dfd, nold, r, rv = SMSOTP_ST_ERROR;
+	double t_fast;
+	int dfd, nold, r, fast, again = 0, rv = SMSOTP_ST_ERROR;
 
+	turn = smsotp_swap_turn(name, deadline);
+	if (turn == NULL) {
+		smsotp_say(why, whysz, "%s/%s.d: too many concurrent updates",
+		    smsotp_store_where(store), name);
+		return SMSOTP_ST_BUSY;
+	}
 	dfd = open_dir(store, name, why, whysz);
-	if (dfd < 0)
+	if (dfd < 0) {
+		(void)pthread_mutex_unlock(turn);
 		return SMSOTP_ST_ERROR;
+	}
 	buf = malloc(cap);
 	if (buf == NULL) {
 		smsotp_say(why, whysz, "record: out of memory");
 		goto out;
 	}
 	for (;;) {
-		if (scan(dfd, &newest, old, &nold, why, whysz) != 0)
+		/* the first round may trust the hint; a lost race lists */
+		t_fast = smsotp_mono();
+		fast = !again && newest_fast(dfd, smsotp_swap_hint(dfd, name, 1),
+		    &newest);
+		again = 1;
+		nold = 0;
+		if (!fast && scan(dfd, &newest, old, &nold, why, whysz) != 0)
 			goto out;
 		r = read_version(dfd, newest, buf, cap, &len, &cur, hdr, why,
 		    whysz);
@@ -432,6 +525,7 @@ smsotp_dir_swap(struct smsotp_store *store, const char *name, size_t cap,
 		if (r == SMSOTP_ST_OK) {
 			r = fn(buf, cap, &len, &cur, arg);
 			if (r == SMSOTP_SWAP_DONE) {
+				smsotp_swap_hint_set(dfd, name, newest);
 				rv = SMSOTP_ST_OK;
 				goto out;
 			}
@@ -443,7 +537,9 @@ smsotp_dir_swap(struct smsotp_store *store, const char *name, size_t cap,
 			r = publish(dfd, tmp, newest + 1, why, whysz);
 			if (r < 0)
 				goto out;
-			if (r == 0 && won(dfd, newest + 1, mine)) {
+			if (r == 0 && ((fast && fast_won(dfd, newest, t_fast,
+			    cur.mtime)) || won(dfd, newest + 1, mine))) {
+				smsotp_swap_hint_set(dfd, name, newest + 1);
 				remove_old(dfd, newest + 1, old, nold);
 				rv = SMSOTP_ST_OK;
 				goto out;
@@ -463,5 +559,6 @@ out:
 		free(buf);
 	}
 	close(dfd);
+	(void)pthread_mutex_unlock(turn);
 	return rv;
 }

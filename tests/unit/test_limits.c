@@ -281,17 +281,29 @@ test_countries(void **state)
 
 /* --- the counter in the state directory ---------------------------------- */
 
-/* Plant content as the newest version of the global record (path returned). */
+/*
+ * Plant content as the next version of the global record, the one an
+ * update would write (path returned).
+ */
 static char *
 plant_global(const struct tu_engine_fx *f, const char *content)
 {
-	static int seq = 1000;
 	char dir[512], name[32];
+	struct dirent *e;
+	long seq = 0;
+	DIR *d;
 
 	assert_true(snprintf(dir, sizeof(dir), "%s/global.d", f->statedir) <
 	    (int)sizeof(dir));
 	(void)mkdir(dir, 0770);
-	assert_true(snprintf(name, sizeof(name), "%d", seq++) <
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    atol(e->d_name) > seq)
+			seq = atol(e->d_name);
+	closedir(d);
+	assert_true(snprintf(name, sizeof(name), "%ld", seq + 1) <
 	    (int)sizeof(name));
 	return tu_write(dir, name, content, 0660);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -118,6 +119,52 @@ test_exact_under_races(void **state)
 	assert_int_equal(value(f), 800);
 }
 
+static void *
+bump_many(void *arg)
+{
+	int k;
+
+	for (k = 0; k < 200; k++)
+		if (bump(arg, NULL) != SMSOTP_ST_OK)
+			return arg;
+	return NULL;
+}
+
+/*
+ * 4 threads of one process (the resident service) and 2 processes x 200
+ * updates at once: the threads take turns, the processes race them, and
+ * the threads' updates that trust the newest version they saw last still
+ * see every other process's: none lost, none doubled.
+ */
+static void
+test_exact_threads_and_processes(void **state)
+{
+	struct tu_store_fx *f = *state;
+	pthread_t th[4];
+	pid_t pid[2];
+	void *rv;
+	int i, st;
+
+	assert_int_equal(bump(f, NULL), SMSOTP_ST_OK);
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0)
+			_exit(bump_many(f) == NULL ? 0 : 1);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, bump_many, f), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], &rv), 0);
+		assert_null(rv);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(value(f), 1201);
+}
+
 /*
  * An updater stopped in the middle of its update (the record read, the
  * new version not yet written) holds nothing: 50 updates go through at
@@ -182,6 +229,8 @@ test_old_versions_and_symlink(void **state)
 		free(p);
 	}
 	assert_in_range(n, 1, SMSOTP_SWAP_KEEP);
+	/* the newest this process saw is not fresh: the directory is listed */
+	age_versions(f);
 	p = tu_path(d, "99");
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(smsotp_store_swap_read(&f->store, "count", buf,
@@ -196,6 +245,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		tu_store_test(test_exact_under_races),
+		tu_store_test(test_exact_threads_and_processes),
 		tu_store_test(test_stopped_updater_blocks_nobody),
 		tu_store_test(test_old_versions_and_symlink),
 	};
