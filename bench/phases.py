@@ -492,8 +492,13 @@ def section_send(b):
         f.write("".join(p + "-----END CERTIFICATE-----\n" for p in pems))
         f.write(open(os.path.join(certs, "ca.pem")).read())
     ncert = open(bundle).read().count("BEGIN CERTIFICATE")
+    # the resident service (_smsotp) reads the CA files too: public ones
+    os.chmod(b.work, 0o711)
+    os.chmod(certs, 0o711)
+    for f in (bundle, os.path.join(certs, "ca.pem")):
+        os.chmod(f, 0o644)
     log = os.path.join(b.work, "mock.log")
-    port = b.start_mock(certs, log)
+    port = b.start_mock(certs, log, keep_alive=True)
     sid = "AC0123456789abcdef0123456789abcdef"
     res = {"runs": b.args.runs, "bundle_certificates": ncert}
     b.twilio_rss = {}
@@ -539,6 +544,12 @@ def section_send(b):
             "helper_begin_instructions": f[2],
             "gw_send_instructions": inc.get("smsotp_gw_send", 0),
         }
+        if b.service_ok:
+            from phases_service import sends_through_service
+            svc = sends_through_service(b, log, 200)
+            svc["service_vs_helper_begin"] = ratio(
+                svc["service_instructions_warm_login"], f[2])
+            res[name]["service"] = svc
     b.stop_mock()
     b.code_source = lambda svc: CodeFromFile(b.prefix.outbox, svc)
     b.prefix.write_conf("outbox")

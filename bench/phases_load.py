@@ -214,8 +214,53 @@ def socket_load(b, n, dur):
         res["one_user_socket"] = r
     finally:
         res["service_exit"] = service.stop()
+    try:
+        res["service_rss"] = service_rss(b, names)
+    finally:
         ssvc.remove()
     return res
+
+
+def vm_rss_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise BenchError("no VmRSS for %d" % pid)
+
+
+def service_rss(b, names):
+    """A fresh service's RSS after 1,000 logins (distinct users, len(names)
+    workers) and after --rss-logins: the same loads in steps, the state
+    emptied before each (the per-user and global limits)."""
+    first = min(1000, b.args.rss_logins)
+    service = Service(b)
+    done, steps, rss = 0, [], {}
+    try:
+        rate = None
+        while done < b.args.rss_logins:
+            goal = first if not rss else b.args.rss_logins
+            left = goal - done
+            secs = 2.0 if rate is None else min(30.0, max(0.5, left / rate))
+            b.prefix.reset_state()
+            r = run_load(b, names, None, secs)
+            if r["failures"]:
+                raise BenchError("service RSS load: %d failed" %
+                                 r["failures"])
+            n = sum(r["outcomes"].values())
+            rate = n / secs
+            done += n
+            steps.append(n)
+            if not rss and done >= first:
+                rss["after_first"] = {"logins": done,
+                                      "vm_rss_kb": vm_rss_kb(service.p.pid)}
+        rss["after_all"] = {"logins": done,
+                            "vm_rss_kb": vm_rss_kb(service.p.pid)}
+    finally:
+        rss["service_exit"] = service.stop()
+    rss["ratio"] = ratio(rss["after_all"]["vm_rss_kb"],
+                         rss["after_first"]["vm_rss_kb"])
+    rss["steps"] = len(steps)
+    return rss
 
 
 def make_states(b, n, prefix, when):

@@ -79,9 +79,9 @@ def cg_pamtester(b, kind, user):
     return cg_login(b, MODULE[kind], user, service=kind)["total"]
 
 
-def cg_service(b, logins):
+def cg_service(b, logins, first=0):
     """Total instructions of a service under callgrind that served
-    `logins` smsotp_socket logins (of users[0..])."""
+    `logins` smsotp_socket logins (of users[first..])."""
     d = tempfile.mkdtemp(prefix="cg-service.", dir=b.work)
     os.chmod(d, 0o755)
     svc = Service(b, callgrind_argv(d, children=False) + ["--vgdb=no"])
@@ -91,7 +91,7 @@ def cg_service(b, logins):
         shutil.chown(os.path.join(d, name), "_smsotp", "smsotp")
     try:
         for i in range(logins):
-            r = one(b, "smsotp_socket", user_name(i))
+            r = one(b, "smsotp_socket", user_name(first + i))
             if not r["ok"]:
                 raise BenchError("login through the service under "
                                  "callgrind failed: %r" % r["out"][-300:])
@@ -163,3 +163,37 @@ def section_service(b):
                                      med(walls["smsotp_exec"])),
     }
     return res
+
+
+def sends_through_service(b, log, first):
+    """Twilio sends through the service, its connection to the gateway
+    kept (the mock keeps it alive, as a provider does): pamtester's start
+    to the gateway's receipt (the mock's "t"), after a warm-up login, and
+    the service's instructions for one warm login (begin and verify: two
+    instances under callgrind, as in section_service)."""
+    import json
+    lat = []
+    svc = Service(b)
+    try:
+        for i in range(b.args.runs + 1):
+            r = one(b, "smsotp_socket", user_name(first + i % 20))
+            got = None
+            for line in open(log):
+                e = json.loads(line)
+                if e.get("t", 0) >= r["t_start"]:
+                    got = e["t"]
+            if not r["ok"] or got is None:
+                raise BenchError("twilio login through the service failed: "
+                                 "%r" % r["out"][-300:])
+            if i > 0:
+                lat.append(got - r["t_start"])
+    finally:
+        svc.stop()
+    b.prefix.helper_setgid(False)
+    try:
+        warm = (cg_service(b, 2, first + 20) - cg_service(b, 1, first + 22))
+    finally:
+        b.prefix.helper_setgid(True)
+    return {"to_gateway_ms_median": ms(med(lat)),
+            "to_gateway_ms_p99": ms(pct(lat, 99)),
+            "service_instructions_warm_login": warm}

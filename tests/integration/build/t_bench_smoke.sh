@@ -63,12 +63,21 @@ assert all(x["checks"]["limits_hold"] for x in r["load"]["one_user"])
 assert r["load"]["distinct_socket"]["failures"] == 0, r["load"]
 assert r["load"]["one_user_socket"]["checks"]["limits_hold"], r["load"]
 assert r["load"]["service_exit"] == 0, r["load"]
+rs = r["load"]["service_rss"]
+assert rs["after_all"]["logins"] >= 200 and rs["after_first"]["vm_rss_kb"] > 0, rs
+assert rs["service_exit"] == 0, rs
+for k in ("one_cert", "system_bundle"):
+    sv = r["send_path"][k]["service"]
+    assert sv["to_gateway_ms_median"] > 0, sv
+    assert sv["service_instructions_warm_login"] > 0, sv
 for t in ("code_check_le_2x_ga_share", "whole_le_4x_ga_share",
           "wall_le_1_5x_ga", "load_n32_ge_300_per_s_p99_lt_50ms",
           "one_user_limits_hold", "many_users_le_1_2x_ten",
           "helper_peak_rss_le_6_mib", "service_whole_le_2x_ga_share",
           "service_wall_le_1_2x_ga", "service_one_user_limits_hold",
-          "service_load_ge_0_8x_permit_p99_le_1_5x"):
+          "service_load_ge_0_8x_permit_p99_le_1_5x",
+          "service_rss_growth_le_10pct",
+          "service_warm_send_le_5ms_cpu_le_tenth"):
     assert t in r["targets"], "target %s missing" % t
 PY
 
