@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,14 @@ listen_mode(int argc, char **argv, int lfd)
 		smsotp_log(LOG_CRIT, "%s", why);
 		return 1;
 	}
+#ifdef M_ARENA_MAX
+	/*
+	 * A thread per request would give glibc's malloc an arena per core
+	 * times eight, each keeping its own free memory: two bound the RSS
+	 * of a service that runs for months (malloc is not where it waits).
+	 */
+	(void)mallopt(M_ARENA_MAX, 2);
+#endif
 	smsotp_warm_enable();	/* the configuration and key stay parsed */
 	smsotp_account_files_enable();	/* and /etc/passwd */
 	return smsotp_service_run(lfd, &o) == 0 ? 0 : 1;
