@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/util.h"
 #include "store/dir_int.h"
 
 #define TURNS  8	/* records are hashed on this many slots */
@@ -50,15 +51,26 @@ smsotp_swap_turn(const char *name, double deadline)
 {
 	pthread_mutex_t *mu = &turns[slot(name)];
 	struct timespec until;
+	double left = deadline - smsotp_mono();
 
-	if (deadline < 0)
-		deadline = 0;
-	until.tv_sec = (time_t)deadline;
-	until.tv_nsec = (long)((deadline - (double)until.tv_sec) * 1e9);
-	if (until.tv_nsec < 0 || until.tv_nsec > 999999999L)
-		until.tv_nsec = 0;
-	return pthread_mutex_clocklock(mu, CLOCK_MONOTONIC, &until) == 0 ? mu :
-	    NULL;
+	if (pthread_mutex_trylock(mu) == 0)
+		return mu;
+	/*
+	 * pthread_mutex_timedlock takes a CLOCK_REALTIME time (the clocklock
+	 * variant would take the monotonic one, but sanitizers do not know
+	 * it): the time left, from now on that clock.
+	 */
+	if (left < 0)
+		left = 0;
+	if (clock_gettime(CLOCK_REALTIME, &until) != 0)
+		return NULL;
+	until.tv_sec += (time_t)left;
+	until.tv_nsec += (long)((left - (double)(time_t)left) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	return pthread_mutex_timedlock(mu, &until) == 0 ? mu : NULL;
 }
 
 uint64_t
