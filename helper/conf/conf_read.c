@@ -137,8 +137,14 @@ smsotp_cfg_int(struct smsotp_cfgctx *ctx, const config_setting_t *group,
 	}
 	v = config_setting_get_int64(s);
 	if (v < set->min || v > set->max) {
-		smsotp_cfg_error(ctx, s, "'%s' = %lld is out of range %ld..%ld",
-		    qual(group, set->name).s, v, set->min, set->max);
+		/* a bound that a rule sets says which */
+		int ruled = set->rule[0] != '\0' &&
+		    (set->rule_max ? v > set->max : v < set->min);
+
+		smsotp_cfg_error(ctx, s, "'%s' = %lld is out of range "
+		    "%ld..%ld%s%s%s", qual(group, set->name).s, v, set->min,
+		    set->max, ruled ? " (" : "", ruled ? set->rule : "",
+		    ruled ? ")" : "");
 		return -1;
 	}
 	*out = (int)v;

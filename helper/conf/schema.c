@@ -9,21 +9,28 @@
 #include "conf/schema.h"
 
 #define INT(sec, nm, lo, hi, d, u, txt) \
-	{ sec, nm, SMSOTP_SET_INT, lo, hi, d, u, "", "", txt, "" }
+	{ sec, nm, SMSOTP_SET_INT, lo, hi, d, u, "", "", txt, "", "", 0 }
+/* an integer one of whose bounds a rule sets (rmax: the upper one) */
+#define INTR(sec, nm, lo, hi, d, u, txt, rmax, rule) \
+	{ sec, nm, SMSOTP_SET_INT, lo, hi, d, u, "", "", txt, "", rule, rmax }
 #define BOOL(sec, nm, d, txt) \
-	{ sec, nm, SMSOTP_SET_BOOL, 0, 1, d, "", "", "", txt, "" }
+	{ sec, nm, SMSOTP_SET_BOOL, 0, 1, d, "", "", "", txt, "", "", 0 }
 #define STR(sec, nm, shp, txt) \
-	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, "", "", shp, txt, "" }
+	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, "", "", shp, txt, "", "", 0 }
 #define STRD(sec, nm, shp, d, txt) \
-	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, "", "", shp, txt, d }
+	{ sec, nm, SMSOTP_SET_STR, 0, 0, 0, "", "", shp, txt, d, "", 0 }
 #define OTHER(sec, nm, shp, txt) \
-	{ sec, nm, SMSOTP_SET_OTHER, 0, 0, 0, "", "", shp, txt, "" }
+	{ sec, nm, SMSOTP_SET_OTHER, 0, 0, 0, "", "", shp, txt, "", "", 0 }
+
+/* NIST SP 800-63B-4, 3.1.3 (out-of-band) and 3.2.2 (rate limiting) */
+#define NIST_RULE "NIST SP 800-63B-4: "
 
 static const struct smsotp_setting settings[SMSOTP_SET_COUNT] = {
-	[SMSOTP_SET_CODE_LENGTH] = INT("code", "length", 4, 10, 6, "",
-	    "digits per code"),
-	[SMSOTP_SET_CODE_TTL] = INT("code", "ttl", 5, 3600, 300, "seconds",
-	    "how long a code stays valid after it was sent"),
+	[SMSOTP_SET_CODE_LENGTH] = INTR("code", "length", 6, 10, 6, "",
+	    "digits per code", 0, NIST_RULE "a code has at least 6 digits"),
+	[SMSOTP_SET_CODE_TTL] = INTR("code", "ttl", 5, 600, 300, "seconds",
+	    "how long a code stays valid after it was sent", 1,
+	    NIST_RULE "a code lives at most 10 minutes"),
 	[SMSOTP_SET_CODE_MAX_ATTEMPTS] = INT("code", "max_attempts", 1, 10, 3,
 	    "", "wrong codes that may be typed against one code"),
 	[SMSOTP_SET_MESSAGE] = STR("message", "message",
@@ -42,13 +49,14 @@ static const struct smsotp_setting settings[SMSOTP_SET_COUNT] = {
 	    "texts a user may get in sends_window"),
 	[SMSOTP_SET_SENDS_WINDOW] = INT("limits", "sends_window", 60, 86400,
 	    900, "seconds", "the window of sends_per_user"),
-	[SMSOTP_SET_LOCKOUT_AFTER] = INT("limits", "lockout_after", 1, 1000, 10,
-	    "", "consecutive wrong codes before a lockout"),
+	[SMSOTP_SET_LOCKOUT_AFTER] = INTR("limits", "lockout_after", 1, 100, 10,
+	    "", "consecutive wrong codes before a lockout", 1,
+	    NIST_RULE "at most 100 failures before a lockout"),
 	[SMSOTP_SET_LOCKOUT_TIME] = INT("limits", "lockout_time", 1, 86400, 900,
 	    "seconds", "the first lockout; each further one doubles it"),
 	[SMSOTP_SET_LOCKOUT_MAX] = { "limits", "lockout_max", SMSOTP_SET_INT,
 	    1, 31536000, 86400, "seconds", "lockout_time", "",
-	    "the longest lockout", "" },
+	    "the longest lockout", "", "", 0 },
 	[SMSOTP_SET_MAX_LIVE_CODES] = INT("limits", "max_live_codes", 1, 8, 3,
 	    "", "codes a user may have open at once"),
 	[SMSOTP_SET_SEND_DEADLINE] = INT("limits", "send_deadline", 1, 25, 15,

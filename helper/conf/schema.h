@@ -123,13 +123,20 @@ struct smsotp_setting {
 	char doc[80];			/* one line */
 	/* SMSOTP_SET_STR: the default, or "" (none, or not a string) */
 	char sdef[40];
+	/*
+	 * SMSOTP_SET_INT: the rule that sets one of the bounds, said with
+	 * the error for a value beyond it ("" none): rule_max 1 for max, 0
+	 * for min.
+	 */
+	char rule[64];
+	int rule_max;
 };
 
 /* The setting id (0 <= id < SMSOTP_SET_COUNT). */
 const struct smsotp_setting *smsotp_setting(enum smsotp_set id);
 
 /*
- * What the manual says of it in parentheses: "integer, 4..10, default 6",
+ * What the manual says of it in parentheses: "integer, 6..10, default 6",
  * "boolean, default false", its shape, or for a string with a default
  * its shape and ", default \"VALUE\"". 0, or -1 when cap is too small.
  */

@@ -37,6 +37,8 @@ setting_json(const struct smsotp_setting *s, const char *shape)
 		json_object_set_new(o, "default", json_integer(s->def));
 		json_object_set_new(o, "unit", s->unit[0] != '\0' ?
 		    json_string(s->unit) : json_null());
+		json_object_set_new(o, "rule", s->rule[0] != '\0' ?
+		    json_string(s->rule) : json_null());
 	} else if (s->type == SMSOTP_SET_BOOL) {
 		json_object_set_new(o, "default", json_boolean(s->def));
 	} else {

@@ -158,8 +158,8 @@ check_ok(const struct smsotp_conf *c, const struct smsotp_errs *errs)
 
 	FUZZ_CHECK(errs->n == 0);
 	FUZZ_CHECK(c->path != NULL && strcmp(c->path, conf_path) == 0);
-	FUZZ_CHECK(c->code_length >= 4 && c->code_length <= 10);
-	FUZZ_CHECK(c->code_ttl >= 5 && c->code_ttl <= 3600);
+	FUZZ_CHECK(c->code_length >= 6 && c->code_length <= 10);
+	FUZZ_CHECK(c->code_ttl >= 5 && c->code_ttl <= 600);
 	FUZZ_CHECK(c->code_max_attempts >= 1 && c->code_max_attempts <= 10);
 	FUZZ_CHECK(c->message != NULL &&
 	    smsotp_template_check(c->message, &why) == 0);
@@ -171,7 +171,7 @@ check_ok(const struct smsotp_conf *c, const struct smsotp_errs *errs)
 	FUZZ_CHECK(c->sends_per_user >= 1 &&
 	    c->sends_per_user <= SMSOTP_MAX_SENDS_TRACKED);
 	FUZZ_CHECK(c->sends_window >= 60 && c->sends_window <= 86400);
-	FUZZ_CHECK(c->lockout_after >= 1 && c->lockout_after <= 1000);
+	FUZZ_CHECK(c->lockout_after >= 1 && c->lockout_after <= 100);
 	FUZZ_CHECK(c->lockout_time >= 1 && c->lockout_time <= c->lockout_max);
 	FUZZ_CHECK(c->max_live_codes >= 1 && c->max_live_codes <= 8);
 	FUZZ_CHECK(c->send_deadline >= 1 && c->send_deadline <= 25);

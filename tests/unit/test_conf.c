@@ -212,6 +212,51 @@ test_out_of_range(void **state)
 	}
 }
 
+/* The bounds NIST SP 800-63B-4 sets are refused with the rule named. */
+static void
+test_nist_bounds(void **state)
+{
+	struct fx *f = *state;
+	struct smsotp_conf c;
+	struct smsotp_errs e;
+	static const char *const bad[] = {
+		"code = { length = 4; };", "at least 6 digits",
+		"code = { length = 5; };", "at least 6 digits",
+		"code = { ttl = 900; };", "at most 10 minutes",
+		"code = { ttl = 601; };", "at most 10 minutes",
+		"limits = { lockout_after = 500; };", "at most 100 failures",
+		"limits = { lockout_after = 101; };", "at most 100 failures",
+	};
+	static const char *const good[] = {
+		"code = { length = 6; ttl = 600; };",
+		"limits = { lockout_after = 100; };",
+	};
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i += 2) {
+		snprintf(text, sizeof(text), "gateways = ( { name = \"o\"; "
+		    "type = \"outbox\"; path = \"/tmp/x\"; } );\n%s\n", bad[i]);
+		assert_int_equal(load(f, text, 0600, &c, &e), -1);
+		if (!has_error(&e, "NIST SP 800-63B-4: ", bad[i + 1])) {
+			fprintf(stderr, "case %s: got '%s'\n", bad[i], e.msg[0]);
+			fail();
+		}
+	}
+	/* a bound no rule sets is said without one */
+	snprintf(text, sizeof(text), "gateways = ( { name = \"o\"; type = "
+	    "\"outbox\"; path = \"/tmp/x\"; } );\ncode = { length = 11; };\n");
+	assert_int_equal(load(f, text, 0600, &c, &e), -1);
+	assert_false(has_error(&e, "NIST", NULL));
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "gateways = ( { name = \"o\"; "
+		    "type = \"outbox\"; path = \"/tmp/x\"; } );\n%s\n",
+		    good[i]);
+		assert_int_equal(load(f, text, 0600, &c, &e), 0);
+		smsotp_conf_free(&c);
+	}
+}
+
 static void
 test_file_modes(void **state)
 {
@@ -414,6 +459,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_minimal_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_keys_with_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nist_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_file_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_placeholders, setup, teardown),

@@ -58,7 +58,7 @@ test_shapes(void **state)
 	(void)state;
 	assert_int_equal(smsotp_setting_shape(smsotp_setting(
 	    SMSOTP_SET_CODE_TTL), buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "integer, 5..3600 seconds, default 300");
+	assert_string_equal(buf, "integer, 5..600 seconds, default 300");
 	assert_int_equal(smsotp_setting_shape(smsotp_setting(
 	    SMSOTP_SET_LOCKOUT_MAX), buf, sizeof(buf)), 0);
 	assert_string_equal(buf,

@@ -219,5 +219,19 @@ w640=$($CTL_ check-config 2>&1 >/dev/null)
 check eval '[ $rc644 -eq 0 ] && echo "$w644" | grep -q "warning: $USERS is readable by every local user (mode 0644)" &&
 	! echo "$w640" | grep -q "readable by every local user"'
 
+tid=check_config_refuses_nist_bounds
+gw="gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"$OUTBOX\"; } );"
+nist_ok=0
+for c in "code = { length = 4; };|'code.length' = 4 is out of range 6..10 (NIST SP 800-63B-4: a code has at least 6 digits)" \
+	"code = { ttl = 900; };|'code.ttl' = 900 is out of range 5..600 (NIST SP 800-63B-4: a code lives at most 10 minutes)" \
+	"limits = { lockout_after = 500; };|'limits.lockout_after' = 500 is out of range 1..100 (NIST SP 800-63B-4: at most 100 failures before a lockout)"; do
+	write_conf_raw "$gw
+${c%%|*}"
+	e=$($CTL_ check-config 2>&1 >/dev/null) && continue
+	echo "$e" | grep -qF "$CONF:2: ${c#*|}" && nist_ok=$((nist_ok + 1))
+done
+write_conf
+check eval '[ $nist_ok -eq 3 ] && $CTL_ check-config >/dev/null 2>&1'
+
 rm -f "$STATE"/b-* "$USERS.cdb"
 finish

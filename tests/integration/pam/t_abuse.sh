@@ -395,7 +395,7 @@ check eval 'result_is "$OK" && [ "$(grep -c "^INFO: Wrong code" "$T/last.out")" 
 tid="kill9_state_writes"
 areset
 MAXATT=10
-aconf "sends_per_user = 64; sends_window = 60; max_live_codes = 8; lockout_after = 1000; global_sends_per_minute = 0;"
+aconf "sends_per_user = 64; sends_window = 60; max_live_codes = 8; lockout_after = 100; global_sends_per_minute = 0;"
 chal=$(req op=begin user=victim | val challenge)
 killed=0
 for i in $(seq 1 200); do
