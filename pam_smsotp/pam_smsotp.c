@@ -41,6 +41,7 @@ struct auth {
 	int resends;		/* resend requests made so far */
 	int status;		/* last helper status, -1 when none */
 	const char *verdict;	/* for the log line */
+	char reason[SMSOTP_HELPER_REASON_MAX + 1];	/* a SKIP's */
 };
 
 #define DBG(au, ...) do {						\
@@ -173,7 +174,7 @@ static int
 do_begin(struct auth *au)
 {
 	struct smsotp_helper_reply rep;
-	int rv;
+	int rv, safe;
 
 	if (ask(au, SMSOTP_OP_BEGIN, NULL, &rep) != 0)
 		rep.status = -1;	/* helper failed: the default case */
@@ -183,6 +184,8 @@ do_begin(struct auth *au)
 		rv = AGAIN;
 		break;
 	case SMSOTP_SKIP:
+		/* policy = { ... } of the configuration: not asked */
+		memcpy(au->reason, rep.reason, sizeof(au->reason));
 		rv = PAM_IGNORE;
 		break;
 	case SMSOTP_NO_PHONE:
@@ -193,7 +196,10 @@ do_begin(struct auth *au)
 		rv = PAM_AUTH_ERR;
 		break;
 	case SMSOTP_GATEWAY_DOWN:
-		rv = au->args->failmode_safe ? PAM_IGNORE : PAM_AUTHINFO_UNAVAIL;
+		/* the configuration's rule for the service over failmode= */
+		safe = rep.failmode != 0 ? rep.failmode == 2 :
+		    au->args->failmode_safe;
+		rv = safe ? PAM_IGNORE : PAM_AUTHINFO_UNAVAIL;
 		break;
 	default:	/* ERROR, helper failed, or a status begin never gives */
 		unexpected(au, rep.status);
@@ -422,9 +428,10 @@ out:
 		/* A fail-open (failmode=safe) is worth a NOTICE, a skip not. */
 		level = rv == PAM_IGNORE && au.status != SMSOTP_GATEWAY_DOWN ?
 		    LOG_INFO : LOG_NOTICE;
-		pam_syslog(pamh, level, "%s; user=%s verdict=%s (%s)",
+		pam_syslog(pamh, level, "%s; user=%s verdict=%s%s%s (%s)",
 		    rv == PAM_IGNORE ? "not applied" : "authentication failure",
-		    safe_user, au.verdict, pam_strerror(pamh, rv));
+		    safe_user, au.verdict, au.reason[0] ? " reason=" : "",
+		    au.reason, pam_strerror(pamh, rv));
 	}
 	smsotp_wipe(au.challenge, sizeof(au.challenge));
 	return rv;

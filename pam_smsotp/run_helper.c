@@ -95,6 +95,20 @@ get_long(const struct smsotp_msg *m, const char *key, long max, long *out)
 	return v == NULL ? -1 : smsotp_parse_long(v, 0, max, out);
 }
 
+/* A SKIP reason: 1 to SMSOTP_HELPER_REASON_MAX of [a-z-]. */
+static int
+reason_ok(const char *v)
+{
+	size_t i, n = v != NULL ? strlen(v) : 0;
+
+	if (n == 0 || n > SMSOTP_HELPER_REASON_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || v[i] == '-'))
+			return 0;
+	return 1;
+}
+
 int
 smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
     struct smsotp_helper_reply *rep, const char **why)
@@ -150,6 +164,23 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
 		break;
 	case SMSOTP_RATE_LIMITED:
 		if (get_long(&m, "retry_after", INT_MAX, &rep->retry_after) != 0)
+			goto out;
+		break;
+	case SMSOTP_SKIP:
+		v = smsotp_msg_get(&m, "reason");
+		if (!reason_ok(v))
+			goto out;
+		memcpy(rep->reason, v, strlen(v) + 1);
+		break;
+	case SMSOTP_GATEWAY_DOWN:
+		v = smsotp_msg_get(&m, "failmode");
+		if (v == NULL)
+			break;
+		if (strcmp(v, "secure") == 0)
+			rep->failmode = 1;
+		else if (strcmp(v, "safe") == 0)
+			rep->failmode = 2;
+		else
 			goto out;
 		break;
 	case SMSOTP_LOCKED:

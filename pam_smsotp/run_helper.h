@@ -47,6 +47,8 @@ struct smsotp_request {
 };
 
 /* A validated reply; only the fields of its status are meaningful. */
+#define SMSOTP_HELPER_REASON_MAX 23	/* a SKIP reason: [a-z-] */
+
 struct smsotp_helper_reply {
 	int status;		/* enum smsotp_status */
 	char challenge[SMSOTP_CHALLENGE_HEXLEN + 1];	/* SENT */
@@ -58,6 +60,9 @@ struct smsotp_helper_reply {
 	long attempts_left;	/* BAD_CODE */
 	long until;		/* LOCKED, when has_until */
 	int has_until;
+	char reason[SMSOTP_HELPER_REASON_MAX + 1];	/* SKIP: why */
+	int failmode;		/* GATEWAY_DOWN: 0 the module's, 1 secure,
+				   2 safe (the service's rule) */
 };
 
 /*

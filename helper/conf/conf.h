@@ -26,7 +26,41 @@
 #define SMSOTP_MAX_COUNTRIES   64	/* limits.allowed_countries entries */
 #define SMSOTP_COUNTRY_MAX     6	/* digits of one allowed calling code */
 
+#define SMSOTP_MAX_POLICY_GROUPS 32	/* policy.exempt_groups, only_groups */
+#define SMSOTP_GROUP_NAME_MAX  32	/* bytes of a group name */
+#define SMSOTP_MAX_NETWORKS    64	/* policy.exempt_networks */
+#define SMSOTP_MAX_SERVICES    32	/* policy.services */
+#define SMSOTP_SERVICE_NAME_MAX 32	/* bytes of a service's name */
+
 struct smsotp_gateway;
+
+/* One of policy.exempt_networks: family AF_INET or AF_INET6, the prefix. */
+struct smsotp_network {
+	int family;
+	int bits;			/* 0..32 or 0..128 */
+	unsigned char addr[16];		/* host bits zero */
+};
+
+/* policy.services.NAME: what is not set takes the general rule. */
+struct smsotp_service_rule {
+	char name[SMSOTP_SERVICE_NAME_MAX + 1];
+	int skip;			/* skip = true: no second factor */
+	int failmode;			/* -1 unset (the module's), 0 secure,
+					   1 safe */
+	int grace_period;		/* -1 unset: policy.grace_period */
+	char *message;			/* NULL: the top-level message */
+};
+
+/* policy = { ... } (core/policy.h decides with it). */
+struct smsotp_policy {
+	int nexempt, nonly, nnets, nservices;
+	char exempt_groups[SMSOTP_MAX_POLICY_GROUPS][SMSOTP_GROUP_NAME_MAX + 1];
+	char only_groups[SMSOTP_MAX_POLICY_GROUPS][SMSOTP_GROUP_NAME_MAX + 1];
+	struct smsotp_network nets[SMSOTP_MAX_NETWORKS];
+	int grace_period;		/* seconds, 0: none */
+	int grace_survives_reboot;
+	struct smsotp_service_rule services[SMSOTP_MAX_SERVICES];
+};
 
 struct smsotp_route {
 	char prefix[SMSOTP_PREFIX_MAX + 1];	/* "+", "+44", "+4477" */
@@ -75,6 +109,8 @@ struct smsotp_conf {
 	int health_failures;	/* 0: breaker off */
 	int health_window;
 	int health_cooldown;
+
+	struct smsotp_policy policy;	/* policy = { ... } */
 
 	struct smsotp_gateway *gateways;	/* array of ngateways */
 	int ngateways;

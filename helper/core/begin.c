@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "core/decoy.h"
+#include "core/policy.h"
 #include "core/sender.h"
 #include "base/wipe.h"
 
@@ -38,6 +39,75 @@ note_no_phone(struct smsotp_login *l)
 		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED,
 		    SMSOTP_WHY_NO_PHONE);
 	smsotp_login_unlock(l);
+}
+
+static int
+skip_why(int skip)
+{
+	switch (skip) {
+	case SMSOTP_SKIP_SERVICE:
+		return SMSOTP_WHY_SERVICE;
+	case SMSOTP_SKIP_ONLY_GROUPS:
+		return SMSOTP_WHY_ONLY_GROUPS;
+	case SMSOTP_SKIP_EXEMPT_GROUP:
+		return SMSOTP_WHY_EXEMPT_GROUP;
+	case SMSOTP_SKIP_EXEMPT_NETWORK:
+		return SMSOTP_WHY_EXEMPT_NETWORK;
+	default:
+		return SMSOTP_WHY_GRACE;
+	}
+}
+
+/* A skip: logged with its reason, noted, answered SKIP reason=. */
+static void
+login_skip(struct smsotp_login *l, int skip, const char *detail,
+    struct smsotp_reply *r)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	const char *rh = ctx->rhost != NULL ? ctx->rhost : "-";
+	char rlog[80];
+	int held = l->held;
+
+	smsotp_sanitize(rlog, sizeof(rlog), rh, strlen(rh));
+	smsotp_log(LOG_NOTICE, "user=%s service=%s rhost=%s: no code asked: "
+	    "%s%s%s%s", l->ulog, ctx->service != NULL ? ctx->service : "-",
+	    rlog, smsotp_why_text(skip_why(skip)), detail[0] ? " (" : "",
+	    detail, detail[0] ? ")" : "");
+	if (held || smsotp_login_lock(l, r) == SMSOTP_STEP_NEXT) {
+		smsotp_login_note_commit(l, SMSOTP_DK_SKIPPED, skip_why(skip));
+		if (!held)
+			smsotp_login_unlock(l);
+	}
+	smsotp_reply_init(r, SMSOTP_SKIP);
+	r->reason = smsotp_skip_token(skip);
+}
+
+/*
+ * policy: a login that policy = { ... } does not ask (policy.h) is
+ * answered SKIP with its reason. Never for a name NSS does not know: that
+ * gets its decoy like any other (DESIGN.md 6).
+ */
+static enum smsotp_step
+policy(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	char detail[80], why[320];
+	int rv;
+
+	if (ctx->unknown_user)
+		return SMSOTP_STEP_NEXT;
+	rv = smsotp_policy_skip(&ctx->conf->policy, l->user, ctx->service,
+	    ctx->rhost, detail, sizeof(detail), why, sizeof(why));
+	if (rv == SMSOTP_SKIP_NONE)
+		return SMSOTP_STEP_NEXT;
+	if (rv < 0) {
+		smsotp_log(LOG_ERR, "user=%s: policy: %s: denied", l->ulog,
+		    why);
+		smsotp_reply_init(r, SMSOTP_ERROR);
+		return SMSOTP_STEP_REPLY;
+	}
+	login_skip(l, rv, detail, r);
+	return SMSOTP_STEP_REPLY;
 }
 
 /* resolve: the number, and whether the login is a decoy from the start. */
@@ -224,9 +294,18 @@ static void
 record(struct smsotp_login *l, int sent, const char *id,
     struct smsotp_reply *r)
 {
+	const struct smsotp_service_rule *rule;
+
 	if (sent != SMSOTP_SENT) {
 		unreserve(l, id, sent);
 		smsotp_reply_init(r, sent);
+		/* the service's failmode over the module's (policy.h) */
+		rule = smsotp_policy_service(&l->ctx->conf->policy,
+		    l->ctx->service);
+		if (sent == SMSOTP_GATEWAY_DOWN && rule != NULL &&
+		    rule->failmode >= 0)
+			r->failmode = rule->failmode ? SMSOTP_FAILMODE_SAFE :
+			    SMSOTP_FAILMODE_SECURE;
 		return;
 	}
 	smsotp_reply_sent(l, id, r);
@@ -244,7 +323,8 @@ smsotp_begin_with(const struct smsotp_ctx *ctx,
 	memset(code, 0, sizeof(code));
 	smsotp_secret_lock(code, sizeof(code));
 	smsotp_login_init(&l, ctx, senders, user);
-	if (resolve(&l, r) != SMSOTP_STEP_NEXT)
+	if (policy(&l, r) != SMSOTP_STEP_NEXT ||
+	    resolve(&l, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	switch (smsotp_login_lock(&l, r)) {
 	case SMSOTP_STEP_NEXT:

@@ -14,6 +14,7 @@
 #include "base/template.h"
 #include "core/conf_load.h"
 #include "core/limits.h"
+#include "core/policy.h"
 #include "gateways/gateway.h"
 
 #define DEFAULT_MESSAGE \
@@ -22,7 +23,7 @@
 
 static const char *const top_keys[] = {
 	"code", "message", "phones", "limits", "gateways", "routes",
-	"health", "reveal_status", "log", NULL
+	"health", "reveal_status", "log", "policy", NULL
 };
 static const char *const code_keys[] = {
 	"length", "ttl", "max_attempts", NULL
@@ -534,6 +535,7 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	bad |= smsotp_cfg_bool(&ctx, root, SMSOTP_SET_REVEAL_STATUS,
 	    &c->reveal_status) != 0;
 	bad |= read_health(&ctx, root, c) != 0;
+	bad |= smsotp_conf_read_policy(&ctx, root, c) != 0;
 	if (read_gateways(&ctx, root, c) != 0)
 		bad = 1;
 	else
@@ -566,5 +568,6 @@ smsotp_conf_free(struct smsotp_conf *c)
 	free(c->message);
 	free(c->log);
 	free(c->phones_file);
+	smsotp_conf_free_policy(&c->policy);
 	memset(c, 0, sizeof(*c));
 }

@@ -58,7 +58,14 @@ struct smsotp_reply {
 	int64_t until;			/* LOCKED: until when */
 	int again;			/* SENT by begin: an earlier begin's
 					   challenge, nothing sent */
+	const char *reason;		/* SKIP: the policy.h token */
+	int failmode;			/* GATEWAY_DOWN: the service's rule,
+					   SMSOTP_FAILMODE_*, 0 none */
 };
+
+/* The reply's failmode= (policy.services.NAME.failmode) */
+#define SMSOTP_FAILMODE_SECURE 1
+#define SMSOTP_FAILMODE_SAFE 2
 
 /*
  * begin: look the phone up, check locks and limits, make a challenge and a

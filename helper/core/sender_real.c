@@ -12,6 +12,7 @@
 #include "base/template.h"
 #include "core/backup.h"
 #include "core/limits.h"
+#include "core/policy.h"
 #include "core/sender.h"
 #include "gateways/gateway.h"
 #include "base/wipe.h"
@@ -57,6 +58,7 @@ static int
 send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
     const char *phone, const char *code)
 {
+	const struct smsotp_service_rule *rule;
 	char text[SMSOTP_TEXT_MAX + 1], minutes[16];
 	struct smsotp_tvars v;
 	struct smsotp_gw_opts gwo;
@@ -70,7 +72,9 @@ send_code(const struct smsotp_ctx *ctx, const char *user, const char *service,
 	v.host = ctx->host;
 	v.minutes = minutes;
 	v.user = user;
-	if (smsotp_template_render(ctx->conf->message, &v, text,
+	rule = smsotp_policy_service(&ctx->conf->policy, service);
+	if (smsotp_template_render(rule != NULL && rule->message != NULL ?
+	    rule->message : ctx->conf->message, &v, text,
 	    sizeof(text)) != 0) {
 		smsotp_log(LOG_ERR, "message template renders too long: not "
 		    "sent");

@@ -25,13 +25,13 @@ const struct smsotp_reply_spec smsotp_replies[SMSOTP_STATUS_MAX + 1] = {
 	[SMSOTP_OK] = { 1, { "status", NULL } },
 	[SMSOTP_SENT] = { 5, { "status", "challenge", "masked", "ttl",
 	    "resend_after", "again", NULL } },
-	[SMSOTP_SKIP] = { 1, { "status", NULL } },
+	[SMSOTP_SKIP] = { 2, { "status", "reason", NULL } },
 	[SMSOTP_BAD_CODE] = { 2, { "status", "attempts_left", NULL } },
 	[SMSOTP_EXPIRED] = { 1, { "status", NULL } },
 	[SMSOTP_LOCKED] = { 1, { "status", "until", NULL } },
 	[SMSOTP_RATE_LIMITED] = { 2, { "status", "retry_after", NULL } },
 	[SMSOTP_NO_PHONE] = { 1, { "status", NULL } },
-	[SMSOTP_GATEWAY_DOWN] = { 1, { "status", NULL } },
+	[SMSOTP_GATEWAY_DOWN] = { 1, { "status", "failmode", NULL } },
 	[SMSOTP_ERROR] = { 1, { "status", NULL } },
 };
 

@@ -26,6 +26,11 @@ value_of(const struct smsotp_reply *r, const char *k, char *num, size_t sz)
 		return r->masked;
 	if (strcmp(k, "again") == 0)
 		return r->again ? "1" : NULL;
+	if (strcmp(k, "reason") == 0)
+		return r->reason;
+	if (strcmp(k, "failmode") == 0)
+		return r->failmode == SMSOTP_FAILMODE_SAFE ? "safe" :
+		    r->failmode == SMSOTP_FAILMODE_SECURE ? "secure" : NULL;
 	if (strcmp(k, "ttl") == 0)
 		v = r->ttl;
 	else if (strcmp(k, "resend_after") == 0)

@@ -41,6 +41,14 @@ static const struct {
 	[SMSOTP_WHY_GATEWAY_DOWN] = { "gateway-down", "gateway down" },
 	[SMSOTP_WHY_ERROR] = { "error", "error" },
 	[SMSOTP_WHY_NULLOK] = { "nullok", "no phone number, nullok" },
+	[SMSOTP_WHY_SERVICE] = { "service", "policy: the service is skipped" },
+	[SMSOTP_WHY_ONLY_GROUPS] = { "not-in-only-groups",
+	    "policy: not in only_groups" },
+	[SMSOTP_WHY_EXEMPT_GROUP] = { "exempt-group",
+	    "policy: in exempt_groups" },
+	[SMSOTP_WHY_EXEMPT_NETWORK] = { "exempt-network",
+	    "policy: from exempt_networks" },
+	[SMSOTP_WHY_GRACE] = { "grace", "policy: within the grace period" },
 };
 
 const char *

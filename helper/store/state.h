@@ -87,6 +87,11 @@ enum smsotp_why {
 	SMSOTP_WHY_GATEWAY_DOWN,	/* every gateway failed */
 	SMSOTP_WHY_ERROR,		/* a local fault or a refusal */
 	SMSOTP_WHY_NULLOK,		/* no number, and the module's nullok */
+	SMSOTP_WHY_SERVICE,		/* policy.services.NAME.skip */
+	SMSOTP_WHY_ONLY_GROUPS,		/* not in policy.only_groups */
+	SMSOTP_WHY_EXEMPT_GROUP,	/* in policy.exempt_groups */
+	SMSOTP_WHY_EXEMPT_NETWORK,	/* from policy.exempt_networks */
+	SMSOTP_WHY_GRACE,		/* within policy.grace_period */
 	SMSOTP_WHY_N
 };
 

@@ -84,9 +84,10 @@ def sample_settings(path):
     out = []
     group = gw_type = None      # the top-level group or list being read
     for i, line in enumerate(lines):
-        if re.match(r'^\w+ = [{(]', line):
-            group, gw_type = line.split()[0], None
-        elif re.match(r'^[})];', line):
+        # a top-level group or list, set or commented out ("# policy = {")
+        if re.match(r'^(?:# )?\w+ = [{(]', line):
+            group, gw_type = line.lstrip("# ").split()[0], None
+        elif re.match(r'^(?:# )?[})];', line):
             group = None
         m = re.search(r'type = "(\w+)"', line)
         if group == "gateways" and m:

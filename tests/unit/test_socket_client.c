@@ -508,6 +508,39 @@ test_reply_parse_no_exit(void **state)
 	    SMSOTP_OK, &rep, &why), 0);
 }
 
+/* SKIP carries its reason, GATEWAY_DOWN the service's failmode. */
+static void
+test_reply_parse_skip_and_failmode(void **state)
+{
+	struct smsotp_helper_reply rep;
+	const char *why;
+	static const char *const bad[] = {
+		"status=SKIP\n", "status=SKIP\nreason=\n",
+		"status=SKIP\nreason=Exempt\n",
+		"status=SKIP\nreason=aaaaaaaaaaaaaaaaaaaaaaaa\n",
+		"status=GATEWAY_DOWN\nfailmode=open\n",
+		"status=OK\nfailmode=safe\n",
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(smsotp_helper_reply_parse("status=SKIP\nreason="
+	    "exempt-group\n", 32, SMSOTP_SKIP, &rep, &why), 0);
+	assert_string_equal(rep.reason, "exempt-group");
+	assert_int_equal(smsotp_helper_reply_parse("status=GATEWAY_DOWN\n",
+	    20, SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+	assert_int_equal(rep.failmode, 0);
+	assert_int_equal(smsotp_helper_reply_parse("status=GATEWAY_DOWN\n"
+	    "failmode=safe\n", 34, SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+	assert_int_equal(rep.failmode, 2);
+	assert_int_equal(smsotp_helper_reply_parse("status=GATEWAY_DOWN\n"
+	    "failmode=secure\n", 36, SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+	assert_int_equal(rep.failmode, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(smsotp_helper_reply_parse(bad[i],
+		    strlen(bad[i]), SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+}
+
 int
 main(void)
 {
@@ -540,6 +573,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_backlog_full, setup,
 		    teardown),
 		cmocka_unit_test(test_reply_parse_no_exit),
+		cmocka_unit_test(test_reply_parse_skip_and_failmode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

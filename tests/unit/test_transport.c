@@ -202,6 +202,7 @@ test_replies_follow_the_table(void **state)
 		memset(&r, 0, sizeof(r));
 		r.status = st;
 		r.until = 5;
+		r.reason = "exempt-group";	/* SKIP: required */
 		assert_int_equal(smsotp_reply_format(&r, buf, sizeof(buf), &len),
 		    0);
 		assert_int_equal(smsotp_msg_parse(buf, len, &m, &why), 0);
