@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "core/decoy.h"
+#include "core/grace.h"
 #include "core/policy.h"
 #include "core/sender.h"
 #include "base/wipe.h"
@@ -107,6 +108,26 @@ policy(struct smsotp_login *l, struct smsotp_reply *r)
 		return SMSOTP_STEP_REPLY;
 	}
 	login_skip(l, rv, detail, r);
+	return SMSOTP_STEP_REPLY;
+}
+
+/*
+ * grace: a login within its grace period (grace.h) is not asked: SKIP
+ * reason=grace. Never for a decoy or a user who is locked out.
+ */
+static enum smsotp_step
+grace(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	struct smsotp_grace_id id;
+	int period = smsotp_grace_period(ctx);
+
+	if (period == 0 || l->decoy != SMSOTP_WHY_NONE ||
+	    l->st.locked_until > ctx->now ||
+	    smsotp_grace_id(ctx, l->phone, &id) != 0 ||
+	    !smsotp_grace_holds(ctx, &l->st, &id, period))
+		return SMSOTP_STEP_NEXT;
+	login_skip(l, SMSOTP_SKIP_GRACE, "", r);
 	return SMSOTP_STEP_REPLY;
 }
 
@@ -337,7 +358,8 @@ smsotp_begin_with(const struct smsotp_ctx *ctx,
 	default:
 		goto out;
 	}
-	if (again(&l, r) != SMSOTP_STEP_NEXT ||
+	if (grace(&l, r) != SMSOTP_STEP_NEXT ||
+	    again(&l, r) != SMSOTP_STEP_NEXT ||
 	    check(&l, &over, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	if (smsotp_login_count(&l, 0, 1, r) != SMSOTP_STEP_NEXT) {

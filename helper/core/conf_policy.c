@@ -17,10 +17,11 @@
 #include "core/policy.h"
 
 static const char *const policy_keys[] = {
-	"exempt_groups", "only_groups", "exempt_networks", "services", NULL
+	"exempt_groups", "only_groups", "exempt_networks", "grace_period",
+	"grace_survives_reboot", "services", NULL
 };
 static const char *const service_keys[] = {
-	"skip", "failmode", "message", NULL
+	"skip", "failmode", "grace_period", "message", NULL
 };
 
 /* A group name as groupadd(8) takes it: no ':', ',', blank, '/'; short. */
@@ -204,6 +205,9 @@ read_service(struct smsotp_cfgctx *ctx, const config_setting_t *svc,
 	bad |= smsotp_cfg_bool(ctx, svc, SMSOTP_SET_SERVICE_SKIP,
 	    &rule->skip) != 0;
 	bad |= read_failmode(ctx, svc, rule) != 0;
+	if (config_setting_get_member(svc, "grace_period") != NULL)
+		bad |= smsotp_cfg_int(ctx, svc, SMSOTP_SET_POLICY_GRACE_PERIOD,
+		    &rule->grace_period) != 0;
 	if (smsotp_cfg_str(ctx, svc, "message", 0, &rule->message) != 0) {
 		bad = 1;
 	} else if (rule->message != NULL &&
@@ -259,6 +263,10 @@ smsotp_conf_read_policy(struct smsotp_cfgctx *ctx,
 	bad |= read_groups(ctx, g, "only_groups", p->only_groups,
 	    &p->nonly) != 0;
 	bad |= read_networks(ctx, g, p) != 0;
+	bad |= smsotp_cfg_int(ctx, g, SMSOTP_SET_POLICY_GRACE_PERIOD,
+	    &p->grace_period) != 0;
+	bad |= smsotp_cfg_bool(ctx, g, SMSOTP_SET_POLICY_GRACE_SURVIVES_REBOOT,
+	    &p->grace_survives_reboot) != 0;
 	bad |= read_services(ctx, g, p) != 0;
 	return bad ? -1 : 0;
 }

@@ -43,6 +43,10 @@ struct smsotp_ctx {
 					   noted (store/state.h), or NULL */
 	const char *rhost;		/* a privileged caller's PAM_RHOST,
 					   for the same, or NULL */
+	const char *tty;		/* a privileged caller's PAM_TTY, or
+					   NULL (grace.h) */
+	const char *boot;		/* this boot's id (grace.h), or NULL:
+					   the kernel's */
 	const unsigned char *bind;	/* begin: the PAM handle's binding
 					   (SMSOTP_BIND_LEN bytes), or NULL */
 };

@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "core/decoy.h"
+#include "core/grace.h"
 #include "core/sender.h"
 #include "base/wipe.h"
 
@@ -60,6 +61,7 @@ count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
 	 */
 	while (st->nchal > 0)
 		smsotp_chal_drop(st, st->nchal - 1);
+	smsotp_grace_clear(st);
 	smsotp_reply_init(r, SMSOTP_LOCKED);
 	r->until = st->locked_until;
 }
@@ -134,7 +136,7 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
 static void
 compare(struct smsotp_login *l, struct smsotp_state *ok, int idx,
     const char *challenge, const char *code, size_t codelen, int counted,
-    struct smsotp_reply *r)
+    const struct smsotp_grace_id *grant, struct smsotp_reply *r)
 {
 	enum smsotp_step s = l->sender->check(l, challenge, code, codelen,
 	    ok->chal[idx].hash);
@@ -152,6 +154,9 @@ compare(struct smsotp_login *l, struct smsotp_state *ok, int idx,
 	smsotp_chal_drop(ok, idx);
 	ok->failures = 0;
 	ok->lockouts = 0;
+	if (grant != NULL)
+		smsotp_grace_grant(l->ctx, ok, grant,
+		    smsotp_grace_period(l->ctx));
 	smsotp_login_note(l, ok, SMSOTP_DK_ACCEPTED, SMSOTP_WHY_NONE);
 	smsotp_reply_init(r, SMSOTP_OK);
 	/* SECURITY: single use holds only if the state reached the disk. */
@@ -167,10 +172,21 @@ smsotp_verify_with(const struct smsotp_ctx *ctx,
 {
 	struct smsotp_login l;
 	struct smsotp_state ok;
-	int idx;
+	struct smsotp_grace_id gid;
+	const struct smsotp_grace_id *grant = NULL;
+	int idx, why;
 
 	smsotp_login_init(&l, ctx, senders, user);
 	memset(&ok, 0, sizeof(ok));
+	/*
+	 * A grace period is bound to the number the code went to: looked up
+	 * for every challenge, a decoy's too (the same cost), used for a
+	 * real number only.
+	 */
+	if (smsotp_grace_period(ctx) > 0 &&
+	    smsotp_login_phone(&l, &why) == SMSOTP_OK &&
+	    why == SMSOTP_WHY_NONE && smsotp_grace_id(ctx, l.phone, &gid) == 0)
+		grant = &gid;
 	resolve(&l, challenge);
 	if (smsotp_login_lock(&l, r) != SMSOTP_STEP_NEXT ||
 	    check(&l, challenge, &idx, r) != SMSOTP_STEP_NEXT)
@@ -192,10 +208,12 @@ smsotp_verify_with(const struct smsotp_ctx *ctx,
 	if (!ctx->resident &&
 	    smsotp_login_commit(&l, &l.st, r) != SMSOTP_STEP_NEXT)
 		goto out;
-	compare(&l, &ok, idx, challenge, code, codelen, !ctx->resident, r);
+	compare(&l, &ok, idx, challenge, code, codelen, !ctx->resident, grant,
+	    r);
 out:
 	smsotp_login_end(&l);
 	smsotp_wipe(&ok, sizeof(ok));
+	smsotp_wipe(&gid, sizeof(gid));
 	return r->status;
 }
 

@@ -135,6 +135,17 @@ decisions_json(const struct smsotp_state *st)
 	return a;
 }
 
+/* Grace entries (core/grace.h) that have not expired. */
+static int
+live_grace(const struct smsotp_state *st, int64_t now)
+{
+	int i, n = 0;
+
+	for (i = 0; i < st->ngrace; i++)
+		n += st->grace[i].expires > now;
+	return n;
+}
+
 /* What status shows, gathered once for both output forms. */
 struct status {
 	const char *user;
@@ -175,6 +186,9 @@ status_text(const struct status *s, const struct smsotp_state *st,
 		printf("%-16s %u\n", "lockouts:", st->lockouts);
 		printf("%-16s %d of %d in %d s\n", "sends:", s->sends,
 		    conf->sends_per_user, conf->sends_window);
+		printf("%-16s %d login%s not asked again for a while\n",
+		    "grace:", live_grace(st, now), live_grace(st, now) == 1 ?
+		    "" : "s");
 	}
 	if (s->backup_rv == SMSOTP_ST_OK)
 		printf("%-16s %d left\n", "backup codes:", s->backup_n);
@@ -189,7 +203,8 @@ status_text(const struct status *s, const struct smsotp_state *st,
  * JSON keys (stable): user, phone, phone_error, state ("ok"|"corrupt"),
  * state_error, locked, locked_until, locked_until_iso, failures,
  * lockout_after, lockouts, live_codes, sends, sends_per_user, sends_window,
- * backup_codes_left, backup_codes_error, decisions (oldest first: time,
+ * grace_logins, backup_codes_left, backup_codes_error, decisions (oldest
+ * first: time,
  * time_iso, decision, reason, text, service, rhost). Unknown values are
  * null.
  */
@@ -231,6 +246,8 @@ status_json(const struct status *s, const struct smsotp_state *st,
 	json_object_set_new(o, "sends_per_user",
 	    json_integer(conf->sends_per_user));
 	json_object_set_new(o, "sends_window", json_integer(conf->sends_window));
+	json_object_set_new(o, "grace_logins", ok ?
+	    json_integer(live_grace(st, now)) : json_null());
 	json_object_set_new(o, "backup_codes_left", s->backup_rv ==
 	    SMSOTP_ST_OK ? json_integer(s->backup_n) : json_null());
 	json_object_set_new(o, "backup_codes_error", s->backup_rv ==

@@ -321,6 +321,7 @@ smsotp_dispatch(const struct smsotp_inbound *in, struct smsotp_reply *r)
 	/* for the decisions noted: a claimed rhost is not one of them */
 	ctx.service = service;
 	ctx.rhost = who->privileged ? smsotp_msg_get(req, "rhost") : NULL;
+	ctx.tty = who->privileged ? smsotp_msg_get(req, "tty") : NULL;
 	/*
 	 * A begin that names its PAM handle: bound to it with what the login
 	 * is (an unprivileged caller's service is "login", its rhost and tty

@@ -21,6 +21,9 @@
  *   ... (0..SMSOTP_MAX_DECISIONS, oldest first: what the last requests
  *   came to and why, for smsotpctl status; kind and why are tokens of
  *   the tables below, service and rhost percent-encoded as the user name)
+ *   grace <login hex> <granted> <expires> <boot hex> <phone hex>
+ *   ... (0..SMSOTP_MAX_GRACE: logins not asked again until expires,
+ *   core/grace.h; login, boot and phone are keyed hashes)
  *   end <hex BLAKE2b-128 of every byte before this line>
  * Anything else (unknown record, bad number, missing "end", checksum
  * mismatch, trailing bytes, over SMSOTP_STATE_MAX_SIZE) is corrupt.
@@ -43,6 +46,17 @@
 #define SMSOTP_STATE_NAME_SIZE 48	/* "u-" + 32 hex + NUL fits */
 #define SMSOTP_STATE_HASH_LEN 32	/* a code's keyed hash (core/code.h) */
 #define SMSOTP_STATE_BIND_LEN 16	/* a handle's keyed hash (core/code.h) */
+#define SMSOTP_MAX_GRACE 4
+#define SMSOTP_GRACE_HASH_LEN 16	/* core/grace.h's keyed hashes */
+
+/* A login that is not asked again until expires (core/grace.h). */
+struct smsotp_grace {
+	unsigned char login[SMSOTP_GRACE_HASH_LEN];	/* service, rhost, tty */
+	int64_t granted;
+	int64_t expires;
+	unsigned char boot[SMSOTP_GRACE_HASH_LEN];	/* the boot it began in */
+	unsigned char phone[SMSOTP_GRACE_HASH_LEN];	/* the number it was for */
+};
 
 struct smsotp_challenge {
 	char id[SMSOTP_CHALLENGE_HEXLEN + 1];
@@ -127,6 +141,8 @@ struct smsotp_state {
 	struct smsotp_challenge chal[SMSOTP_MAX_CHALLENGES];
 	int ndec;
 	struct smsotp_decision dec[SMSOTP_MAX_DECISIONS];	/* oldest first */
+	int ngrace;
+	struct smsotp_grace grace[SMSOTP_MAX_GRACE];
 };
 
 /*

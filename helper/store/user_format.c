@@ -27,13 +27,13 @@
 /* The records in the only order allowed. */
 enum rec {
 	R_HDR, R_USER, R_FAILURES, R_LOCKOUTS, R_LOCKED_UNTIL, R_SENDS,
-	R_CHALLENGE, R_DECISION, R_NREC
+	R_CHALLENGE, R_DECISION, R_GRACE, R_NREC
 };
 /* From R_CHALLENGE on, each record may be repeated or left out. */
 #define R_FIRST_LIST R_CHALLENGE
 static const char *const rec_names[R_NREC] = {
 	"smsotp-state", "user", "failures", "lockouts", "locked_until",
-	"sends", "challenge", "decision",
+	"sends", "challenge", "decision", "grace",
 };
 
 static int
@@ -199,6 +199,34 @@ parse_decision(struct smsotp_cur *c, struct smsotp_decision *d,
 	return smsotp_tok_next(c, &t, &n) == 0 ? 0 : -1;
 }
 
+/* Parse the fields after "grace". */
+static int
+parse_grace(struct smsotp_cur *c, struct smsotp_grace *g, const char **why)
+{
+	const char *t;
+	size_t n;
+	uint64_t v[2];
+	int i;
+
+	*why = "bad grace entry";
+	if (smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_lhex(t, n,
+	    g->login, SMSOTP_GRACE_HASH_LEN) != 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (smsotp_tok_next(c, &t, &n) != 1 ||
+		    smsotp_parse_u64(t, n, INT64_MAX, &v[i]) != 0)
+			return -1;
+	g->granted = (int64_t)v[0];
+	g->expires = (int64_t)v[1];
+	if (smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_lhex(t, n,
+	    g->boot, SMSOTP_GRACE_HASH_LEN) != 0 ||
+	    smsotp_tok_next(c, &t, &n) != 1 || smsotp_parse_lhex(t, n,
+	    g->phone, SMSOTP_GRACE_HASH_LEN) != 0)
+		return -1;
+	*why = "extra fields in grace entry";
+	return smsotp_tok_next(c, &t, &n) == 0 ? 0 : -1;
+}
+
 /* One record line [p, e) whose keyword is r; fills st. */
 static int
 parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **why)
@@ -271,6 +299,14 @@ parse_record(int r, struct smsotp_cur *c, struct smsotp_state *st, const char **
 		if (parse_decision(c, &st->dec[st->ndec], why) != 0)
 			return -1;
 		st->ndec++;
+		return 0;
+	case R_GRACE:
+		*why = "too many grace entries";
+		if (st->ngrace == SMSOTP_MAX_GRACE)
+			return -1;
+		if (parse_grace(c, &st->grace[st->ngrace], why) != 0)
+			return -1;
+		st->ngrace++;
 		return 0;
 	default:
 		*why = "internal error";
@@ -370,8 +406,12 @@ state_valid(const struct smsotp_state *st)
 	if (ulen == 0 || ulen > SMSOTP_USER_MAX || st->locked_until < 0 ||
 	    st->nsends < 0 || st->nsends > SMSOTP_MAX_SENDS ||
 	    st->nchal < 0 || st->nchal > SMSOTP_MAX_CHALLENGES ||
-	    st->ndec < 0 || st->ndec > SMSOTP_MAX_DECISIONS)
+	    st->ndec < 0 || st->ndec > SMSOTP_MAX_DECISIONS ||
+	    st->ngrace < 0 || st->ngrace > SMSOTP_MAX_GRACE)
 		return 0;
+	for (i = 0; i < st->ngrace; i++)
+		if (st->grace[i].granted < 0 || st->grace[i].expires < 0)
+			return 0;
 	for (i = 0; i < st->ndec; i++) {
 		const struct smsotp_decision *d = &st->dec[i];
 		if (d->at < 0 || smsotp_decision_token(d->kind) == NULL ||
@@ -484,6 +524,19 @@ smsotp_state_format(const struct smsotp_state *st, char *buf, size_t cap,
 	}
 	for (i = 0; i < st->ndec; i++)
 		put_decision(&w, &st->dec[i]);
+	for (i = 0; i < st->ngrace; i++) {
+		const struct smsotp_grace *g = &st->grace[i];
+
+		smsotp_recw_str(&w, "grace ");
+		smsotp_recw_hex(&w, g->login, SMSOTP_GRACE_HASH_LEN);
+		smsotp_recw_snum(&w, (uint64_t)g->granted);
+		smsotp_recw_snum(&w, (uint64_t)g->expires);
+		smsotp_recw_str(&w, " ");
+		smsotp_recw_hex(&w, g->boot, SMSOTP_GRACE_HASH_LEN);
+		smsotp_recw_str(&w, " ");
+		smsotp_recw_hex(&w, g->phone, SMSOTP_GRACE_HASH_LEN);
+		smsotp_recw_str(&w, "\n");
+	}
 	return smsotp_record_seal(&w, SMSOTP_STATE_MAX_SIZE, len);
 }
 

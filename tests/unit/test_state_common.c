@@ -95,6 +95,17 @@ full_state(struct smsotp_state *st)
 		for (j = 0; j < SMSOTP_DECISION_RHOST_MAX; j++)
 			d->rhost[j] = (char)(1 + (i * 13 + j * 11) % 255);
 	}
+	st->ngrace = SMSOTP_MAX_GRACE;
+	for (i = 0; i < SMSOTP_MAX_GRACE; i++) {
+		struct smsotp_grace *g = &st->grace[i];
+		for (j = 0; j < SMSOTP_GRACE_HASH_LEN; j++) {
+			g->login[j] = (unsigned char)(i * 7 + j);
+			g->boot[j] = (unsigned char)(200 - i - j);
+			g->phone[j] = (unsigned char)(i + j * 3);
+		}
+		g->granted = INT64_MAX - 1;
+		g->expires = INT64_MAX;
+	}
 }
 
 void
@@ -130,6 +141,10 @@ assert_state_equal(const struct smsotp_state *a, const struct smsotp_state *b)
 		assert_string_equal(a->dec[i].service, b->dec[i].service);
 		assert_string_equal(a->dec[i].rhost, b->dec[i].rhost);
 	}
+	assert_int_equal(a->ngrace, b->ngrace);
+	for (i = 0; i < a->ngrace; i++)
+		assert_memory_equal(&a->grace[i], &b->grace[i],
+		    sizeof(a->grace[i]));
 }
 
 /* ---- format ------------------------------------------------------------ */

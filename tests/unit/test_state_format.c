@@ -107,6 +107,19 @@ test_format_exact(void **unused)
 	assert_int_equal(len, wlen);
 	assert_memory_equal(buf, want, len);
 	free(want);
+
+	/* grace entries last */
+	st.ngrace = 1;
+	memset(st.grace[0].login, 0x11, SMSOTP_GRACE_HASH_LEN);
+	memset(st.grace[0].boot, 0xab, SMSOTP_GRACE_HASH_LEN);
+	memset(st.grace[0].phone, 0x02, SMSOTP_GRACE_HASH_LEN);
+	st.grace[0].granted = 1700000040;
+	st.grace[0].expires = 1700000340;
+	assert_int_equal(smsotp_state_format(&st, buf, sizeof(buf), &len), 0);
+	assert_non_null(memmem(buf, len, "rhost=2001%3Adb8%3A%3A1\ngrace "
+	    "11111111111111111111111111111111 1700000040 1700000340 "
+	    "abababababababababababababababab "
+	    "02020202020202020202020202020202\nend ", 155));
 }
 
 /* Noting: the newest SMSOTP_MAX_DECISIONS kept, names cut to their size. */

@@ -123,7 +123,7 @@ check eval 'echo "$out" | grep -q "^alice	locked until .*(in [0-9]* s), lockout 
 	echo "$js" | /usr/bin/python3 -c "import json,sys; a=json.load(sys.stdin); assert [o[\"user\"] for o in a] == [\"alice\"] and a[0][\"corrupt\"] is False and a[0][\"seconds_left\"] > 0 and a[0][\"lockouts\"] == 1"'
 
 tid=status_json_keys_stable
-check eval '$CTL_ --json status alice | /usr/bin/python3 -c "import json,sys; o=json.load(sys.stdin); assert list(o) == \"user phone phone_error state state_error locked locked_until locked_until_iso failures lockout_after lockouts live_codes sends sends_per_user sends_window backup_codes_left backup_codes_error decisions\".split(), list(o); assert o[\"phone\"] == \"+44•••••••123\" and o[\"state\"] == \"ok\" and o[\"lockout_after\"] == 4"'
+check eval '$CTL_ --json status alice | /usr/bin/python3 -c "import json,sys; o=json.load(sys.stdin); assert list(o) == \"user phone phone_error state state_error locked locked_until locked_until_iso failures lockout_after lockouts live_codes sends sends_per_user sends_window grace_logins backup_codes_left backup_codes_error decisions\".split(), list(o); assert o[\"phone\"] == \"+44•••••••123\" and o[\"state\"] == \"ok\" and o[\"lockout_after\"] == 4"'
 
 tid=reset_unlocks_keeps_backup_codes
 $CTL_ reset alice >/dev/null

@@ -123,6 +123,44 @@ r_safe=$(grep RESULT "$T/last.out")
 check eval '[ "$r_sudo" = "RESULT: $UNAVAIL" ] && [ "$r_sshd" = "RESULT: $IGNORED" ] &&
 	[ "$r_safe" = "RESULT: $IGNORED" ]'
 
+# policy.grace_period: the same login is not asked again for a while
+tid=grace_same_login_skips
+write_conf 'policy = { grace_period = 600; services = { sudo = { grace_period = 0; }; }; };'
+service sshd
+service sudo
+reset_state
+SMSOTP_RHOST=192.0.2.7 login sshd alice code
+first=$(grep RESULT "$T/last.out")
+rm -f "$OUTBOX"
+mark
+SMSOTP_RHOST=192.0.2.7 login sshd alice
+check eval '[ "$first" = "RESULT: $OK" ] && skipped &&
+	logged "user=alice service=sshd rhost=192.0.2.7: no code asked: policy: within the grace period" &&
+	"$CTL" -c "$CONF" --json status alice | grep -q "\"grace_logins\": 1"'
+
+tid=grace_other_rhost_or_service_asked
+rm -f "$OUTBOX"
+SMSOTP_RHOST=192.0.2.8 login sshd alice code
+r1=$(grep RESULT "$T/last.out")
+SMSOTP_RHOST=192.0.2.7 login sudo alice code
+r2=$(grep RESULT "$T/last.out")
+check eval '[ "$r1" = "RESULT: $OK" ] && [ "$r2" = "RESULT: $OK" ] && [ "$(outbox_lines)" -eq 2 ]'
+
+tid=grace_ends_with_reset
+"$CTL" -c "$CONF" reset alice >/dev/null
+rm -f "$OUTBOX"
+SMSOTP_RHOST=192.0.2.7 login sshd alice code
+check eval 'result_is "$OK" && asked'
+
+tid=grace_ends_with_a_new_number
+rm -f "$OUTBOX"
+SMSOTP_RHOST=192.0.2.7 login sshd alice
+skipped_before=$(skipped && echo yes)
+"$CTL" -c "$CONF" set-phone alice +447700900777 >/dev/null
+SMSOTP_RHOST=192.0.2.7 login sshd alice code
+check eval '[ "$skipped_before" = yes ] && result_is "$OK" && grep -q "	+447700900777	" "$OUTBOX"'
+"$CTL" -c "$CONF" set-phone alice +447700900123 >/dev/null
+
 tid=check_config_refuses_bad_policy
 bad=0
 for p in 'exempt_networks = [ "192.0.2.1/24" ];|no host bits set' \
@@ -130,13 +168,15 @@ for p in 'exempt_networks = [ "192.0.2.1/24" ];|no host bits set' \
 	'exempt_groups = [ "a:b" ];|each entry must be a group name' \
 	'services = { sudo = { failmode = "open"; }; };|must be "secure" or "safe"' \
 	'services = { sudo = { message = "%{cod}"; }; };|policy.services.sudo.message' \
+	'grace_period = 90000;|out of range 0..86400' \
+	'services = { sudo = { grace_period = -1; }; };|sudo.grace_period. = -1 is out of range' \
 	'colour = 1;|unknown setting .policy.colour.'; do
 	write_conf "policy = { ${p%%|*} };"
 	e=$("$CTL" -c "$CONF" check-config 2>&1 >/dev/null) && continue
 	echo "$e" | grep -q "$CONF:5: .*${p#*|}" && bad=$((bad + 1))
 done
 write_conf
-check eval '[ $bad -eq 6 ] && "$CTL" -c "$CONF" check-config >/dev/null 2>&1'
+check eval '[ $bad -eq 8 ] && "$CTL" -c "$CONF" check-config >/dev/null 2>&1'
 
 gpasswd -d alice $GRP >/dev/null 2>&1
 finish
