@@ -8,6 +8,8 @@
 #include <security/pam_modules.h>
 
 #define SMSOTP_DEFAULT_PROMPT "SMS code sent to %{masked} (r to resend): "
+/* no text could be sent: the helper offered a backup code instead */
+#define SMSOTP_BACKUP_PROMPT "No text could be sent. Backup code: "
 /* The prompt of a later call in the same handle, for the code it sent. */
 #define SMSOTP_DEFAULT_PROMPT_AGAIN \
 	"SMS code already sent to %{masked} (r to resend): "

@@ -42,6 +42,8 @@ struct auth {
 	int status;		/* last helper status, -1 when none */
 	const char *verdict;	/* for the log line */
 	char reason[SMSOTP_HELPER_REASON_MAX + 1];	/* a SKIP's */
+	int backup;		/* no text: the challenge takes a backup code */
+	int backup_none;	/* the verdict when none is typed */
 };
 
 #define DBG(au, ...) do {						\
@@ -158,6 +160,24 @@ take_sent(struct auth *au, const struct smsotp_helper_reply *rep)
 	    rep->resend_after);
 }
 
+/*
+ * No text could be sent and the helper offered a backup code: prompt for
+ * one. Not kept for a later call in the handle (a retry asks again).
+ */
+static void
+take_backup(struct auth *au, const struct smsotp_helper_reply *rep)
+{
+	memcpy(au->challenge, rep->challenge, sizeof(au->challenge));
+	au->masked[0] = '\0';
+	au->backup = 1;
+	au->backup_none = rep->status == SMSOTP_GATEWAY_DOWN ?
+	    PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
+	au->again = 0;
+	au->live = 0;
+	DBG(au, "no text sent (%s): asking for a backup code",
+	    smsotp_status_name(rep->status));
+}
+
 /* A status that the op never answers is logged as such, never obeyed. */
 static void
 unexpected(struct auth *au, int status)
@@ -192,14 +212,24 @@ do_begin(struct auth *au)
 		rv = au->args->nullok ? PAM_IGNORE : PAM_AUTH_ERR;
 		break;
 	case SMSOTP_LOCKED:
+		rv = PAM_AUTH_ERR;
+		break;
 	case SMSOTP_RATE_LIMITED:
 		rv = PAM_AUTH_ERR;
+		if (rep.backup) {
+			take_backup(au, &rep);
+			rv = AGAIN;
+		}
 		break;
 	case SMSOTP_GATEWAY_DOWN:
 		/* the configuration's rule for the service over failmode= */
 		safe = rep.failmode != 0 ? rep.failmode == 2 :
 		    au->args->failmode_safe;
 		rv = safe ? PAM_IGNORE : PAM_AUTHINFO_UNAVAIL;
+		if (!safe && rep.backup) {
+			take_backup(au, &rep);
+			rv = AGAIN;
+		}
 		break;
 	default:	/* ERROR, helper failed, or a status begin never gives */
 		unexpected(au, rep.status);
@@ -329,7 +359,8 @@ prompt_loop(struct auth *au)
 			rv = PAM_AUTH_ERR;
 			break;
 		}
-		if (expand_prompt(au->again ? au->args->prompt_again :
+		if (expand_prompt(au->backup ? SMSOTP_BACKUP_PROMPT :
+		    au->again ? au->args->prompt_again :
 		    au->args->prompt, au->masked, text, sizeof(text)) != 0) {
 			pam_syslog(au->pamh, LOG_ERR, "prompt= too long");
 			au->verdict = "prompt too long";
@@ -345,7 +376,10 @@ prompt_loop(struct auth *au)
 			rv = PAM_CONV_ERR;
 			break;
 		}
-		if (strcmp(answer, "r") == 0 || strcmp(answer, "R") == 0)
+		if (au->backup && answer[0] == '\0')
+			rv = au->backup_none;	/* no backup code: give up */
+		else if (!au->backup &&
+		    (strcmp(answer, "r") == 0 || strcmp(answer, "R") == 0))
 			rv = do_resend(au);
 		else
 			rv = do_verify(au, answer);

@@ -95,6 +95,24 @@ get_long(const struct smsotp_msg *m, const char *key, long max, long *out)
 	return v == NULL ? -1 : smsotp_parse_long(v, 0, max, out);
 }
 
+/*
+ * No text could be sent: an optional challenge (and its ttl) at which a
+ * backup code may be typed. 0, or -1 when the pair is incomplete or bad.
+ */
+static int
+backup_offer(const struct smsotp_msg *m, struct smsotp_helper_reply *rep)
+{
+	const char *v = smsotp_msg_get(m, "challenge");
+
+	if (v == NULL)
+		return smsotp_msg_get(m, "ttl") == NULL ? 0 : -1;
+	if (!challenge_ok(v) || get_long(m, "ttl", INT_MAX, &rep->ttl) != 0)
+		return -1;
+	memcpy(rep->challenge, v, SMSOTP_CHALLENGE_HEXLEN + 1);
+	rep->backup = 1;
+	return 0;
+}
+
 /* A SKIP reason: 1 to SMSOTP_HELPER_REASON_MAX of [a-z-]. */
 static int
 reason_ok(const char *v)
@@ -163,7 +181,8 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
 			goto out;
 		break;
 	case SMSOTP_RATE_LIMITED:
-		if (get_long(&m, "retry_after", INT_MAX, &rep->retry_after) != 0)
+		if (get_long(&m, "retry_after", INT_MAX, &rep->retry_after) != 0 ||
+		    backup_offer(&m, rep) != 0)
 			goto out;
 		break;
 	case SMSOTP_SKIP:
@@ -173,6 +192,8 @@ smsotp_helper_reply_parse(const char *buf, size_t len, int exit_status,
 		memcpy(rep->reason, v, strlen(v) + 1);
 		break;
 	case SMSOTP_GATEWAY_DOWN:
+		if (backup_offer(&m, rep) != 0)
+			goto out;
 		v = smsotp_msg_get(&m, "failmode");
 		if (v == NULL)
 			break;

@@ -63,6 +63,8 @@ struct smsotp_helper_reply {
 	char reason[SMSOTP_HELPER_REASON_MAX + 1];	/* SKIP: why */
 	int failmode;		/* GATEWAY_DOWN: 0 the module's, 1 secure,
 				   2 safe (the service's rule) */
+	int backup;		/* GATEWAY_DOWN, RATE_LIMITED: challenge and
+				   ttl are for a backup code (no text) */
 };
 
 /*

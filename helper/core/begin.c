@@ -191,6 +191,58 @@ again(struct smsotp_login *l, struct smsotp_reply *r)
 	return SMSOTP_STEP_NEXT;
 }
 
+/*
+ * A new challenge in the user's state, room made for it (max_live_codes:
+ * the oldest goes), bound to the PAM handle when the begin named one.
+ */
+static struct smsotp_challenge *
+new_challenge(struct smsotp_login *l)
+{
+	struct smsotp_state *st = &l->st;
+	struct smsotp_challenge *c;
+	int64_t now = l->ctx->now;
+	int i, oldest;
+
+	while (st->nchal >= l->ctx->conf->max_live_codes) {
+		for (i = 1, oldest = 0; i < st->nchal; i++)
+			if (st->chal[i].created < st->chal[oldest].created)
+				oldest = i;
+		smsotp_chal_drop(st, oldest);
+	}
+	c = &st->chal[st->nchal++];
+	memset(c, 0, sizeof(*c));
+	c->created = now;
+	c->expires = now + l->ctx->conf->code_ttl;
+	c->last_sent = now;
+	if (l->ctx->bind != NULL) {
+		c->bound = 1;
+		memcpy(c->bind, l->ctx->bind, SMSOTP_BIND_LEN);
+	}
+	return c;
+}
+
+/*
+ * No text can be sent (the provider is down, a send cap): a backup code
+ * is asked for instead, at a decoy challenge (no SMS code matches it; the
+ * decoy sender's check tries the backup codes of a known user who is not
+ * locked out). Offered to every login whose state is held, whether it has
+ * backup codes, is locked out or is an unknown name's decoy, so that the
+ * offer tells nothing. Into st and r; the caller commits.
+ */
+static void
+offer_backup(struct smsotp_login *l, struct smsotp_reply *r)
+{
+	struct smsotp_challenge *c;
+	char none[SMSOTP_CODE_MAX + 1];
+
+	if (!l->held)
+		return;
+	c = new_challenge(l);
+	l->senders->decoy->make(l, c, none);
+	memcpy(r->challenge, c->id, sizeof(r->challenge));
+	r->ttl = l->ctx->conf->code_ttl;
+}
+
 /* A lockout that ran out ends at the next login: say so once. */
 static void
 unlock_expired(struct smsotp_login *l)
@@ -224,6 +276,8 @@ check(struct smsotp_login *l, int *over, struct smsotp_reply *r)
 	if (l->ctx->conf->reveal_status) {
 		smsotp_log(LOG_NOTICE, "user=%s: %s: no code sent", l->ulog,
 		    smsotp_status_name(r->status));
+		if (!locked)
+			offer_backup(l, r);	/* LOCKED stays locked */
 		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED, locked ?
 		    SMSOTP_WHY_LOCKED : SMSOTP_WHY_SEND_LIMIT);
 		return SMSOTP_STEP_REPLY;
@@ -243,26 +297,8 @@ static void
 challenge(struct smsotp_login *l, int over, char code[SMSOTP_CODE_MAX + 1],
     char id[SMSOTP_CHALLENGE_HEXLEN + 1])
 {
-	struct smsotp_state *st = &l->st;
-	struct smsotp_challenge *c;
-	int64_t now = l->ctx->now;
-	int i, oldest;
+	struct smsotp_challenge *c = new_challenge(l);
 
-	while (st->nchal >= l->ctx->conf->max_live_codes) {
-		for (i = 1, oldest = 0; i < st->nchal; i++)
-			if (st->chal[i].created < st->chal[oldest].created)
-				oldest = i;
-		smsotp_chal_drop(st, oldest);
-	}
-	c = &st->chal[st->nchal++];
-	memset(c, 0, sizeof(*c));
-	c->created = now;
-	c->expires = now + l->ctx->conf->code_ttl;
-	c->last_sent = now;
-	if (l->ctx->bind != NULL) {
-		c->bound = 1;
-		memcpy(c->bind, l->ctx->bind, SMSOTP_BIND_LEN);
-	}
 	l->sender->make(l, c, code);
 	if (!over)
 		smsotp_login_record_send(l);
@@ -293,9 +329,10 @@ stateless(struct smsotp_login *l, char code[SMSOTP_CODE_MAX + 1],
  * is useless, and its decision says why.
  */
 static void
-unreserve(struct smsotp_login *l, const char *id, int sent)
+unreserve(struct smsotp_login *l, const char *id, int sent,
+    struct smsotp_reply *r)
 {
-	struct smsotp_reply ignored;
+	struct smsotp_reply ignored, offer;
 	int idx;
 
 	if (smsotp_login_lock(l, &ignored) != SMSOTP_STEP_NEXT)
@@ -306,7 +343,14 @@ unreserve(struct smsotp_login *l, const char *id, int sent)
 	smsotp_login_amend(l, &l->st, SMSOTP_DK_SENT, SMSOTP_DK_SEND_FAILED,
 	    sent == SMSOTP_GATEWAY_DOWN ? SMSOTP_WHY_GATEWAY_DOWN :
 	    SMSOTP_WHY_ERROR);
-	(void)smsotp_login_commit(l, &l->st, &ignored);
+	memset(&offer, 0, sizeof(offer));
+	if (sent == SMSOTP_GATEWAY_DOWN)
+		offer_backup(l, &offer);
+	if (smsotp_login_commit(l, &l->st, &ignored) == SMSOTP_STEP_NEXT &&
+	    offer.challenge[0] != '\0') {
+		memcpy(r->challenge, offer.challenge, sizeof(r->challenge));
+		r->ttl = offer.ttl;
+	}
 	smsotp_login_unlock(l);
 }
 
@@ -318,8 +362,8 @@ record(struct smsotp_login *l, int sent, const char *id,
 	const struct smsotp_service_rule *rule;
 
 	if (sent != SMSOTP_SENT) {
-		unreserve(l, id, sent);
 		smsotp_reply_init(r, sent);
+		unreserve(l, id, sent, r);
 		/* the service's failmode over the module's (policy.h) */
 		rule = smsotp_policy_service(&l->ctx->conf->policy,
 		    l->ctx->service);
@@ -363,6 +407,8 @@ smsotp_begin_with(const struct smsotp_ctx *ctx,
 	    check(&l, &over, r) != SMSOTP_STEP_NEXT)
 		goto out;
 	if (smsotp_login_count(&l, 0, 1, r) != SMSOTP_STEP_NEXT) {
+		if (r->status == SMSOTP_RATE_LIMITED)
+			offer_backup(&l, r);
 		smsotp_login_note_commit(&l, SMSOTP_DK_REFUSED, r->status ==
 		    SMSOTP_RATE_LIMITED ? SMSOTP_WHY_GLOBAL_CAP :
 		    SMSOTP_WHY_ERROR);

@@ -30,6 +30,7 @@ smsotp_login_init(struct smsotp_login *l, const struct smsotp_ctx *ctx,
 	l->phone[0] = '\0';
 	l->held = 0;
 	l->sample = 0;
+	l->was_locked = 0;
 	memset(&l->st, 0, sizeof(l->st));
 	smsotp_sanitize(l->ulog, sizeof(l->ulog), user, strlen(user));
 	/* an unknown name's state: one of the shared slots (decoy.h) */

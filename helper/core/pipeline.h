@@ -63,6 +63,7 @@ struct smsotp_login {
 	char phone[SMSOTP_E164_SIZE];	/* begin, resend: the number */
 	int held;		/* txn holds the user's lock */
 	int sample;		/* real count: note this send's duration */
+	int was_locked;		/* verify: locked out before this attempt */
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 };

@@ -139,17 +139,28 @@ decoy_send(struct smsotp_login *l, const char *service, const char *code)
 
 /*
  * The code is hashed as a real one would be (and cannot match: the hash
- * is random); a typed backup code costs a KDF run as a real try does, and
- * is never accepted at a decoy prompt.
+ * is random). A typed backup code costs a KDF run as a real try does. It
+ * is accepted at the prompt of a known user who was not locked out: a
+ * decoy prompt because of the send limit, or the one offered when no
+ * text could be sent (begin.c) is when backup codes are needed. Never for
+ * a name NSS does not know (a slot's state) or a locked-out user.
  */
 static enum smsotp_step
 decoy_check(struct smsotp_login *l, const char *challenge, const char *typed,
     size_t len, const unsigned char hash[SMSOTP_HASH_LEN])
 {
+	int match;
+
 	(void)smsotp_code_check(l->ctx->key, challenge, typed, len,
 	    l->ctx->conf->code_length, hash);
-	smsotp_backup_dummy(typed, len);
-	return SMSOTP_STEP_NEXT;
+	if (l->ctx->unknown_user || l->slot[0] != '\0' || l->was_locked) {
+		smsotp_backup_dummy(typed, len);
+		return SMSOTP_STEP_NEXT;
+	}
+	match = smsotp_backup_try(&l->txn, l->user, typed, len);
+	if (match < 0)
+		return SMSOTP_STEP_ERROR;
+	return match ? SMSOTP_STEP_MATCH : SMSOTP_STEP_NEXT;
 }
 
 const struct smsotp_sender smsotp_sender_decoy = {

@@ -202,6 +202,7 @@ smsotp_verify_with(const struct smsotp_ctx *ctx,
 	 * writes once, the attempt counted or the code used.
 	 */
 	ok = l.st;
+	l.was_locked = l.st.locked_until > ctx->now;
 	count_failure(ctx, &l.st, idx, r);
 	smsotp_login_note(&l, &l.st, r->status == SMSOTP_LOCKED ?
 	    SMSOTP_DK_LOCKED_OUT : SMSOTP_DK_WRONG, l.decoy);

@@ -29,9 +29,11 @@ const struct smsotp_reply_spec smsotp_replies[SMSOTP_STATUS_MAX + 1] = {
 	[SMSOTP_BAD_CODE] = { 2, { "status", "attempts_left", NULL } },
 	[SMSOTP_EXPIRED] = { 1, { "status", NULL } },
 	[SMSOTP_LOCKED] = { 1, { "status", "until", NULL } },
-	[SMSOTP_RATE_LIMITED] = { 2, { "status", "retry_after", NULL } },
+	[SMSOTP_RATE_LIMITED] = { 2, { "status", "retry_after", "challenge",
+	    "ttl", NULL } },
 	[SMSOTP_NO_PHONE] = { 1, { "status", NULL } },
-	[SMSOTP_GATEWAY_DOWN] = { 1, { "status", "failmode", NULL } },
+	[SMSOTP_GATEWAY_DOWN] = { 1, { "status", "failmode", "challenge",
+	    "ttl", NULL } },
 	[SMSOTP_ERROR] = { 1, { "status", NULL } },
 };
 

@@ -20,8 +20,9 @@ value_of(const struct smsotp_reply *r, const char *k, char *num, size_t sz)
 
 	if (strcmp(k, "status") == 0)
 		return smsotp_status_name(r->status);
+	/* optional but for SENT: a backup code's challenge (begin.c) */
 	if (strcmp(k, "challenge") == 0)
-		return r->challenge;
+		return r->challenge[0] != '\0' ? r->challenge : NULL;
 	if (strcmp(k, "masked") == 0)
 		return r->masked;
 	if (strcmp(k, "again") == 0)
@@ -31,9 +32,11 @@ value_of(const struct smsotp_reply *r, const char *k, char *num, size_t sz)
 	if (strcmp(k, "failmode") == 0)
 		return r->failmode == SMSOTP_FAILMODE_SAFE ? "safe" :
 		    r->failmode == SMSOTP_FAILMODE_SECURE ? "secure" : NULL;
-	if (strcmp(k, "ttl") == 0)
+	if (strcmp(k, "ttl") == 0) {
+		if (r->challenge[0] == '\0')
+			return NULL;
 		v = r->ttl;
-	else if (strcmp(k, "resend_after") == 0)
+	} else if (strcmp(k, "resend_after") == 0)
 		v = r->resend_after;
 	else if (strcmp(k, "retry_after") == 0)
 		v = r->retry_after;

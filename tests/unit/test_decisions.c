@@ -197,7 +197,9 @@ test_send_failed(void **state)
 
 	assert_int_equal(begin(f, "zed", &r), SMSOTP_GATEWAY_DOWN);
 	load(f, "zed", &st);
-	assert_int_equal(st.nchal, 0);
+	/* the only challenge left is the backup code's (a decoy one) */
+	assert_int_equal(st.nchal, 1);
+	assert_string_equal(st.chal[0].id, r.challenge);
 	assert_int_equal(st.ndec, 1);
 	assert_decision(&st, 0, SMSOTP_DK_SEND_FAILED, SMSOTP_WHY_GATEWAY_DOWN);
 }

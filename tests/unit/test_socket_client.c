@@ -508,6 +508,8 @@ test_reply_parse_no_exit(void **state)
 	    SMSOTP_OK, &rep, &why), 0);
 }
 
+#define HEX32 "0123456789abcdef0123456789abcdef"
+
 /* SKIP carries its reason, GATEWAY_DOWN the service's failmode. */
 static void
 test_reply_parse_skip_and_failmode(void **state)
@@ -520,7 +522,14 @@ test_reply_parse_skip_and_failmode(void **state)
 		"status=SKIP\nreason=aaaaaaaaaaaaaaaaaaaaaaaa\n",
 		"status=GATEWAY_DOWN\nfailmode=open\n",
 		"status=OK\nfailmode=safe\n",
+		"status=GATEWAY_DOWN\nchallenge=" HEX32 "\n",
+		"status=GATEWAY_DOWN\nttl=300\n",
+		"status=RATE_LIMITED\nretry_after=5\nchallenge=xyz\nttl=3\n",
 	};
+	static const char down[] = "status=GATEWAY_DOWN\nchallenge=" HEX32
+	    "\nttl=300\n";
+	static const char limited[] = "status=RATE_LIMITED\nretry_after=5\n"
+	    "challenge=" HEX32 "\nttl=60\n";
 	size_t i;
 
 	(void)state;
@@ -539,6 +548,14 @@ test_reply_parse_skip_and_failmode(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_not_equal(smsotp_helper_reply_parse(bad[i],
 		    strlen(bad[i]), SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+	/* no text sent: a backup code's challenge */
+	assert_int_equal(smsotp_helper_reply_parse(down, strlen(down),
+	    SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+	assert_true(rep.backup && rep.ttl == 300);
+	assert_string_equal(rep.challenge, HEX32);
+	assert_int_equal(smsotp_helper_reply_parse(limited, strlen(limited),
+	    SMSOTP_REPLY_NO_EXIT, &rep, &why), 0);
+	assert_true(rep.backup && rep.ttl == 60 && rep.retry_after == 5);
 }
 
 int

@@ -118,7 +118,8 @@ fault() {
 		login smsotp alice code
 		sh -c "$SMSOTP_CODE_CMD" >>"$T/codes"
 	else
-		SMSOTP_CODE_CMD=false login smsotp alice
+		# a provider that is down asks for a backup code: none typed
+		SMSOTP_CODE_CMD=false login smsotp alice "="
 	fi
 	t1=$(date +%s%N)
 	dur=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')

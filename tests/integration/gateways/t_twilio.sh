@@ -86,20 +86,20 @@ check eval 'grep -q "send gateway=twilio type=twilio to=+44•••••••
 tid=twilio_wrong_host_nothing_sent
 reset_state
 twilio_conf "$PORT_wrong"
-SMSOTP_CODE_CMD=false login smsotp alice
+SMSOTP_CODE_CMD=false login smsotp alice "="	# no backup code typed
 check eval 'result_is "$UNAVAIL" && [ ! -s "$T/wrong.log" ]'
 
 tid=twilio_self_signed_nothing_sent
 reset_state
 twilio_conf "$PORT_self"
-SMSOTP_CODE_CMD=false login smsotp alice
+SMSOTP_CODE_CMD=false login smsotp alice "="
 check eval 'result_is "$UNAVAIL" && [ ! -s "$T/self.log" ]'
 
 tid=twilio_system_ca_refuses_test_ca
 reset_state
 before=$(wc -l <"$T/good.log")
 twilio_conf "$PORT_good" /etc/ssl/certs/ca-certificates.crt
-SMSOTP_CODE_CMD=false login smsotp alice
+SMSOTP_CODE_CMD=false login smsotp alice "="
 check eval 'result_is "$UNAVAIL" && [ "$(wc -l <"$T/good.log")" -eq "$before" ]'
 
 tid=twilio_invalid_number_fails

@@ -108,18 +108,47 @@ tid=unknown_user_never_skipped_by_nullok
 login smsotp-nullok nosuchuser =000000 =000000 =000000
 check eval 'result_is "$AUTH_ERR" && prompt_has "SMS code sent"'
 
-# the provider down (the gateway fails temporarily): failmode decides
+# the provider down (the gateway fails temporarily): failmode decides; a
+# secure one asks for a backup code, and an empty answer gives up
 tid=gateway_unreachable_secure
 reset_state
-write_conf_raw "phones = { file = \"$USERS\"; };
+write_conf_raw "phones = { file = \"$USERS\"; default_country = \"44\"; };
 gateways = ( { name = \"down\"; type = \"command\"; argv = [ \"/bin/sh\", \"-c\", \"exit 75\" ]; } );"
-login smsotp alice
-check result_is "$UNAVAIL"
+login smsotp alice "="
+check eval 'result_is "$UNAVAIL" && prompt_has "No text could be sent. Backup code: " &&
+	[ "$(failures alice)" -eq 0 ]'
 
 tid=gateway_unreachable_safe
 service smsotp-safe failmode=safe
 login smsotp-safe alice
 check result_is "$IGNORED"
+
+# no text can be sent: a backup code is asked for instead, of users with
+# codes and without alike (the same prompt), and logs in
+tid=gateway_down_backup_code_logs_in
+"$CTL" -c "$CONF" backup-codes alice >"$T/codes" 2>&1
+mapfile -t BC < <(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$T/codes")
+login smsotp alice "=${BC[0]}"
+check eval 'result_is "$OK" && prompt_has "No text could be sent. Backup code: " &&
+	! prompt_has "SMS code sent"'
+
+tid=gateway_down_backup_prompt_same_without_codes
+login smsotp bob "=${BC[1]}" "=${BC[1]}" "=${BC[1]}"
+check eval 'result_is "$AUTH_ERR" && prompt_has "No text could be sent. Backup code: "'
+
+tid=send_budget_drained_backup_code_logs_in
+reset_state
+write_conf "limits = { sends_per_user = 1; };"
+login smsotp alice code
+first=$(grep RESULT "$T/last.out")
+n0=$(outbox_lines)
+login smsotp alice "=${BC[2]}"
+check eval '[ "$first" = "RESULT: $OK" ] && result_is "$OK" && prompt_has "SMS code sent" &&
+	[ "$(outbox_lines)" -eq "$n0" ]'
+"$CTL" -c "$CONF" reset alice >/dev/null
+rm -f "$STATE"/b-*
+write_conf_raw "phones = { file = \"$USERS\"; default_country = \"44\"; };
+gateways = ( { name = \"down\"; type = \"command\"; argv = [ \"/bin/sh\", \"-c\", \"exit 75\" ]; } );"
 
 # a local fault (the outbox's directory is missing) is never "gateway
 # down": failmode=safe does not skip it

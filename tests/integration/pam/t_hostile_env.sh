@@ -82,7 +82,7 @@ tid=hostile_env_ca_bundle_ignored
 # SSL_CERT_FILE naming it must not make the mock trusted.
 reset_state
 vonage_conf ""
-SMSOTP_CODE_CMD=false hostile "$HERE/login.exp" smsotp alice >"$T/last.out" 2>&1
+SMSOTP_CODE_CMD=false hostile "$HERE/login.exp" smsotp alice "=" >"$T/last.out" 2>&1	# no backup code
 check eval 'result_is "$UNAVAIL" && [ "$(lines "$T/good.log")" -eq 1 ] && [ ! -s "$T/proxy.hits" ] &&
 	[ ! -e "$T/keys.log" ]'
 
@@ -93,7 +93,7 @@ tid=control_configured_proxy_is_used
 # Proves the listener sees a proxied request: the gateway's own 'proxy'.
 reset_state
 vonage_conf "ca_file = \"$T/certs/ca.pem\"; proxy = \"$PROXY\";"
-SMSOTP_CODE_CMD=false login smsotp alice
+SMSOTP_CODE_CMD=false login smsotp alice "="	# no backup code
 check eval 'result_is "$UNAVAIL" && [ -s "$T/proxy.hits" ] && [ "$(lines "$T/good.log")" -eq 1 ]'
 
 tid=key_and_code_locked_in_memory
