@@ -74,6 +74,9 @@ login_skip(struct smsotp_login *l, int skip, const char *detail,
 	    "%s%s%s%s", l->ulog, ctx->service != NULL ? ctx->service : "-",
 	    rlog, smsotp_why_text(skip_why(skip)), detail[0] ? " (" : "",
 	    detail, detail[0] ? ")" : "");
+	(void)smsotp_fmt(rlog, sizeof(rlog), "reason=%s",
+	    smsotp_skip_token(skip));
+	smsotp_login_audit(l, LOG_NOTICE, "skip", rlog);
 	if (held || smsotp_login_lock(l, r) == SMSOTP_STEP_NEXT) {
 		smsotp_login_note_commit(l, SMSOTP_DK_SKIPPED, skip_why(skip));
 		if (!held)

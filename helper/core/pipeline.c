@@ -31,6 +31,7 @@ smsotp_login_init(struct smsotp_login *l, const struct smsotp_ctx *ctx,
 	l->held = 0;
 	l->sample = 0;
 	l->was_locked = 0;
+	l->by_backup = 0;
 	memset(&l->st, 0, sizeof(l->st));
 	smsotp_sanitize(l->ulog, sizeof(l->ulog), user, strlen(user));
 	/* an unknown name's state: one of the shared slots (decoy.h) */
@@ -43,6 +44,21 @@ smsotp_login_end(struct smsotp_login *l)
 {
 	smsotp_login_unlock(l);
 	smsotp_wipe(&l->st, sizeof(l->st));
+}
+
+void
+smsotp_login_audit(const struct smsotp_login *l, int prio, const char *event,
+    const char *detail)
+{
+	const struct smsotp_ctx *ctx = l->ctx;
+	const char *rh = ctx->rhost != NULL ? ctx->rhost : "-";
+	char rlog[80];
+
+	smsotp_sanitize(rlog, sizeof(rlog), rh, strlen(rh));
+	smsotp_log(prio, "audit event=%s user=%s service=%s rhost=%s%s%s",
+	    event, l->ulog, ctx->service != NULL ? ctx->service : "-", rlog,
+	    detail != NULL && detail[0] != '\0' ? " " : "",
+	    detail != NULL ? detail : "");
 }
 
 void

@@ -64,6 +64,7 @@ struct smsotp_login {
 	int held;		/* txn holds the user's lock */
 	int sample;		/* real count: note this send's duration */
 	int was_locked;		/* verify: locked out before this attempt */
+	int by_backup;		/* verify: a backup code matched */
 	struct smsotp_txn txn;
 	struct smsotp_state st;
 };
@@ -96,6 +97,15 @@ void smsotp_login_init(struct smsotp_login *l, const struct smsotp_ctx *ctx,
     const struct smsotp_senders *senders, const char *user);
 /* Release the lock if held, wipe the state. */
 void smsotp_login_end(struct smsotp_login *l);
+
+/*
+ * The audit line of an outcome, one per request that decides something:
+ * "audit event=EVENT user=U service=S rhost=R[ DETAIL]" at prio (success
+ * INFO, a backup code's NOTICE, failure and skip NOTICE, lockout
+ * WARNING). Never a code; rhost is a root caller's, else "-".
+ */
+void smsotp_login_audit(const struct smsotp_login *l, int prio,
+    const char *event, const char *detail);
 
 /*
  * The number for the login into l->phone: SMSOTP_OK, or the status when

@@ -160,6 +160,7 @@ decoy_check(struct smsotp_login *l, const char *challenge, const char *typed,
 	match = smsotp_backup_try(&l->txn, l->user, typed, len);
 	if (match < 0)
 		return SMSOTP_STEP_ERROR;
+	l->by_backup = match;
 	return match ? SMSOTP_STEP_MATCH : SMSOTP_STEP_NEXT;
 }
 

@@ -68,10 +68,22 @@ count_failure(const struct smsotp_ctx *ctx, struct smsotp_state *st, int idx,
 
 /* The log lines of a wrong code counted by count_failure. */
 static void
-log_failure(const struct smsotp_ctx *ctx, const struct smsotp_state *counted,
-    const struct smsotp_reply *r, const char *ulog)
+log_failure(const struct smsotp_login *l, const struct smsotp_state *counted,
+    const struct smsotp_reply *r)
 {
+	const struct smsotp_ctx *ctx = l->ctx;
+	const char *ulog = l->ulog;
+	char detail[64];
+
+	(void)smsotp_fmt(detail, sizeof(detail), "consecutive=%u%s",
+	    r->status == SMSOTP_LOCKED ? (unsigned)ctx->conf->lockout_after :
+	    counted->failures, r->status == SMSOTP_LOCKED ? " lockout=yes" :
+	    "");
+	smsotp_login_audit(l, LOG_NOTICE, "failure", detail);
 	if (r->status == SMSOTP_LOCKED) {
+		(void)smsotp_fmt(detail, sizeof(detail), "seconds=%ld count=%u",
+		    (long)(counted->locked_until - ctx->now), counted->lockouts);
+		smsotp_login_audit(l, LOG_WARNING, "lockout", detail);
 		smsotp_log(LOG_NOTICE, "user=%s: wrong code (%d consecutive)",
 		    ulog, ctx->conf->lockout_after);
 		smsotp_log(LOG_NOTICE, "user=%s: locked out for %ld s after %d "
@@ -108,6 +120,7 @@ check(struct smsotp_login *l, const char *challenge, int *idx,
 	    smsotp_login_locked(l, r)) {
 		smsotp_log(LOG_NOTICE, "user=%s: code refused: locked out",
 		    l->ulog);
+		smsotp_login_audit(l, LOG_NOTICE, "refused", "reason=locked");
 		smsotp_login_note_commit(l, SMSOTP_DK_REFUSED,
 		    SMSOTP_WHY_LOCKED);
 		return SMSOTP_STEP_REPLY;
@@ -146,7 +159,7 @@ compare(struct smsotp_login *l, struct smsotp_state *ok, int idx,
 		    SMSOTP_STEP_NEXT)
 			return;
 		if (s == SMSOTP_STEP_NEXT)
-			log_failure(l->ctx, &l->st, r, l->ulog);
+			log_failure(l, &l->st, r);
 		else
 			smsotp_reply_init(r, SMSOTP_ERROR);
 		return;
@@ -160,8 +173,11 @@ compare(struct smsotp_login *l, struct smsotp_state *ok, int idx,
 	smsotp_login_note(l, ok, SMSOTP_DK_ACCEPTED, SMSOTP_WHY_NONE);
 	smsotp_reply_init(r, SMSOTP_OK);
 	/* SECURITY: single use holds only if the state reached the disk. */
-	if (smsotp_login_commit(l, ok, r) == SMSOTP_STEP_NEXT)
-		smsotp_log(LOG_INFO, "user=%s: code accepted", l->ulog);
+	if (smsotp_login_commit(l, ok, r) != SMSOTP_STEP_NEXT)
+		return;
+	smsotp_log(LOG_INFO, "user=%s: code accepted", l->ulog);
+	smsotp_login_audit(l, l->by_backup ? LOG_NOTICE : LOG_INFO, "success",
+	    l->by_backup ? "method=backup-code" : "method=sms");
 }
 
 int

@@ -103,6 +103,8 @@ smsotp_ctl_set_phone(const struct smsotp_ctl_call *call)
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	smsotp_log(LOG_NOTICE, "user=%s: phone set to %s by smsotpctl", ulog,
 	    masked);
+	smsotp_log(LOG_NOTICE, "audit event=phone-change user=%s "
+	    "service=smsotpctl rhost=- number=%s", ulog, masked);
 	/* the edit is done: a failed rebuild only warns (logins scan) */
 	(void)index_refresh(conf->phones_file, 0);
 	return SMSOTP_CTL_OK;
@@ -132,6 +134,8 @@ smsotp_ctl_remove_phone(const struct smsotp_ctl_call *call)
 	printf("%s: %s removed\n", conf->phones_file, user);
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
 	smsotp_log(LOG_NOTICE, "user=%s: phone removed by smsotpctl", ulog);
+	smsotp_log(LOG_NOTICE, "audit event=phone-change user=%s "
+	    "service=smsotpctl rhost=- number=none", ulog);
 	(void)index_refresh(conf->phones_file, 0);
 	return SMSOTP_CTL_OK;
 }

@@ -114,7 +114,7 @@ service sudo failmode=safe
 service sshd
 service smsotp-safe failmode=safe
 reset_state
-login sudo alice
+login sudo alice "="	# secure: a backup code is asked for, none typed
 r_sudo=$(grep RESULT "$T/last.out")
 login sshd alice
 r_sshd=$(grep RESULT "$T/last.out")
@@ -160,6 +160,38 @@ skipped_before=$(skipped && echo yes)
 SMSOTP_RHOST=192.0.2.7 login sshd alice code
 check eval '[ "$skipped_before" = yes ] && result_is "$OK" && grep -q "	+447700900777	" "$OUTBOX"'
 "$CTL" -c "$CONF" set-phone alice +447700900123 >/dev/null
+
+# audit: one line per outcome, with user, service and rhost, at its level
+# (<86> info, <85> notice, <84> warning of authpriv), never a code
+tid=audit_lines_at_their_levels
+write_conf "limits = { lockout_after = 3; };" "policy = { exempt_groups = [ \"$GRP\" ]; };"
+service sshd
+reset_state
+"$CTL" -c "$CONF" reset bob >/dev/null
+mark
+SMSOTP_RHOST=192.0.2.7 login sshd bob =000000 code
+sent=$(tail -n 1 "$OUTBOX" | cut -f 3 | grep -o '[0-9]\{6\}' | head -n 1)
+SMSOTP_RHOST=192.0.2.7 login sshd bob =000000 =000001 =000002
+SMSOTP_RHOST=192.0.2.7 login sshd alice
+"$CTL" -c "$CONF" backup-codes bob >"$T/codes" 2>&1
+bc=$(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$T/codes" | head -n 1)
+"$CTL" -c "$CONF" reset bob >/dev/null
+write_conf "limits = { sends_per_user = 1; };"
+SMSOTP_RHOST=192.0.2.7 login sshd bob code
+SMSOTP_RHOST=192.0.2.7 login sshd bob "=$bc"
+"$CTL" -c "$CONF" set-phone bob +447700900457 >/dev/null
+aud() { tail -n +$((logmark + 1)) "$SYSLOG" | grep -qE "^<$1>.*: audit event=$2\$"; }
+check eval 'aud 85 "failure user=bob service=sshd rhost=192.0.2.7 consecutive=1" &&
+	aud 86 "success user=bob service=sshd rhost=192.0.2.7 method=sms" &&
+	aud 85 "failure user=bob service=sshd rhost=192.0.2.7 consecutive=3 lockout=yes" &&
+	aud 84 "lockout user=bob service=sshd rhost=192.0.2.7 seconds=900 count=1" &&
+	aud 85 "skip user=alice service=sshd rhost=192.0.2.7 reason=exempt-group" &&
+	aud 85 "success user=bob service=sshd rhost=192.0.2.7 method=backup-code" &&
+	aud 85 "phone-change user=bob service=smsotpctl rhost=- number=\+44•••••••457" &&
+	[ -n "$sent" ] && ! tail -n +$((logmark + 1)) "$SYSLOG" | grep -q -e "$sent" -e "${bc%-*}"'
+"$CTL" -c "$CONF" set-phone bob +447700900456 >/dev/null
+"$CTL" -c "$CONF" reset bob >/dev/null
+rm -f "$STATE"/b-*
 
 tid=check_config_refuses_bad_policy
 bad=0
