@@ -27,6 +27,7 @@
 #define SMSOTP_COUNTRY_MAX     6	/* digits of one allowed calling code */
 
 struct smsotp_gateway;
+struct smsotp_phones_conf;	/* phones/phones_conf.h */
 
 struct smsotp_route {
 	char prefix[SMSOTP_PREFIX_MAX + 1];	/* "+", "+44", "+4477" */
@@ -46,9 +47,11 @@ struct smsotp_conf {
 	/* message template, placeholders checked */
 	char *message;
 
-	/* phones = { file; default_country; } */
+	/* phones = { sources; file; default_country; ldap; command; ... } */
 	char *phones_file;	/* NULL: no users file */
 	char default_country[4];	/* digits, "" when unset */
+	/* the sources, their order and settings; NULL: the users file alone */
+	struct smsotp_phones_conf *phones;
 
 	/* limits = { ... } */
 	int resend_cooldown;
