@@ -59,7 +59,7 @@ static const struct smsotp_setting settings[SMSOTP_SET_COUNT] = {
 	[SMSOTP_SET_LDAP_STARTTLS] = BOOL("phones", "starttls", 0,
 	    "StartTLS on an ldap:// URI"),
 	[SMSOTP_SET_LDAP_TIMEOUT] = INT("phones", "timeout", 1, 30, 5,
-	    "seconds", "time for each LDAP step (connect, bind, search)"),
+	    "seconds", "time for the whole LDAP lookup (connect, bind, search)"),
 	[SMSOTP_SET_LDAP_INSECURE] = BOOL("phones", "insecure", 0,
 	    "allow ldap:// without TLS to a loopback host (tests)"),
 	[SMSOTP_SET_PHONES_COMMAND] = OTHER("phones", "command",

@@ -260,6 +260,25 @@ say_ldap(LDAP *ld, const struct smsotp_phone_ldap *l, const char *step,
 	    "was refused)" : "");
 }
 
+/*
+ * What is left of the lookup's time until end, as the timeouts of the next
+ * step (connecting, TLS, the answer). 0, or -1 when none is left.
+ */
+static int
+time_left(LDAP *ld, double end, struct timeval *tv)
+{
+	double left = end - smsotp_mono();
+
+	if (left < 0.001)
+		return -1;
+	tv->tv_sec = (time_t)left;
+	tv->tv_usec = (suseconds_t)((left - (double)tv->tv_sec) * 1e6);
+	if (lf.set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv) != 0 ||
+	    lf.set_option(ld, LDAP_OPT_TIMEOUT, tv) != 0)
+		return -1;
+	return 0;
+}
+
 /* Every option on the handle: nothing is left to ldap.conf. */
 static int
 set_options(LDAP *ld, const struct smsotp_phone_ldap *l, char *why,
@@ -390,6 +409,7 @@ ldap_lookup(const struct smsotp_phone_source *src, const char *user,
 	const struct smsotp_phone_ldap *l = src->ctx;
 	char filter[SMSOTP_LDAP_FILTER_MAX], *attrs[2];
 	struct timeval tv = { l->timeout, 0 };
+	double end;
 	LDAPMessage *res = NULL;
 	LDAP *ld = NULL;
 	enum smsotp_phone_result rv = SMSOTP_PHONE_ERROR;
@@ -408,6 +428,7 @@ ldap_lookup(const struct smsotp_phone_source *src, const char *user,
 		    "long", l->uri);
 		return SMSOTP_PHONE_ERROR;
 	}
+	end = smsotp_mono() + l->timeout;
 	rc = lf.initialize(&ld, l->uri);
 	if (rc != LDAP_SUCCESS) {
 		say_ldap(NULL, l, "initialize", rc, why, whysz);
@@ -417,14 +438,22 @@ ldap_lookup(const struct smsotp_phone_source *src, const char *user,
 	if (set_options(ld, l, why, whysz) != 0)
 		goto out;
 	if (l->starttls) {
+		if (time_left(ld, end, &tv) != 0)
+			goto timeout;
 		rc = lf.start_tls_s(ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
 			say_ldap(ld, l, "StartTLS", rc, why, whysz);
 			goto out;
 		}
 	}
-	if (l->bind_dn != NULL && bind_as(ld, l, why, whysz) != 0)
-		goto out;
+	if (l->bind_dn != NULL) {
+		if (time_left(ld, end, &tv) != 0)
+			goto timeout;
+		if (bind_as(ld, l, why, whysz) != 0)
+			goto out;
+	}
+	if (time_left(ld, end, &tv) != 0)
+		goto timeout;
 	attrs[0] = l->attribute;
 	attrs[1] = NULL;
 	rc = lf.search_ext_s(ld, l->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
@@ -437,6 +466,10 @@ ldap_lookup(const struct smsotp_phone_source *src, const char *user,
 	else
 		rv = read_entry(ld, res, l, src->default_country, out, why,
 		    whysz);
+	goto out;
+timeout:
+	smsotp_say(why, whysz, "%s: no answer within %d s", l->uri,
+	    l->timeout);
 out:
 	if (res != NULL)
 		lf.msgfree(res);

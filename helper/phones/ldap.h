@@ -33,7 +33,7 @@ struct smsotp_phone_ldap {
 	char *bind_password_file;	/* with bind_dn */
 	char *ca_file;		/* NULL: the system trust store */
 	int starttls;
-	int timeout;		/* seconds, each step */
+	int timeout;		/* seconds, the whole lookup */
 	int insecure;		/* plain ldap:// to loopback allowed */
 	uid_t owner;		/* bind_password_file's required owner */
 };
