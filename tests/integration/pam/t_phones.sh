@@ -140,6 +140,18 @@ ldap_conf "$LDAPS"
 login smsotp alice code
 check eval 'result_is "$OK" && sent_to +447700900555'
 
+# libldap reads "ldaprc" in the current directory (the caller's) when the
+# effective uid is the real one: the helper has it read from / instead.
+tid=ldap_callers_ldaprc_ignored
+reset_state
+mkdir -p "$T/cwd"
+echo "SOCKET_BIND_ADDRESSES 203.0.113.7" >"$T/cwd/ldaprc"
+(cd "$T/cwd" && LDAPCONF=/dev/null LDAPTLS_CACERT=$T/certs/ca.pem ldapsearch -x -H "ldaps://127.0.0.1:$LPS" \
+	-D "$BINDDN" -w "$BINDPW" -b "$BASE" "(uid=alice)" mobile) >"$T/ldaprc.out" 2>&1
+rc=$?	# the fixture: the file does break a client that reads it
+(cd "$T/cwd" && login smsotp alice code)
+check eval '[ $rc -ne 0 ] && result_is "$OK" && sent_to +447700900555'
+
 tid=ldap_other_attribute_national_number
 reset_state
 ldap_conf "$LDAPS" "attribute = \"telephoneNumber\";"
