@@ -94,6 +94,7 @@ person() {	# person OU UID [MOBILE [MORE LDIF LINE]]
 	person people carol "call me maybe"	# not a number
 	person people u01 "+447700900601"
 	person staff u01 "+447700900602"	# two entries match u01
+	person people u02 "+447700900702"
 } >"$L/data.ldif"
 slaptest -u -f "$L/slapd.conf" >"$T/last.out" 2>&1 && slapadd -f "$L/slapd.conf" -l "$L/data.ldif" >>"$T/last.out" 2>&1 ||
 	{ cat "$T/last.out"; exit 1; }
@@ -357,6 +358,33 @@ cmd_conf number
 rc=$?
 chmod 0755 "$T/bin/number"
 check eval '[ $rc -ne 0 ] && grep -q "^$CONF:[0-9]*: .*writable by group or others" "$T/last.out"'
+
+# --- an unprivileged caller (a screen locker), the setgid helper ---------
+# Its helper (group smsotp) reads the root:smsotp 0640 password file, binds
+# and finds the number; the command source runs for it too.
+UD=$T/u02
+mkdir -p "$UD"
+chown u02 "$UD"
+chmod 0700 "$UD"
+chmod 0755 "$T" "$SMSOTP_SVCDIR"
+chmod 0644 "$SMSOTP_SVCDIR"/*
+prog u02phone 'echo "+44 7700 900703"'
+ulogin() {	# ulogin CONFIG_PHONES: u02 logs in as itself
+	write_conf_raw "phones = { $1 };
+gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"$UD/outbox\"; } );"
+	runuser -u u02 -- env SMSOTP_SVCDIR="$SMSOTP_SVCDIR" SMSOTP_KEEP=/dev/null \
+		SMSOTP_CODE_CMD="tail -n 1 '$UD/outbox' | cut -f 3 | grep -o '[0-9]\\{6\\}' | head -n 1" \
+		"$HERE/login.exp" smsotp u02 code >"$T/last.out" 2>&1
+}
+tid=unprivileged_caller_ldap
+reset_state
+ulogin "sources = [ \"ldap\" ]; ldap = { $STARTTLS base = \"$BASE\"; bind_dn = \"$BINDDN\";
+  bind_password_file = \"$PWFILE\"; };"
+check eval '[ "$(stat -c %G:%a "$HELPER")" = "smsotp:2755" ] && result_is "$OK" && grep -q "	+447700900702	" "$UD/outbox"'
+
+tid=unprivileged_caller_command
+ulogin "sources = [ \"command\" ]; command = [ \"$T/bin/u02phone\" ];"
+check eval 'result_is "$OK" && grep -q "	+447700900703	" "$UD/outbox"'
 
 # --- GECOS ---------------------------------------------------------------
 usermod -c "Alice,,+44 7700 900999," alice
