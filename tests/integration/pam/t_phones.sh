@@ -362,29 +362,33 @@ check eval '[ $rc -ne 0 ] && grep -q "^$CONF:[0-9]*: .*writable by group or othe
 # --- an unprivileged caller (a screen locker), the setgid helper ---------
 # Its helper (group smsotp) reads the root:smsotp 0640 password file, binds
 # and finds the number; the command source runs for it too.
-UD=$T/u02
-mkdir -p "$UD"
-chown u02 "$UD"
-chmod 0700 "$UD"
-chmod 0755 "$T" "$SMSOTP_SVCDIR"
-chmod 0644 "$SMSOTP_SVCDIR"/*
-prog u02phone 'echo "+44 7700 900703"'
-ulogin() {	# ulogin CONFIG_PHONES: u02 logs in as itself
-	write_conf_raw "phones = { $1 };
-gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"$UD/outbox\"; } );"
-	runuser -u u02 -- env SMSOTP_SVCDIR="$SMSOTP_SVCDIR" SMSOTP_KEEP=/dev/null \
-		SMSOTP_CODE_CMD="tail -n 1 '$UD/outbox' | cut -f 3 | grep -o '[0-9]\\{6\\}' | head -n 1" \
-		"$HERE/login.exp" smsotp u02 code >"$T/last.out" 2>&1
-}
-tid=unprivileged_caller_ldap
-reset_state
-ulogin "sources = [ \"ldap\" ]; ldap = { $STARTTLS base = \"$BASE\"; bind_dn = \"$BINDDN\";
-  bind_password_file = \"$PWFILE\"; };"
-check eval '[ "$(stat -c %G:%a "$HELPER")" = "smsotp:2755" ] && result_is "$OK" && grep -q "	+447700900702	" "$UD/outbox"'
+# (exec transport only, as t_unpriv.sh: the resident service writes an
+# outbox the caller cannot read)
+if [ "$TRANSPORT" = exec ]; then
+	UD=$T/u02
+	mkdir -p "$UD"
+	chown u02 "$UD"	# its helper writes the outbox there
+	chmod 0700 "$UD"
+	chmod 0755 "$T" "$SMSOTP_SVCDIR"
+	chmod 0644 "$SMSOTP_SVCDIR"/*
+	prog u02phone 'echo "+44 7700 900703"'
+	ulogin() {	# ulogin CONFIG_PHONES: u02 logs in as itself
+		write_conf_raw "phones = { $1 };
+	gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"$UD/outbox\"; } );"
+		runuser -u u02 -- env SMSOTP_SVCDIR="$SMSOTP_SVCDIR" SMSOTP_KEEP=/dev/null \
+			SMSOTP_CODE_CMD="tail -n 1 '$UD/outbox' | cut -f 3 | grep -o '[0-9]\\{6\\}' | head -n 1" \
+			"$HERE/login.exp" smsotp u02 code >"$T/last.out" 2>&1
+	}
+	tid=unprivileged_caller_ldap
+	reset_state
+	ulogin "sources = [ \"ldap\" ]; ldap = { $STARTTLS base = \"$BASE\"; bind_dn = \"$BINDDN\";
+	  bind_password_file = \"$PWFILE\"; };"
+	check eval '[ "$(stat -c %G:%a "$HELPER")" = "smsotp:2755" ] && result_is "$OK" && grep -q "	+447700900702	" "$UD/outbox"'
 
-tid=unprivileged_caller_command
-ulogin "sources = [ \"command\" ]; command = [ \"$T/bin/u02phone\" ];"
-check eval 'result_is "$OK" && grep -q "	+447700900703	" "$UD/outbox"'
+	tid=unprivileged_caller_command
+	ulogin "sources = [ \"command\" ]; command = [ \"$T/bin/u02phone\" ];"
+	check eval 'result_is "$OK" && grep -q "	+447700900703	" "$UD/outbox"'
+fi
 
 # --- GECOS ---------------------------------------------------------------
 usermod -c "Alice,,+44 7700 900999," alice
