@@ -219,18 +219,17 @@ lf_load_once(void)
 	 * on each handle anyway (lookup below).
 	 */
 	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || chdir("/") != 0) {
+	if (chdir("/") != 0) {
 		lf.why = "cannot initialise libldap from /";
 		if (cwd >= 0)
 			close(cwd);
 		return;
 	}
 	(void)lf.get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &v);
-	bad = fchdir(cwd);
-	close(cwd);
-	if (bad != 0) {
-		lf.why = "cannot go back to the current directory";
-		return;
+	/* back where we were; without it the process stays in / */
+	if (cwd >= 0) {
+		(void)!fchdir(cwd);
+		close(cwd);
 	}
 	lf.state = 1;
 }

@@ -332,6 +332,12 @@ check_listed(struct smsotp_cfgctx *ctx, const config_setting_t *g,
 			bad = 1;
 		}
 	}
+	if (member(g, "sources") != NULL &&
+	    is_listed(p, SMSOTP_PHONE_KIND_FILE) && member(g, "file") == NULL) {
+		smsotp_cfg_error(ctx, member(g, "sources"), "'phones.sources' "
+		    "lists 'file' but there is no 'phones.file'");
+		bad = 1;
+	}
 	return bad ? -1 : 0;
 }
 

@@ -524,6 +524,7 @@ test_conf_refused(void **state)
 	refused(f, "sources = [ ];", "'phones.sources' must be");
 	refused(f, "sources = [ \"ldap\" ];", "no 'phones.ldap'");
 	refused(f, "sources = [ \"command\" ];", "no 'phones.command'");
+	refused(f, "sources = [ \"file\", \"gecos\" ];", "no 'phones.file'");
 	snprintf(buf, sizeof(buf), "ldap = { %s };", ldap_ok);
 	refused(f, buf, "does not list \"ldap\"");
 	snprintf(buf, sizeof(buf), "command = [ \"%s\" ];", f->prog);
