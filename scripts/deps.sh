@@ -5,7 +5,7 @@
 set -e
 want="build-essential autoconf automake libtool pkg-config
       libpam0g-dev libcurl4-openssl-dev libsodium-dev libconfig-dev libjansson-dev
-      libcdb-dev
+      libcdb-dev libldap-dev
       pamtester libpam-wrapper ca-certificates"
 if [ "${1:-build}" = test ]; then
 	want="$want libcmocka-dev expect clang openssl python3 util-linux"
@@ -28,6 +28,8 @@ if [ "${1:-build}" = test ]; then
 	# resident service: systemd-socket-activate (lib.sh), systemd-analyze
 	# and systemd-sysusers (t_units.sh); PID 1 need not be systemd
 	want="$want systemd"
+	# phones.ldap: a real slapd and its tools (t_phones.sh)
+	want="$want slapd ldap-utils"
 fi
 missing=""
 for p in $want; do
@@ -42,7 +44,7 @@ fi
 echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
-# The test servers (sshd, Kannel, smsd) are started by the tests on
+# The test servers (sshd, Kannel, smsd, slapd) are started by the tests on
 # loopback: keep their packages from starting system-wide daemons.
 guard=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then

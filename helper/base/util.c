@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,4 +183,40 @@ smsotp_dlsym_fn(void *dl, const char *name, void *fp, size_t fpsize)
 		return -1;
 	memcpy(fp, &p, fpsize);
 	return 0;
+}
+
+int
+smsotp_loopback_host(const char *h, size_t n)
+{
+	return (n == 9 && strncmp(h, "127.0.0.1", n) == 0) ||
+	    (n == 5 && strncmp(h, "[::1]", n) == 0) ||
+	    (n == 9 && strncasecmp(h, "localhost", n) == 0);
+}
+
+const char *
+smsotp_url_hostport(const char *a, size_t n, size_t *hostlen)
+{
+	const char *p = a + n, *hend, *q;
+
+	if (n > 0 && *a == '[') {
+		hend = memchr(a, ']', n);
+		if (hend == NULL)
+			return "has a bad IPv6 host";
+		hend++;
+	} else {
+		hend = memchr(a, ':', n);
+		if (hend == NULL)
+			hend = p;
+	}
+	if (hend == a || (hend == a + 2 && *a == '['))
+		return "has no host";
+	if (hend < p) {
+		if (*hend != ':' || hend + 1 == p)
+			return "has a bad port";
+		for (q = hend + 1; q < p; q++)
+			if (*q < '0' || *q > '9')
+				return "has a bad port";
+	}
+	*hostlen = (size_t)(hend - a);
+	return NULL;
 }

@@ -66,6 +66,20 @@ int smsotp_user_ok(const char *user);
  */
 int smsotp_write_all(int fd, const char *buf, size_t len) SMSOTP_WUR;
 
+/*
+ * The host h (n bytes, as written in a URL) is a loopback name:
+ * 127.0.0.1, [::1] or localhost (any case). 1 or 0.
+ */
+int smsotp_loopback_host(const char *h, size_t n);
+
+/*
+ * The authority of a URL, a (n bytes, after "scheme://", before the path):
+ * a host (an IPv6 address in brackets) and an optional ":PORT" of digits.
+ * NULL with *hostlen, the host's length; else why ("has no host", "has a
+ * bad port", "has a bad IPv6 host").
+ */
+const char *smsotp_url_hostport(const char *a, size_t n, size_t *hostlen);
+
 /* Monotonic clock in seconds (for deadlines), and wall clock seconds. */
 double smsotp_mono(void);
 int64_t smsotp_now(void);

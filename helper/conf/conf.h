@@ -33,6 +33,7 @@
 #define SMSOTP_SERVICE_NAME_MAX 32	/* bytes of a service's name */
 
 struct smsotp_gateway;
+struct smsotp_phones_conf;	/* phones/phones_conf.h */
 
 /* One of policy.exempt_networks: family AF_INET or AF_INET6, the prefix. */
 struct smsotp_network {
@@ -80,9 +81,11 @@ struct smsotp_conf {
 	/* message template, placeholders checked */
 	char *message;
 
-	/* phones = { file; default_country; } */
+	/* phones = { sources; file; default_country; ldap; command; ... } */
 	char *phones_file;	/* NULL: no users file */
 	char default_country[4];	/* digits, "" when unset */
+	/* the sources, their order and settings; NULL: the users file alone */
+	struct smsotp_phones_conf *phones;
 
 	/* limits = { ... } */
 	int resend_cooldown;

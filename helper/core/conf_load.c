@@ -16,6 +16,7 @@
 #include "core/limits.h"
 #include "core/policy.h"
 #include "gateways/gateway.h"
+#include "phones/phones_conf.h"
 
 #define DEFAULT_MESSAGE \
 	"%{code} is your %{service} login code for %{host}. " \
@@ -27,9 +28,6 @@ static const char *const top_keys[] = {
 };
 static const char *const code_keys[] = {
 	"length", "ttl", "max_attempts", NULL
-};
-static const char *const phones_keys[] = {
-	"file", "default_country", NULL
 };
 static const char *const limits_keys[] = {
 	"resend_cooldown", "sends_per_user", "sends_window", "lockout_after",
@@ -154,40 +152,6 @@ read_log(struct smsotp_cfgctx *ctx, const config_setting_t *root,
 		return -1;
 	}
 	return 0;
-}
-
-static int
-read_phones(struct smsotp_cfgctx *ctx, const config_setting_t *root,
-    struct smsotp_conf *c)
-{
-	int bad = 0;
-	char *cc = NULL;
-	const config_setting_t *g = group(ctx, root, "phones", &bad);
-	size_t i, n;
-
-	if (g == NULL)
-		return bad ? -1 : 0;
-	bad |= smsotp_cfg_check_keys(ctx, g, phones_keys) != 0;
-	bad |= smsotp_cfg_file(ctx, g, "file", 0, 0, &c->phones_file) != 0;
-	if (smsotp_cfg_str(ctx, g, "default_country", 0, &cc) != 0)
-		return -1;
-	if (cc != NULL) {
-		n = strlen(cc);
-		for (i = 0; i < n; i++)
-			if (cc[i] < '0' || cc[i] > '9')
-				break;
-		if (n < 1 || n > 3 || i != n || cc[0] == '0') {
-			smsotp_cfg_error(ctx,
-			    config_setting_get_member(g, "default_country"),
-			    "'phones.default_country' must be a calling code of "
-			    "1 to 3 digits without '+', like \"44\"");
-			bad = 1;
-		} else {
-			memcpy(c->default_country, cc, n + 1);
-		}
-		free(cc);
-	}
-	return bad ? -1 : 0;
 }
 
 static int
@@ -530,7 +494,7 @@ smsotp_conf_load(const char *path, const struct smsotp_conf_opts *opts,
 	bad |= read_code(&ctx, root, c) != 0;
 	bad |= read_message(&ctx, root, c) != 0;
 	bad |= read_log(&ctx, root, c) != 0;
-	bad |= read_phones(&ctx, root, c) != 0;
+	bad |= smsotp_phones_conf_read(&ctx, root, c) != 0;
 	bad |= read_limits(&ctx, root, c) != 0;
 	bad |= smsotp_cfg_bool(&ctx, root, SMSOTP_SET_REVEAL_STATUS,
 	    &c->reveal_status) != 0;
@@ -567,7 +531,7 @@ smsotp_conf_free(struct smsotp_conf *c)
 	free(c->path);
 	free(c->message);
 	free(c->log);
-	free(c->phones_file);
+	smsotp_phones_conf_free(c);
 	smsotp_conf_free_policy(&c->policy);
 	memset(c, 0, sizeof(*c));
 }

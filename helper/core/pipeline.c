@@ -78,11 +78,8 @@ lookup_phone(struct smsotp_login *l)
 	char why[320];
 	enum smsotp_phone_result rv;
 
-	if (ctx->conf->phones_file == NULL)
-		return SMSOTP_NO_PHONE;
-	rv = smsotp_phone_lookup(ctx->conf->phones_file, ctx->conf_owner,
-	    l->user, ctx->conf->default_country, l->phone, why,
-	    sizeof(why), &note);
+	rv = smsotp_phone_lookup(ctx->conf, ctx->conf_owner, l->user, l->phone,
+	    why, sizeof(why), &note);
 	/* a stale or broken index costs a scan; say so (once a lookup) */
 	if (note.state == SMSOTP_UIDX_STALE)
 		smsotp_log(LOG_NOTICE, "users index %s%s is out of date: run "
@@ -96,7 +93,8 @@ lookup_phone(struct smsotp_login *l)
 		return SMSOTP_OK;
 	if (rv == SMSOTP_PHONE_NONE)
 		return SMSOTP_NO_PHONE;
-	smsotp_log(LOG_ERR, "user=%s: phone lookup: %s", l->ulog, why);
+	/* SECURITY: never NO_PHONE, which nullok would skip (phone.h) */
+	smsotp_log(LOG_ERR, "user=%s: phone source %s", l->ulog, why);
 	return SMSOTP_ERROR;
 }
 

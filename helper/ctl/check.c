@@ -2,7 +2,8 @@
 /*
  * helper/ctl/check.c - smsotpctl check-config: load the configuration as the
  * helper does and print every error with its line; warn about a users file
- * others may read and about a stale or broken users index.
+ * others may read, about a stale or broken users index, and about a GECOS
+ * phone source users may change.
  */
 #include "config.h"
 
@@ -13,8 +14,13 @@
 #include "base/util.h"
 #include "core/conf_load.h"
 #include "ctl/verbs.h"
+#include "base/secfile.h"
+#include "phones/gecos.h"
 #include "phones/index.h"
+#include "phones/phones_conf.h"
 #include "phones/users_file.h"
+
+#define LOGIN_DEFS "/etc/login.defs"
 
 /* A stale or broken users index is a warning (logins still work). */
 static void
@@ -51,6 +57,44 @@ check_private(const char *users)
 	    SMSOTP_GROUP);
 }
 
+/*
+ * The phone sources in order; with "gecos", a warning when chfn lets users
+ * change the phone fields (pam_smsotp.conf(5)).
+ */
+static void
+check_sources(const struct smsotp_conf *conf)
+{
+	const struct smsotp_phones_conf *p = conf->phones;
+	char *text = NULL, why[320];
+	size_t len = 0;
+	int i, gecos = 0;
+
+	if (p == NULL)
+		return;
+	printf("phone sources:");
+	for (i = 0; i < p->nsources; i++) {
+		printf("%s %s", i > 0 ? "," : "",
+		    smsotp_phone_kind_name(p->sources[i]));
+		gecos |= p->sources[i] == SMSOTP_PHONE_KIND_GECOS;
+	}
+	printf("\n");
+	if (!gecos)
+		return;
+	if (smsotp_secfile_read(LOGIN_DEFS, 0, 0, 1024 * 1024, &text, &len,
+	    why, sizeof(why)) != 0) {
+		fprintf(stderr, "smsotpctl: warning: phones.sources lists "
+		    "\"gecos\" and %s cannot be checked: %s\n", LOGIN_DEFS,
+		    why);
+		return;
+	}
+	if (smsotp_chfn_allows_phone(text))
+		fprintf(stderr, "smsotpctl: warning: phones.sources lists "
+		    "\"gecos\" but %s CHFN_RESTRICT lets users change their "
+		    "work or home phone with chfn, and so where their codes "
+		    "go: remove 'w' and 'h' from it\n", LOGIN_DEFS);
+	smsotp_secfile_free(text, len);
+}
+
 int
 smsotp_ctl_check_config(const struct smsotp_ctl_call *call)
 {
@@ -75,6 +119,7 @@ smsotp_ctl_check_config(const struct smsotp_ctl_call *call)
 		check_private(conf.phones_file);
 		check_index(conf.phones_file);
 	}
+	check_sources(&conf);
 	smsotp_conf_free(&conf);
 	return 0;
 }

@@ -273,10 +273,8 @@ smsotp_ctl_status(const struct smsotp_ctl_call *call)
 
 	memset(&s, 0, sizeof(s));
 	s.user = user;
-	s.phone_rv = conf->phones_file == NULL ? 0 :
-	    smsotp_phone_lookup(conf->phones_file, 0, user,
-	    conf->default_country, phone, s.phone_why, sizeof(s.phone_why),
-	    NULL);
+	s.phone_rv = smsotp_phone_lookup(conf, 0, user, phone, s.phone_why,
+	    sizeof(s.phone_why), NULL);
 	if (s.phone_rv == 1)
 		smsotp_phone_mask(phone, s.masked, sizeof(s.masked));
 	if (smsotp_ctl_open_user(user, &store, &txn, &st, &s.corrupt,

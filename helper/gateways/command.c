@@ -29,18 +29,12 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "gateways/gateway.h"
+#include "base/run.h"
 #include "base/template.h"
 #include "base/wipe.h"
 
@@ -93,34 +87,6 @@ arg_ok(const char *a, const char **why)
 		return 0;
 	}
 	return 1;
-}
-
-/* argv[0]: an absolute path to a root-owned executable nobody else may change. */
-static int
-program_ok(const char *path, uid_t owner, char *why, size_t whysz)
-{
-	struct stat st;
-
-	if (path[0] != '/') {
-		(void)smsotp_fmt(why, whysz, "'argv[0]' must be an absolute path");
-		return 0;
-	}
-	if (stat(path, &st) != 0) {
-		(void)smsotp_fmt(why, whysz, "%s: %s", path, strerror(errno));
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
-		(void)smsotp_fmt(why, whysz, "%s: not an executable file", path);
-	else if (st.st_uid != owner)
-		(void)smsotp_fmt(why, whysz, "%s: owned by uid %lu, must be "
-		    "owned by uid %lu", path, (unsigned long)st.st_uid,
-		    (unsigned long)owner);
-	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		(void)smsotp_fmt(why, whysz, "%s: writable by group or others "
-		    "(mode %04o), refused", path, (unsigned)(st.st_mode & 07777));
-	else
-		return 1;
-	return 0;
 }
 
 static int
@@ -176,7 +142,7 @@ command_configure(struct smsotp_gateway *gw, struct smsotp_cfgctx *ctx,
 		    strstr(v, "%{to_digits}") != NULL)
 			c->number_in_argv = 1;
 	}
-	if (!program_ok(c->argv[0], ctx->owner, buf, sizeof(buf))) {
+	if (!smsotp_program_ok(c->argv[0], ctx->owner, buf, sizeof(buf))) {
 		smsotp_cfg_error(ctx, config_setting_get_elem(list, 0),
 		    "gateway '%s': %s", gw->name, buf);
 		return -1;
@@ -216,81 +182,6 @@ expand(const char *in, const char *to, char *out, size_t cap)
 	return 0;
 }
 
-/* In the child: never returns. errfd (close-on-exec) gets errno on failure. */
-static void
-child(char *const argv[], int infd, int outfd, int errfd)
-{
-	static char *const envp[] = { (char *)CHILD_PATH, NULL };
-	sigset_t none;
-	int e, fd, sig;
-	long maxfd;
-
-	(void)setpgid(0, 0);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	if (dup2(infd, STDIN_FILENO) < 0 || dup2(outfd, STDOUT_FILENO) < 0 ||
-	    dup2(outfd, STDERR_FILENO) < 0)
-		goto fail;
-	/* Every fd beyond 2 except the exec-error pipe (close-on-exec). */
-	maxfd = -1;
-#ifdef SYS_close_range
-	if ((errfd == 3 || syscall(SYS_close_range, 3, errfd - 1, 0) == 0) &&
-	    syscall(SYS_close_range, errfd + 1, ~0U, 0) == 0)
-		maxfd = 0;
-#endif
-	if (maxfd < 0) {
-		maxfd = sysconf(_SC_OPEN_MAX);
-		if (maxfd < 0 || maxfd > 65536)
-			maxfd = 65536;
-		for (fd = 3; fd < maxfd; fd++)
-			if (fd != errfd)
-				(void)close(fd);
-	}
-	execve(argv[0], argv, envp);
-fail:
-	e = errno;
-	(void)!write(errfd, &e, sizeof(e));
-	_exit(127);
-}
-
-/* pidfd of pid, or -1 (old kernel: poll with short sleeps instead). */
-static int
-pidfd_of(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
-/*
- * Append what outfd has to out (at most OUT_KEEP kept, the rest read and
- * dropped). 1 after data, 2 when nothing is there now, 0 at EOF or error.
- */
-static int
-drain(int outfd, char *out, size_t *olen)
-{
-	char buf[512];
-	ssize_t n = read(outfd, buf, sizeof(buf));
-	size_t k;
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 2 : 0;
-	if (n == 0)
-		return 0;
-	k = (size_t)n;
-	if (k > OUT_KEEP - *olen)
-		k = OUT_KEEP - *olen;
-	memcpy(out + *olen, buf, k);
-	*olen += k;
-	return 1;
-}
-
 static void
 set_detail(struct smsotp_gw_result *res, const char *what, const char *out,
     size_t olen)
@@ -327,20 +218,17 @@ static void
 command_send(const struct smsotp_gateway *gw, const char *to, const char *text,
     double deadline, struct smsotp_gw_result *res)
 {
+	static char *const envp[] = { (char *)CHILD_PATH, NULL };
 	const struct command *c = gw->priv;
 	char args[MAX_ARGS][MAX_ARG_LEN], *argv[MAX_ARGS + 1];
 	char out[OUT_KEEP], what[48], input[24 + SMSOTP_TEXT_MAX];
-	int in[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	int i, st = 0, pfd = -1, killed = 0, exited = 0, open_out = 1, e;
-	size_t olen = 0, ilen = 0;
-	ssize_t n;
-	double end = smsotp_mono() + c->timeout;
-	pid_t pid = -1;
+	struct smsotp_run run;
+	struct smsotp_run_result rr;
+	size_t ilen = 0;
+	int i;
 
 	/* Until the program has run, every failure is this host's. */
 	res->outcome = SMSOTP_GW_LOCALFAIL;
-	if (end > deadline)
-		end = deadline;
 	for (i = 0; i < c->argc; i++) {
 		if (expand(c->argv[i], to, args[i], sizeof(args[i])) != 0) {
 			(void)smsotp_fmt(res->detail, sizeof(res->detail),
@@ -355,114 +243,48 @@ command_send(const struct smsotp_gateway *gw, const char *to, const char *text,
 		    "text too long");
 		goto out;
 	}
-	/* The whole input fits the pipe buffer: written before the fork, so
-	 * the child reads it and EOF, and no SIGPIPE can reach us. */
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(op, O_CLOEXEC) != 0 ||
-	    pipe2(ep, O_CLOEXEC) != 0) {
-		(void)smsotp_fmt(res->detail, sizeof(res->detail), "pipe: %s",
-		    strerror(errno));
+	memset(&run, 0, sizeof(run));
+	run.argv = argv;
+	run.envp = envp;
+	run.input = input;
+	run.inlen = ilen;
+	run.stderr_too = 1;
+	run.end = smsotp_mono() + c->timeout;
+	if (run.end > deadline)
+		run.end = deadline;
+	run.out = out;
+	run.outcap = sizeof(out);
+	if (smsotp_run_program(&run, &rr, res->detail,
+	    sizeof(res->detail)) != 0)
 		goto out;
-	}
-	n = write(in[1], input, ilen);
-	if (n != (ssize_t)ilen) {
-		(void)smsotp_fmt(res->detail, sizeof(res->detail), "pipe: %s",
-		    n < 0 ? strerror(errno) : "short write");
-		goto out;
-	}
-	close(in[1]);
-	in[1] = -1;
-	pid = fork();
-	if (pid < 0) {
-		(void)smsotp_fmt(res->detail, sizeof(res->detail), "fork: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		child(argv, in[0], op[1], ep[1]);
-	(void)setpgid(pid, pid);	/* also here: no race with the kill */
-	close(op[1]);
-	op[1] = -1;
-	close(ep[1]);
-	ep[1] = -1;
-	(void)fcntl(op[0], F_SETFL, O_NONBLOCK);
-	pfd = pidfd_of(pid);
-	while (!exited) {
-		struct pollfd p[2];
-		double left = end - smsotp_mono();
-		int np = 0, ms;
-
-		if (left <= 0) {
-			(void)kill(-pid, SIGKILL);
-			(void)kill(pid, SIGKILL);
-			killed = 1;
-			break;
-		}
-		ms = pfd >= 0 ? (int)(left * 1000) + 1 : 10;
-		if (pfd < 0 && ms > left * 1000)
-			ms = (int)(left * 1000) + 1;
-		memset(p, 0, sizeof(p));
-		if (open_out) {
-			p[np].fd = op[0];
-			p[np++].events = POLLIN;
-		}
-		if (pfd >= 0) {
-			p[np].fd = pfd;
-			p[np++].events = POLLIN;
-		}
-		if (np > 0 && poll(p, (nfds_t)np, ms) < 0 && errno != EINTR)
-			break;
-		if (np == 0)
-			(void)poll(NULL, 0, ms);
-		if (open_out && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			open_out = drain(op[0], out, &olen) != 0;
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			exited = 1;
-	}
-	if (!exited && waitpid(pid, &st, 0) == pid)
-		exited = 1;
-	/* What is left now; a grandchild holding the pipe is not waited for. */
-	while (open_out && olen < OUT_KEEP && drain(op[0], out, &olen) == 1)
-		;
-	if (read(ep[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+	if (rr.exec_errno != 0) {
 		(void)smsotp_fmt(res->detail, sizeof(res->detail), "cannot run "
-		    "%s: %s", c->argv[0], strerror(e));
-		goto out;
-	}
-	if (killed) {
+		    "%s: %s", c->argv[0], strerror(rr.exec_errno));
+	} else if (rr.killed) {
 		/* Most often the program waiting for its provider. */
 		res->outcome = SMSOTP_GW_TEMPFAIL;
-		set_detail(res, "timeout: killed", out, olen);
-	} else if (!exited) {
-		set_detail(res, "lost the child", out, olen);
-	} else if (WIFEXITED(st)) {
-		if (WEXITSTATUS(st) == 0)
+		set_detail(res, "timeout: killed", out, rr.olen);
+	} else if (!rr.exited) {
+		set_detail(res, "lost the child", out, rr.olen);
+	} else if (WIFEXITED(rr.status)) {
+		if (WEXITSTATUS(rr.status) == 0)
 			res->outcome = SMSOTP_GW_SENT;
-		else if (WEXITSTATUS(st) == EX_TEMPFAIL_)
+		else if (WEXITSTATUS(rr.status) == EX_TEMPFAIL_)
 			res->outcome = SMSOTP_GW_TEMPFAIL;
 		else
 			res->outcome = SMSOTP_GW_PERMFAIL;
 		(void)smsotp_fmt(what, sizeof(what), "exit %d",
-		    WEXITSTATUS(st));
+		    WEXITSTATUS(rr.status));
 		/* A success shows the program's first line (a message id). */
-		set_detail(res, WEXITSTATUS(st) == 0 && olen > 0 ? "" : what,
-		    out, olen);
+		set_detail(res, WEXITSTATUS(rr.status) == 0 && rr.olen > 0 ?
+		    "" : what, out, rr.olen);
 	} else {
 		/* Not by us: a crash, a resource limit, the caller's signal. */
 		(void)smsotp_fmt(what, sizeof(what), "killed by signal %d",
-		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-		set_detail(res, what, out, olen);
+		    WIFSIGNALED(rr.status) ? WTERMSIG(rr.status) : 0);
+		set_detail(res, what, out, rr.olen);
 	}
 out:
-	for (i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (op[i] >= 0)
-			close(op[i]);
-		if (ep[i] >= 0)
-			close(ep[i]);
-	}
-	if (pfd >= 0)
-		close(pfd);
 	smsotp_wipe(out, sizeof(out));
 	smsotp_wipe(input, sizeof(input));
 }

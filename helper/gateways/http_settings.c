@@ -9,19 +9,10 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "conf/conf.h"
 #include "conf/schema.h"
 #include "gateways/http_client.h"
-
-static int
-loopback_host(const char *h, size_t n)
-{
-	return (n == 9 && strncmp(h, "127.0.0.1", n) == 0) ||
-	    (n == 5 && strncmp(h, "[::1]", n) == 0) ||
-	    (n == 9 && strncasecmp(h, "localhost", n) == 0);
-}
 
 /*
  * Check url: scheme, then a host[:port] without user info, then an
@@ -32,8 +23,8 @@ loopback_host(const char *h, size_t n)
 static const char *
 check_url(const char *url, int *plain, int *loopback)
 {
-	const char *a, *p, *hend;
-	size_t i;
+	const char *a, *p, *why;
+	size_t i, hostlen;
 
 	*plain = 0;
 	*loopback = 0;
@@ -53,25 +44,10 @@ check_url(const char *url, int *plain, int *loopback)
 	p = a + strcspn(a, "/");
 	if (memchr(a, '@', (size_t)(p - a)) != NULL)
 		return "must not contain user info (credentials go in their own settings)";
-	if (*a == '[') {
-		hend = memchr(a, ']', (size_t)(p - a));
-		if (hend == NULL)
-			return "has a bad IPv6 host";
-		hend++;
-	} else {
-		hend = a + strcspn(a, ":/");
-	}
-	if (hend == a || (hend == a + 2 && *a == '['))
-		return "has no host";
-	if (hend < p) {
-		const char *q = hend;
-		if (*q != ':' || q + 1 == p)
-			return "has a bad port";
-		for (q++; q < p; q++)
-			if (*q < '0' || *q > '9')
-				return "has a bad port";
-	}
-	*loopback = loopback_host(a, (size_t)(hend - a));
+	why = smsotp_url_hostport(a, (size_t)(p - a), &hostlen);
+	if (why != NULL)
+		return why;
+	*loopback = smsotp_loopback_host(a, hostlen);
 	return NULL;
 }
 

@@ -237,7 +237,7 @@ static const char users[] =
 static int
 lookup(const char *path, const char *user, char *out, char *why, size_t whysz)
 {
-	return smsotp_phone_lookup(path, geteuid(), user, "44", out, why,
+	return smsotp_phone_lookup_file(path, geteuid(), user, "44", out, why,
 	    whysz, NULL);
 }
 
@@ -310,7 +310,7 @@ test_lookup_bad_number(void **state)
 	free(p);
 	p = tu_write(f->dir, "users", users, 0600);
 	/* a national number with no default country */
-	assert_int_equal(smsotp_phone_lookup(p, geteuid(), "bob", "",
+	assert_int_equal(smsotp_phone_lookup_file(p, geteuid(), "bob", "",
 	    out, why, sizeof(why), NULL), -1);
 	assert_int_equal(snprintf(want, sizeof(want), "%s:5:", p) > 0, 1);
 	assert_non_null(strstr(why, want));
@@ -338,7 +338,7 @@ test_lookup_unsafe(void **state)
 	assert_int_equal(lookup(l, "alice", out, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "symbolic link"));
 
-	assert_int_equal(smsotp_phone_lookup(p, geteuid() + 1, "alice",
+	assert_int_equal(smsotp_phone_lookup_file(p, geteuid() + 1, "alice",
 	    "44", out, why, sizeof(why), NULL), -1);
 	assert_non_null(strstr(why, "owned by"));
 

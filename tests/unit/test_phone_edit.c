@@ -154,7 +154,7 @@ test_file_create_set_remove(void **state)
 	assert_int_equal(edit(f, "alice", "+447700900123"), 0);
 	assert_int_equal(lstat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0640);
-	assert_int_equal(smsotp_phone_lookup(f->path, geteuid(), "alice",
+	assert_int_equal(smsotp_phone_lookup_file(f->path, geteuid(), "alice",
 	    "44", out, f->why, sizeof(f->why), NULL), 1);
 	assert_string_equal(out, "+447700900123");
 	/* an existing file keeps its mode and its other lines */
@@ -167,11 +167,11 @@ test_file_create_set_remove(void **state)
 	assert_string_equal(s,
 	    "# phones\nalice +447700900123\n\nbob +33612345678\n# alice +1\n");
 	free(s);
-	assert_int_equal(smsotp_phone_lookup(f->path, geteuid(), "bob",
+	assert_int_equal(smsotp_phone_lookup_file(f->path, geteuid(), "bob",
 	    "44", out, f->why, sizeof(f->why), NULL), 1);
 	assert_string_equal(out, "+33612345678");
 	assert_int_equal(edit(f, "alice", NULL), 0);
-	assert_int_equal(smsotp_phone_lookup(f->path, geteuid(), "alice",
+	assert_int_equal(smsotp_phone_lookup_file(f->path, geteuid(), "alice",
 	    "44", out, f->why, sizeof(f->why), NULL), 0);
 	assert_int_equal(edit(f, "alice", NULL), 1);
 	/* no temporary file is left behind */

@@ -106,7 +106,7 @@ look(struct fx *f, const char *user, const char *cc, char *out, char *why,
 	int r;
 
 	memset(&note, 0x55, sizeof(note));
-	r = smsotp_phone_lookup(f->path, geteuid(), user, cc, out, why,
+	r = smsotp_phone_lookup_file(f->path, geteuid(), user, cc, out, why,
 	    whysz, &note);
 	*state = note.state;
 	return r;
@@ -304,7 +304,7 @@ assert_broken(struct fx *f, const char *reason)
 	assert_int_equal(look(f, "alice", "44", out, why, sizeof(why), &st), 1);
 	assert_int_equal(st, SMSOTP_UIDX_BROKEN);
 	assert_string_equal(out, "+447700900123");
-	assert_int_equal(smsotp_phone_lookup(f->path, geteuid(), "bob",
+	assert_int_equal(smsotp_phone_lookup_file(f->path, geteuid(), "bob",
 	    "44", out, why, sizeof(why), &note), 1);
 	assert_non_null(strstr(note.why, reason));
 	assert_same_as_scan(f, SMSOTP_UIDX_BROKEN);
