@@ -72,24 +72,58 @@ smsotp_ctl_phone_check(const struct smsotp_ctl_call *call)
 	return SMSOTP_CTL_FAILED;
 }
 
+/*
+ * The arguments of set-phone: USER NUMBER, and --verify anywhere among
+ * them. 0, or -1 (a usage error).
+ */
+static int
+set_phone_args(const struct smsotp_ctl_call *call, const char **user,
+    const char **number, int *verify)
+{
+	const char *pos[2];
+	int i, n = 0;
+
+	*verify = 0;
+	for (i = 0; i < call->argc; i++) {
+		if (strcmp(call->argv[i], "--verify") == 0 && !*verify)
+			*verify = 1;
+		else if (n < 2)
+			pos[n++] = call->argv[i];
+		else
+			return -1;
+	}
+	if (n != 2)
+		return -1;
+	*user = pos[0];
+	*number = pos[1];
+	return 0;
+}
+
 int
-smsotp_ctl_set_phone(const struct smsotp_ctl_call *call)
+smsotp_ctl_set_phone_check(const struct smsotp_ctl_call *call)
+{
+	const char *user, *number;
+	int verify;
+
+	if (set_phone_args(call, &user, &number, &verify) != 0) {
+		fprintf(stderr, "usage: smsotpctl set-phone USER NUMBER "
+		    "[--verify]\n");
+		return SMSOTP_CTL_USAGE;
+	}
+	if (smsotp_users_name_ok(user))
+		return SMSOTP_CTL_OK;
+	fprintf(stderr, "smsotpctl: invalid user name\n");
+	return SMSOTP_CTL_FAILED;
+}
+
+int
+smsotp_ctl_bind_phone(const struct smsotp_ctl_call *call, const char *user,
+    const char *e164, int verified)
 {
 	const struct smsotp_conf *conf = call->conf;
-	const char *user = call->argv[0], *number = call->argv[1];
 	struct group *gr;
-	char e164[SMSOTP_E164_SIZE], masked[SMSOTP_MASKED_SIZE], why[512];
-	char ulog[80];
-	const char *nwhy = "?";
+	char masked[SMSOTP_MASKED_SIZE], why[512], ulog[80];
 
-	if (users_file(call) != SMSOTP_CTL_OK)
-		return SMSOTP_CTL_FAILED;
-	if (smsotp_phone_normalize(number, conf->default_country, e164,
-	    &nwhy) != 0) {
-		fprintf(stderr, "smsotpctl: %s: not a usable number: %s\n",
-		    number, nwhy);
-		return SMSOTP_CTL_FAILED;
-	}
 	/* A new file: readable by the setgid helper's group only. */
 	gr = getgrnam(SMSOTP_GROUP);
 	if (smsotp_users_file_edit(conf->phones_file, 0, user, e164,
@@ -101,13 +135,37 @@ smsotp_ctl_set_phone(const struct smsotp_ctl_call *call)
 	smsotp_phone_mask(e164, masked, sizeof(masked));
 	printf("%s: %s %s\n", conf->phones_file, user, e164);
 	smsotp_sanitize(ulog, sizeof(ulog), user, strlen(user));
-	smsotp_log(LOG_NOTICE, "user=%s: phone set to %s by smsotpctl", ulog,
-	    masked);
+	smsotp_log(LOG_NOTICE, "user=%s: phone set to %s by smsotpctl%s", ulog,
+	    masked, verified ? " (verified by a code)" : "");
 	smsotp_log(LOG_NOTICE, "audit event=phone-change user=%s "
-	    "service=smsotpctl rhost=- number=%s", ulog, masked);
+	    "service=smsotpctl rhost=- number=%s verified=%s", ulog, masked,
+	    verified ? "yes" : "no");
 	/* the edit is done: a failed rebuild only warns (logins scan) */
 	(void)index_refresh(conf->phones_file, 0);
 	return SMSOTP_CTL_OK;
+}
+
+int
+smsotp_ctl_set_phone(const struct smsotp_ctl_call *call)
+{
+	const struct smsotp_conf *conf = call->conf;
+	const char *user, *number, *nwhy = "?";
+	char e164[SMSOTP_E164_SIZE];
+	int verify;
+
+	if (set_phone_args(call, &user, &number, &verify) != 0)
+		return SMSOTP_CTL_USAGE;
+	if (users_file(call) != SMSOTP_CTL_OK)
+		return SMSOTP_CTL_FAILED;
+	if (smsotp_phone_normalize(number, conf->default_country, e164,
+	    &nwhy) != 0) {
+		fprintf(stderr, "smsotpctl: %s: not a usable number: %s\n",
+		    number, nwhy);
+		return SMSOTP_CTL_FAILED;
+	}
+	if (verify)
+		return smsotp_ctl_verify_phone(call, user, e164);
+	return smsotp_ctl_bind_phone(call, user, e164, 0);
 }
 
 int

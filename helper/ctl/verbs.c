@@ -43,8 +43,10 @@ const struct smsotp_ctl_verb smsotp_ctl_verbs[] = {
 	    1, 1, NULL, NULL, R | J, NULL, smsotp_ctl_reset },
 	{ "locked", "", "list locked users (--json: a JSON array)",
 	    0, 0, NULL, NULL, R | J, NULL, smsotp_ctl_locked },
-	{ "set-phone", "USER NUMBER", "set USER's number in the users file",
-	    2, 2, NULL, NULL, R | C | J, smsotp_ctl_phone_check,
+	{ "set-phone", "USER NUMBER [--verify]",
+	    "set USER's number in the users file\n(--verify: only once a code "
+	    "texted to it is typed back)",
+	    2, 3, NULL, NULL, R | C | J, smsotp_ctl_set_phone_check,
 	    smsotp_ctl_set_phone },
 	{ "remove-phone", "USER", "remove USER's number from the users file",
 	    1, 1, NULL, NULL, R | C | J, smsotp_ctl_phone_check,

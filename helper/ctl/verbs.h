@@ -98,6 +98,19 @@ int smsotp_ctl_reset(const struct smsotp_ctl_call *call);
  */
 int smsotp_ctl_phone_check(const struct smsotp_ctl_call *call);
 int smsotp_ctl_set_phone(const struct smsotp_ctl_call *call);
+int smsotp_ctl_set_phone_check(const struct smsotp_ctl_call *call);
+/*
+ * Bind e164 (normalised) to user in the users file, logged (verified: a
+ * code sent to it was typed back); 0 or 1 with a message (phone.c).
+ */
+int smsotp_ctl_bind_phone(const struct smsotp_ctl_call *call,
+    const char *user, const char *e164, int verified);
+/*
+ * set-phone --verify (verify_phone.c): a code texted to e164, typed back
+ * on standard input, then the binding and a notice to the old number.
+ */
+int smsotp_ctl_verify_phone(const struct smsotp_ctl_call *call,
+    const char *user, const char *e164);
 int smsotp_ctl_remove_phone(const struct smsotp_ctl_call *call);
 /* helper/ctl/index.c: index (the users file index) */
 int smsotp_ctl_index(const struct smsotp_ctl_call *call);

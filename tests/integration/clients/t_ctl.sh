@@ -219,6 +219,43 @@ w640=$($CTL_ check-config 2>&1 >/dev/null)
 check eval '[ $rc644 -eq 0 ] && echo "$w644" | grep -q "warning: $USERS is readable by every local user (mode 0644)" &&
 	! echo "$w640" | grep -q "readable by every local user"'
 
+# set-phone --verify: bound only once the code texted to the new number is
+# typed back; the old number gets a notice
+code_to() { grep "	$1	" "$OUTBOX" | tail -n 1 | cut -f 3 | grep -o '^[0-9]\{6\}'; }
+tid=set_phone_verify_binds_after_the_code
+$CTL_ set-phone alice +447700900123 >/dev/null
+rm -f "$OUTBOX" "$T/vp"
+mkfifo "$T/vp"
+mark
+$CTL_ set-phone alice +447700900555 --verify <"$T/vp" >"$T/vp.out" 2>&1 &
+vpid=$!
+exec 7>"$T/vp"
+for _ in $(seq 100); do [ -n "$(code_to +447700900555)" ] && break; sleep 0.05; done
+before=$(grep -c "^alice +447700900555" "$USERS")
+echo 000000 >&7
+sleep 0.2
+mid=$(grep -c "^alice +447700900555" "$USERS")
+code_to +447700900555 >&7
+exec 7>&-
+wait $vpid; vrc=$?
+check eval '[ $vrc -eq 0 ] && [ "$before" -eq 0 ] && [ "$mid" -eq 0 ] &&
+	grep -q "^alice +447700900555$" "$USERS" && grep -q "wrong code" "$T/vp.out" &&
+	grep -q "	+447700900123	The phone number for alice on .* was changed" "$OUTBOX" &&
+	logged "audit event=phone-change user=alice service=smsotpctl rhost=- number=+44•••••••555 verified=yes" &&
+	logged "notice of the change sent to the old number +44•••••••123" &&
+	! grep -q "$(code_to +447700900555)" "$SYSLOG"'
+
+tid=set_phone_verify_wrong_codes_change_nothing
+rm -f "$OUTBOX"
+printf '000000\n000001\n000002\n' | $CTL_ set-phone alice +447700900666 --verify >"$T/vp.out" 2>&1; vrc=$?
+check eval '[ $vrc -eq 1 ] && grep -q "^alice +447700900555$" "$USERS" && ! grep -q 900666 "$USERS" &&
+	[ "$(grep -c "	+447700900666	" "$OUTBOX")" -eq 1 ] && ! grep -q "	+447700900555	" "$OUTBOX"'
+
+tid=set_phone_verify_cancelled_changes_nothing
+: | $CTL_ set-phone --verify alice +447700900777 >"$T/vp.out" 2>&1; vrc=$?
+check eval '[ $vrc -eq 1 ] && grep -q cancelled "$T/vp.out" && ! grep -q 900777 "$USERS"'
+$CTL_ set-phone alice +447700900123 >/dev/null
+
 tid=check_config_refuses_nist_bounds
 gw="gateways = ( { name = \"demo\"; type = \"outbox\"; path = \"$OUTBOX\"; } );"
 nist_ok=0
