@@ -187,7 +187,7 @@ check eval 'aud 85 "failure user=bob service=sshd rhost=192.0.2.7 consecutive=1"
 	aud 84 "lockout user=bob service=sshd rhost=192.0.2.7 seconds=900 count=1" &&
 	aud 85 "skip user=alice service=sshd rhost=192.0.2.7 reason=exempt-group" &&
 	aud 85 "success user=bob service=sshd rhost=192.0.2.7 method=backup-code" &&
-	aud 85 "phone-change user=bob service=smsotpctl rhost=- number=\+44•••••••457" &&
+	aud 85 "phone-change user=bob service=smsotpctl rhost=- number=\+44•••••••457 verified=no" &&
 	[ -n "$sent" ] && ! tail -n +$((logmark + 1)) "$SYSLOG" | grep -q -e "$sent" -e "${bc%-*}"'
 "$CTL" -c "$CONF" set-phone bob +447700900456 >/dev/null
 "$CTL" -c "$CONF" reset bob >/dev/null
