@@ -235,17 +235,21 @@ def service_rss(b, names):
     first = min(1000, b.args.rss_logins)
     service = Service(b)
     done, steps, rss = 0, [], {}
+    # a step stays within the pool's send budget (64 a user a minute, the
+    # state emptied before each step): more would be decoys, not logins
+    budget = 0.8 * b.args.pool * 64
     try:
         rate = None
         while done < b.args.rss_logins:
             goal = first if not rss else b.args.rss_logins
             left = goal - done
-            secs = 2.0 if rate is None else min(30.0, max(0.5, left / rate))
+            secs = 1.0 if rate is None else min(30.0, max(0.5, left / rate),
+                                                max(0.2, budget / rate))
             b.prefix.reset_state()
             r = run_load(b, names, None, secs)
             if r["failures"]:
-                raise BenchError("service RSS load: %d failed" %
-                                 r["failures"])
+                raise BenchError("service RSS load: %d failed (%s)" %
+                                 (r["failures"], r["outcomes"]))
             n = sum(r["outcomes"].values())
             rate = n / secs
             done += n
