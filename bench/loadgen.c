@@ -13,8 +13,9 @@
  * worker's service (each worker has its own service name); OUTBOX "-" =
  * no prompt expected (pam_permit). Prints one line per login:
  *   worker wall_us kind prompts
- * kind: ok, refused (PAM_AUTH_ERR before any prompt: locked, rate
- * limited), code_refused (PAM_AUTH_ERR after a prompt), no_code (prompted,
+ * kind: ok, refused (PAM_AUTH_ERR before any code prompt: locked, rate
+ * limited; a backup code prompt, offered when no text was sent, is
+ * answered empty and not counted), code_refused (PAM_AUTH_ERR after a prompt), no_code (prompted,
  * no text for it in the outbox), error (any other PAM result).
  *
  *   loadgen --spawn SECONDS N PROGRAM
@@ -134,6 +135,18 @@ conv(int num, const struct pam_message **msg, struct pam_response **resp,
 		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
 		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
 			continue;
+		/* no text was sent: a backup code is asked for; none */
+		if (strstr(msg[i]->msg, "Backup code") != NULL) {
+			r[i].resp = strdup("");
+			if (r[i].resp == NULL) {
+				lg->no_code = 1;
+				while (i-- > 0)
+					free(r[i].resp);
+				free(r);
+				return PAM_BUF_ERR;
+			}
+			continue;
+		}
 		lg->prompts++;
 		r[i].resp = lg->outbox != NULL ? find_code(lg) : NULL;
 		if (r[i].resp == NULL) {
