@@ -23,7 +23,9 @@ smsotp_grace_period(const struct smsotp_ctx *ctx)
 {
 	const struct smsotp_service_rule *rule;
 
-	if (!ctx->privileged || ctx->unknown_user)
+	/* an unknown name's period is the same (its lookups cost the same);
+	 * its decoy is never granted or given one (begin.c, verify.c) */
+	if (!ctx->privileged)
 		return 0;
 	rule = smsotp_policy_service(&ctx->conf->policy, ctx->service);
 	if (rule != NULL && rule->grace_period >= 0)

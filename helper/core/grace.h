@@ -18,7 +18,10 @@
 #include "core/engine.h"
 #include "store/state.h"
 
-/* The grace period for ctx's service (its rule, else the policy's), 0 off. */
+/*
+ * The grace period for ctx's service (its rule, else the policy's), 0 off
+ * (and for an unprivileged caller).
+ */
 int smsotp_grace_period(const struct smsotp_ctx *ctx);
 
 /* What an entry is keyed and bound by, for ctx's login and a number. */
